@@ -1,0 +1,16 @@
+#pragma once
+// Subcommands of quantscope-cli. Each takes the arguments after its name, writes its result to `out`,
+// and returns the exit code; malformed input throws UsageError (exit 2), other failures std::exception (exit
+// 1).
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace qs::cli {
+
+int runLevelsCommand(const std::vector<std::string> &args, std::ostream &out);
+int runCurveCommand(const std::vector<std::string> &args, std::ostream &out);
+int runFigureCommand(const std::vector<std::string> &args, std::ostream &out);
+
+} // namespace qs::cli

@@ -1,0 +1,62 @@
+#include "argparse.h"
+#include "commands.h"
+#include "format.h"
+
+#include "core/curves.h"
+
+namespace qs::cli {
+
+int runCurveCommand(const std::vector<std::string> &args, std::ostream &out)
+{
+    ArgParser parser("curve",
+                     {"method", "bits", "alpha", "base", "dsq-alpha", "gamma", "sigma", "delta", "grad-sign",
+                      "from", "to", "points", "format"},
+                     {"signed"});
+    parser.parse(args);
+    CurveParams p;
+    p.method = *parseCurveMethod(parser.choice(
+        "method", {"uniform", "pot", "apot", "dsq", "daq", "ste", "ewgs"}, parser.required("method")));
+    if (!parser.has("bits"))
+        throw UsageError("curve: missing required option --bits");
+    p.bits = parser.intValue("bits", 2, 1, 64);
+    p.isSigned = parser.flag("signed");
+    p.alpha = parser.doubleValue("alpha", p.alpha);
+    p.base = *parseScheme(parser.choice("base", {"uniform", "pot", "apot"}, "uniform"));
+    p.dsqAlpha = parser.doubleValue("dsq-alpha", p.dsqAlpha);
+    p.daqGamma = parser.doubleValue("gamma", p.daqGamma);
+    p.daqSigma = parser.doubleValue("sigma", p.daqSigma);
+    p.ewgsDelta = parser.doubleValue("delta", p.ewgsDelta);
+    p.gradSign = parser.doubleValue("grad-sign", p.gradSign);
+    p.from = parser.doubleValue("from", p.isSigned ? -1.5 * p.alpha : -0.25 * p.alpha);
+    p.to = parser.doubleValue("to", 1.5 * p.alpha);
+    p.points = parser.intValue("points", p.points, 2, 1000000);
+    const std::string format = parser.choice("format", {"csv", "json"}, "csv");
+    if (auto why = checkCurveParams(p))
+        throw UsageError("curve: " + *why);
+
+    const CurveSamples c = sampleCurve(p);
+    if (format == "csv") {
+        out << "x,y,dydx\n";
+        for (Eigen::Index i = 0; i < c.x.size(); ++i)
+            out << formatNumber(c.x[i]) << ',' << formatNumber(c.y[i]) << ',' << formatNumber(c.dydx[i])
+                << '\n';
+        return 0;
+    }
+    auto array = [&](const Eigen::VectorXd &v) {
+        out << '[';
+        for (Eigen::Index i = 0; i < v.size(); ++i)
+            out << (i ? ", " : "") << formatNumber(v[i]);
+        out << ']';
+    };
+    out << "{\"method\": \"" << curveMethodName(p.method) << "\", \"bits\": " << p.bits
+        << ", \"signed\": " << (p.isSigned ? "true" : "false") << ", \"x\": ";
+    array(c.x);
+    out << ", \"y\": ";
+    array(c.y);
+    out << ", \"dydx\": ";
+    array(c.dydx);
+    out << "}\n";
+    return 0;
+}
+
+} // namespace qs::cli

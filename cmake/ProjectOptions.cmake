@@ -1,0 +1,17 @@
+# project_options: the one place that sets language level, warnings and Qt hygiene defines.
+# Every target links it PRIVATE; nothing uses global include_directories/add_definitions.
+add_library(project_options INTERFACE)
+target_compile_features(project_options INTERFACE cxx_std_17)
+target_compile_options(project_options INTERFACE
+    $<$<CXX_COMPILER_ID:GNU,Clang>:-Wall -Wextra -Wnon-virtual-dtor>)
+target_compile_definitions(project_options INTERFACE
+    QT_NO_KEYWORDS                       # Qt's `slots` macro breaks torch headers (pytorch#19405)
+    QT_NO_CAST_FROM_ASCII
+    QT_NO_NARROWING_CONVERSIONS_IN_CONNECT
+    QT_DISABLE_DEPRECATED_BEFORE=0x060400)
+
+# ccache when present; PCH needs the sloppiness below to get hits.
+find_program(CCACHE_PROGRAM ccache)
+if(CCACHE_PROGRAM AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
+    set(CMAKE_CXX_COMPILER_LAUNCHER ${CMAKE_COMMAND} -E env CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime ${CCACHE_PROGRAM})
+endif()

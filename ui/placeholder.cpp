@@ -1,0 +1,1 @@
+namespace qs { int quantuiPlaceholder() { return 0; } }
