@@ -82,6 +82,105 @@ private:
     int m_half = 0;
 };
 
+// For small level sets: q = levels[#(mids < m)] as K compare-and-select steps that the compiler vectorizes
+// (no gather, no data-dependent branch). Unused midpoints are +inf, so they never select.
+template <typename T, int K> struct SelectChain
+{
+    T mids[K];
+    T levels[K + 1];
+    explicit SelectChain(const std::vector<double> &lv)
+    {
+        for (int j = 0; j <= K; ++j)
+            levels[j] = T(lv[std::min(size_t(j), lv.size() - 1)]);
+        for (int j = 0; j < K; ++j)
+            mids[j] = size_t(j + 1) < lv.size() ? T(0.5 * (lv[size_t(j)] + lv[size_t(j) + 1]))
+                                                : std::numeric_limits<T>::infinity();
+    }
+    inline T nearest(T m) const
+    {
+        T q = levels[0];
+        for (int j = 0; j < K; ++j)
+            q = mids[j] < m ? levels[j + 1] : q;
+        return q;
+    }
+};
+
+// Calls fn with the fastest projector for this level count: a select chain up to 16 levels, else binary
+// search.
+template <typename T, typename Fn> void withProjector(const std::vector<double> &levels, const Fn &fn)
+{
+    const size_t mids = levels.size() - 1;
+    if (mids <= 1)
+        fn(SelectChain<T, 1>(levels));
+    else if (mids <= 3)
+        fn(SelectChain<T, 3>(levels));
+    else if (mids <= 7)
+        fn(SelectChain<T, 7>(levels));
+    else if (mids <= 15)
+        fn(SelectChain<T, 15>(levels));
+    else
+        fn(Projector<T>(levels));
+}
+
+// One pass over [b, e) of the APoT/PoT forward. The projector is copied so the compiler knows it does not
+// alias the output.
+template <bool Weight, typename T, typename Proj>
+void powerForwardRange(const T *__restrict in, T *__restrict out, int64_t b, int64_t e, T a,
+                       const Proj &shared)
+{
+    const Proj proj = shared;
+    for (int64_t i = b; i < e; ++i) {
+        const T x = in[i] / a;
+        if constexpr (Weight) {
+            const T xc = x < T(-1) ? T(-1) : (x > T(1) ? T(1) : x);
+            out[i] = std::copysign(proj.nearest(std::abs(xc)), xc) * a;
+        } else {
+            out[i] = proj.nearest(x > T(1) ? T(1) : x) * a;
+        }
+    }
+}
+
+// One pass over [b, e) of the APoT/PoT backward: writes the input gradient, returns this range's alpha
+// gradient. Eight partial sums let the compiler vectorize the reduction without reassociating floating point
+// on its own.
+template <bool Weight, typename T, typename Proj>
+double powerBackwardRange(const T *__restrict in, const T *__restrict g, T *__restrict gi, int64_t b,
+                          int64_t e, T a, T delta, const Proj &shared)
+{
+    const Proj proj = shared;
+    auto element = [&](int64_t i) -> T {
+        const T x = in[i] / a;
+        const T gv = g[i];
+        const T sg = T((T(0) < gv) - (gv < T(0)));
+        if constexpr (Weight) {
+            const T xc = x < T(-1) ? T(-1) : (x > T(1) ? T(1) : x);
+            const T q = std::copysign(proj.nearest(std::abs(xc)), xc);
+            const T f = T(1) + delta * sg * (xc - q);
+            gi[i] = gv * f; // unclipped STE: "grad for weights will not be clipped"
+            return std::abs(x) > T(1) ? gv * q : gv * (q - x * f);
+        } else {
+            const T xc = x > T(1) ? T(1) : x;
+            const T q = proj.nearest(xc);
+            const T f = T(1) + delta * sg * (xc - q);
+            const bool clipped = x > T(1);
+            gi[i] = clipped ? T(0) : gv * f;
+            return clipped ? gv : gv * (q - x * f);
+        }
+    };
+    constexpr int kLanes = 8;
+    T lanes[kLanes] = {};
+    int64_t i = b;
+    for (; i + kLanes <= e; i += kLanes)
+        for (int l = 0; l < kLanes; ++l)
+            lanes[l] += element(i + l);
+    double total = 0;
+    for (; i < e; ++i)
+        total += element(i);
+    for (T v : lanes)
+        total += v;
+    return total;
+}
+
 // Runs fn(begin, end, sums) over fixed chunks in parallel and adds the per-chunk sums in chunk order, so the
 // result does not depend on the thread count (a resumed run must match an uninterrupted one).
 template <size_t K, typename Fn> std::array<double, K> chunkedReduce(int64_t n, const Fn &fn)
@@ -151,19 +250,17 @@ public:
             return tensorOpForward(x, alpha, levels, weight);
         auto out = torch::empty_like(x);
         AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "powerQuantizeForward", [&] {
-            const Projector<scalar_t> proj(levels);
             const auto a = scalar_t(alpha.item<double>());
             const scalar_t *in = x.data_ptr<scalar_t>();
             scalar_t *o = out.data_ptr<scalar_t>();
-            if (weight) {
-                elementwise(x.numel(), [&](int64_t i) {
-                    const scalar_t xc = std::min(std::max(in[i] / a, scalar_t(-1)), scalar_t(1));
-                    o[i] = signOf(xc) * proj.nearest(std::abs(xc)) * a;
+            withProjector<scalar_t>(levels, [&](const auto &proj) {
+                at::parallel_for(0, x.numel(), kGrain, [&](int64_t b, int64_t e) {
+                    if (weight)
+                        powerForwardRange<true>(in, o, b, e, a, proj);
+                    else
+                        powerForwardRange<false>(in, o, b, e, a, proj);
                 });
-            } else {
-                elementwise(x.numel(),
-                            [&](int64_t i) { o[i] = proj.nearest(std::min(in[i] / a, scalar_t(1))) * a; });
-            }
+            });
         });
         return out;
     }
@@ -195,36 +292,20 @@ public:
         } else {
             gInput = torch::empty_like(g);
             AT_DISPATCH_FLOATING_TYPES(g.scalar_type(), "powerQuantizeBackward", [&] {
-                const Projector<scalar_t> proj(levels);
                 const auto a = scalar_t(alpha.item<double>());
                 const auto d = scalar_t(delta);
                 const auto xin = input.contiguous();
                 const scalar_t *in = xin.data_ptr<scalar_t>();
                 const scalar_t *gp = g.data_ptr<scalar_t>();
                 scalar_t *gi = gInput.data_ptr<scalar_t>();
-                const auto sums =
-                    chunkedReduce<1>(g.numel(), [&](int64_t b, int64_t e, std::array<double, 1> &acc) {
-                        double ga = 0;
-                        for (int64_t i = b; i < e; ++i) {
-                            const scalar_t x = in[i] / a;
-                            if (weight) {
-                                const scalar_t xc = std::min(std::max(x, scalar_t(-1)), scalar_t(1));
-                                const scalar_t q = signOf(xc) * proj.nearest(std::abs(xc));
-                                const scalar_t f = ewgsFactor(gp[i], xc, q, d);
-                                gi[i] = gp[i] * f; // unclipped STE: "grad for weights will not be clipped"
-                                ga += std::abs(x) > 1 ? gp[i] * q : gp[i] * (q - x * f);
-                            } else {
-                                const scalar_t xc = std::min(x, scalar_t(1));
-                                const scalar_t q = proj.nearest(xc);
-                                const scalar_t f = ewgsFactor(gp[i], xc, q, d);
-                                const bool clipped = x > 1;
-                                gi[i] = clipped ? scalar_t(0) : gp[i] * f;
-                                ga += clipped ? gp[i] : gp[i] * (q - x * f);
-                            }
-                        }
-                        acc[0] += ga;
-                    });
-                gAlpha = scalarLike(sums[0], alpha).reshape(alpha.sizes());
+                withProjector<scalar_t>(levels, [&](const auto &proj) {
+                    const auto sums =
+                        chunkedReduce<1>(g.numel(), [&](int64_t b, int64_t e, std::array<double, 1> &acc) {
+                            acc[0] += weight ? powerBackwardRange<true>(in, gp, gi, b, e, a, d, proj)
+                                             : powerBackwardRange<false>(in, gp, gi, b, e, a, d, proj);
+                        });
+                    gAlpha = scalarLike(sums[0], alpha).reshape(alpha.sizes());
+                });
             });
         }
         return {gInput, gAlpha, at::Tensor(), at::Tensor(), at::Tensor()};

@@ -1,0 +1,168 @@
+// quantscope-cli `levels` and `curve`: exact output against core, and every error path (one line, exit 2).
+
+#include "core/curves.h"
+#include "core/levels.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QtTest>
+
+namespace {
+struct CliResult
+{
+    int exitCode;
+    QByteArray out, err;
+};
+
+CliResult runCli(const QStringList &args)
+{
+    QProcess p;
+    p.start(QStringLiteral(QUANTSCOPE_CLI_PATH), args);
+    if (!p.waitForFinished(60000))
+        return {-1, {}, "timeout"};
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
+            p.readAllStandardError()};
+}
+
+QStringList split(const char *args)
+{
+    return QString::fromLatin1(args).split(QLatin1Char(' '), Qt::SkipEmptyParts);
+}
+} // namespace
+
+class TestCli : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void levelsJsonIsExactlyTheReferenceSet_data()
+    {
+        QTest::addColumn<QString>("scheme");
+        QTest::addColumn<int>("bits");
+        QTest::addColumn<bool>("isSigned");
+        for (auto scheme : {qs::Scheme::Uniform, qs::Scheme::PoT, qs::Scheme::APoT})
+            for (bool s : {false, true}) {
+                const auto [lo, hi] = qs::supportedBits(scheme, s);
+                for (int b = lo; b <= std::min(hi, 8); ++b)
+                    QTest::newRow(
+                        qPrintable(QStringLiteral("%1 %2 %3")
+                                       .arg(QString::fromStdString(qs::schemeName(scheme)))
+                                       .arg(b)
+                                       .arg(s ? QStringLiteral("signed") : QStringLiteral("unsigned"))))
+                        << QString::fromStdString(qs::schemeName(scheme)) << b << s;
+            }
+    }
+    void levelsJsonIsExactlyTheReferenceSet()
+    {
+        QFETCH(QString, scheme);
+        QFETCH(int, bits);
+        QFETCH(bool, isSigned);
+        QStringList args{QStringLiteral("levels"), QStringLiteral("--scheme"), scheme,
+                         QStringLiteral("--bits"), QString::number(bits)};
+        if (isSigned)
+            args << QStringLiteral("--signed");
+        const auto r = runCli(args);
+        QCOMPARE(r.exitCode, 0);
+        QJsonParseError error;
+        const auto doc = QJsonDocument::fromJson(r.out, &error);
+        QCOMPARE(error.error, QJsonParseError::NoError);
+        const auto obj = doc.object();
+        QCOMPARE(obj.value(QStringLiteral("scheme")).toString(), scheme);
+        QCOMPARE(obj.value(QStringLiteral("bits")).toInt(), bits);
+        QCOMPARE(obj.value(QStringLiteral("signed")).toBool(), isSigned);
+        const auto expected = qs::levelSet({*qs::parseScheme(scheme.toStdString()), bits, isSigned});
+        const auto levels = obj.value(QStringLiteral("levels")).toArray();
+        QCOMPARE(levels.size(), qsizetype(expected.size()));
+        for (qsizetype i = 0; i < levels.size(); ++i)
+            QCOMPARE(levels[i].toDouble(), expected[size_t(i)]); // shortest round-trip text: exact
+    }
+
+    void levelsCsv()
+    {
+        const auto r = runCli(split("levels --scheme apot --bits 3 --format csv"));
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.out, QByteArray("index,level\n0,0\n1,0.1\n2,0.2\n3,0.3\n4,0.4\n5,0.6\n6,0.8\n7,1\n"));
+    }
+
+    void curveCsvAndJson()
+    {
+        auto r =
+            runCli(split("curve --method dsq --bits 2 --alpha 3 --from 0 --to 3 --points 7 --dsq-alpha 0.2"));
+        QCOMPARE(r.exitCode, 0);
+        const auto lines = r.out.trimmed().split('\n');
+        QCOMPARE(lines.size(), 8);
+        QCOMPARE(lines[0], QByteArray("x,y,dydx"));
+        const auto centre = lines[2].split(','); // x = 0.5, the middle of the first interval
+        QCOMPARE(centre[0].toDouble(), 0.5);
+        QCOMPARE(centre[2].toDouble(), qs::dsqSlopeIntegerUnits(0.2, 0.0));
+
+        r = runCli(
+            split("curve --method ewgs --base apot --bits 4 --signed --delta 0.5 --points 11 --format json"));
+        QCOMPARE(r.exitCode, 0);
+        const auto obj = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(obj.value(QStringLiteral("x")).toArray().size(), 11);
+        QCOMPARE(obj.value(QStringLiteral("dydx")).toArray().size(), 11);
+        QCOMPARE(obj.value(QStringLiteral("method")).toString(), QStringLiteral("ewgs"));
+    }
+
+    void errorsPrintOneLineAndExitTwo_data()
+    {
+        QTest::addColumn<QString>("args");
+        QTest::addColumn<QString>("mentions");
+        QTest::newRow("no command") << QString() << QStringLiteral("usage");
+        QTest::newRow("unknown command") << QStringLiteral("frobnicate") << QStringLiteral("frobnicate");
+        QTest::newRow("apot 9 bits") << QStringLiteral("levels --scheme apot --bits 9")
+                                     << QStringLiteral("9");
+        QTest::newRow("apot unsigned 1 bit")
+            << QStringLiteral("levels --scheme apot --bits 1") << QStringLiteral("1");
+        QTest::newRow("uniform signed 1 bit")
+            << QStringLiteral("levels --scheme uniform --bits 1 --signed") << QStringLiteral("signed");
+        QTest::newRow("bad scheme") << QStringLiteral("levels --scheme lsq --bits 4")
+                                    << QStringLiteral("lsq");
+        QTest::newRow("missing scheme") << QStringLiteral("levels --bits 4") << QStringLiteral("--scheme");
+        QTest::newRow("missing bits") << QStringLiteral("levels --scheme pot") << QStringLiteral("--bits");
+        QTest::newRow("bits not a number")
+            << QStringLiteral("levels --scheme pot --bits four") << QStringLiteral("four");
+        QTest::newRow("missing value")
+            << QStringLiteral("levels --scheme pot --bits") << QStringLiteral("--bits");
+        QTest::newRow("unknown option")
+            << QStringLiteral("levels --scheme pot --bits 3 --colour") << QStringLiteral("--colour");
+        QTest::newRow("stray word") << QStringLiteral("levels pot") << QStringLiteral("pot");
+        QTest::newRow("bad format") << QStringLiteral("levels --scheme pot --bits 3 --format xml")
+                                    << QStringLiteral("xml");
+        QTest::newRow("option twice")
+            << QStringLiteral("levels --scheme pot --bits 3 --bits 4") << QStringLiteral("twice");
+        QTest::newRow("curve bad method")
+            << QStringLiteral("curve --method round --bits 2") << QStringLiteral("round");
+        QTest::newRow("curve apot 9 bits")
+            << QStringLiteral("curve --method apot --bits 9") << QStringLiteral("9");
+        QTest::newRow("curve dsq alpha")
+            << QStringLiteral("curve --method dsq --bits 2 --dsq-alpha 0.7") << QStringLiteral("0.7");
+        QTest::newRow("curve range") << QStringLiteral("curve --method ste --bits 2 --from 1 --to 0")
+                                     << QStringLiteral("from");
+        QTest::newRow("curve points")
+            << QStringLiteral("curve --method ste --bits 2 --points 1") << QStringLiteral("points");
+        QTest::newRow("curve nan") << QStringLiteral("curve --method ste --bits 2 --alpha nan")
+                                   << QStringLiteral("nan");
+        QTest::newRow("curve negative delta")
+            << QStringLiteral("curve --method ewgs --bits 2 --delta -1") << QStringLiteral("delta");
+        QTest::newRow("curve grad sign")
+            << QStringLiteral("curve --method ewgs --bits 2 --grad-sign 0.5") << QStringLiteral("sign");
+    }
+    void errorsPrintOneLineAndExitTwo()
+    {
+        QFETCH(QString, args);
+        QFETCH(QString, mentions);
+        const auto r = runCli(args.split(QLatin1Char(' '), Qt::SkipEmptyParts));
+        QCOMPARE(r.exitCode, 2);
+        if (!args.isEmpty()) {
+            QVERIFY(r.out.isEmpty());
+            QCOMPARE(r.err.count('\n'), 1);
+        }
+        QVERIFY2((r.out + r.err).contains(mentions.toUtf8()), r.err.constData());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"

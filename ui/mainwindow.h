@@ -1,0 +1,58 @@
+#pragma once
+// QuantScope's main window: one tab per tool, shortcuts, figure export, and every choice remembered.
+
+#include <QMainWindow>
+
+QT_BEGIN_NAMESPACE
+class QTabWidget;
+QT_END_NAMESPACE
+
+namespace qs::ui {
+
+class LevelsView;
+class SoftRoundView;
+struct FigureSpec;
+
+class MainWindow final : public QMainWindow
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(MainWindow)
+
+public:
+    enum class Tab
+    {
+        Levels = 0,
+        SoftRound = 1
+    };
+
+    explicit MainWindow(QWidget *parent = nullptr);
+
+    LevelsView *levelsView() const { return m_levels; }
+    SoftRoundView *softRoundView() const { return m_softRound; }
+    QTabWidget *tabs() const { return m_tabs; }
+    void showTab(Tab tab);
+
+    const FigureSpec &currentFigure() const;
+
+    // QSettings(organization "QuantScope", application "QuantScope"): geometry, tabs, splitters, controls.
+    void saveSettings() const;
+    void restoreSettings();
+
+    // Renders each tab into DIR/levels.png and DIR/softround.png (docs and a visual check); false on failure.
+    bool saveScreenshots(const QString &directory);
+
+public Q_SLOTS:
+    void exportCurrentFigure();
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void createMenus();
+
+    QTabWidget *m_tabs = nullptr;
+    LevelsView *m_levels = nullptr;
+    SoftRoundView *m_softRound = nullptr;
+};
+
+} // namespace qs::ui

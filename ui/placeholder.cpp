@@ -1,1 +1,0 @@
-namespace qs { int quantuiPlaceholder() { return 0; } }

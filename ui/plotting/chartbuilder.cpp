@@ -1,0 +1,225 @@
+#include "ui/plotting/chartbuilder.h"
+
+#include "ui/plotting/steps.h"
+
+#include <QApplication>
+#include <QCategoryAxis>
+#include <QChart>
+#include <QFontInfo>
+#include <QGraphicsLayout>
+#include <QLegend>
+#include <QLegendMarker>
+#include <QLineSeries>
+#include <QPen>
+#include <QScatterSeries>
+#include <QValueAxis>
+
+#include <cmath>
+
+namespace qs::ui {
+
+namespace {
+
+QFont sizedFont(const QString &family, double pixels, bool bold = false)
+{
+    QFont font(family);
+    font.setPixelSize(std::max(1, int(std::lround(pixels))));
+    font.setBold(bold);
+    font.setHintingPreference(QFont::PreferNoHinting); // same advance widths at every scale
+    return font;
+}
+
+QAbstractAxis *makeAxis(const AxisSpec &spec, Qt::Orientation orientation)
+{
+    if (!spec.categories.isEmpty()) {
+        auto *axis = new QCategoryAxis;
+        axis->setLabelsPosition(QCategoryAxis::AxisLabelsPositionCenter);
+        return axis;
+    }
+    Q_UNUSED(orientation);
+    return new QValueAxis;
+}
+
+void styleAxis(QAbstractAxis *axis, const AxisSpec &spec, const ChartStyle &style)
+{
+    axis->setTitleText(spec.title);
+    axis->setTitleFont(style.axisTitleFont);
+    axis->setLabelsFont(style.tickFont);
+    axis->setLabelsColor(Qt::black);
+    axis->setTitleBrush(Qt::black);
+    axis->setLinePen(QPen(Qt::black, style.gridWidth));
+    axis->setGridLinePen(QPen(QColor(225, 225, 225), style.gridWidth));
+    axis->setRange(spec.min, spec.max);
+    if (auto *category = qobject_cast<QCategoryAxis *>(axis)) {
+        for (const auto &label : category->categoriesLabels())
+            category->remove(label);
+        category->setStartValue(spec.min);
+        for (const auto &[label, end] : spec.categories)
+            category->append(label, end);
+        category->setGridLineVisible(false);
+    } else if (auto *value = qobject_cast<QValueAxis *>(axis)) {
+        // Nice ticks anchored at 0 (a range we computed, never re-derived from data).
+        const double step = niceTickStep(spec.min, spec.max);
+        value->setTickType(QValueAxis::TicksDynamic);
+        value->setTickAnchor(0.0);
+        value->setTickInterval(step);
+        value->setLabelFormat(step >= 1.0   ? QStringLiteral("%.0f")
+                              : step >= 0.1 ? QStringLiteral("%.1f")
+                                            : QStringLiteral("%.2f"));
+        value->setMinorTickCount(0);
+    }
+}
+
+QAbstractSeries *makeSeries(const SeriesSpec &spec)
+{
+    if (spec.kind == SeriesKind::Scatter)
+        return new QScatterSeries;
+    return new QLineSeries;
+}
+
+bool sameKind(QAbstractSeries *series, const SeriesSpec &spec)
+{
+    return (spec.kind == SeriesKind::Scatter) == (series->type() == QAbstractSeries::SeriesTypeScatter);
+}
+
+void fillSeries(QAbstractSeries *series, const SeriesSpec &spec, const ChartStyle &style)
+{
+    series->setObjectName(spec.id);
+    series->setName(spec.name);
+    auto *xy = static_cast<QXYSeries *>(series);
+    if (auto *scatter = qobject_cast<QScatterSeries *>(series)) {
+        scatter->setMarkerShape(QScatterSeries::MarkerShapeCircle);
+        scatter->setMarkerSize(style.markerSize * spec.markerScale);
+        scatter->setColor(spec.color);
+        scatter->setBorderColor(spec.color.darker(130));
+        scatter->setPen(QPen(spec.color.darker(130), style.gridWidth));
+    } else {
+        QPen pen(spec.color, style.lineWidth * spec.widthScale, spec.penStyle, Qt::FlatCap, Qt::MiterJoin);
+        xy->setPen(pen);
+    }
+    xy->replace(spec.points);
+}
+
+} // namespace
+
+ChartStyle ChartStyle::screen()
+{
+    const QFont base = QApplication::font();
+    const double px = QFontInfo(base).pixelSize();
+    ChartStyle style;
+    style.titleFont = sizedFont(base.family(), px * 1.1, true);
+    style.axisTitleFont = sizedFont(base.family(), px);
+    style.tickFont = sizedFont(base.family(), px * 0.92);
+    style.legendFont = sizedFont(base.family(), px * 0.92);
+    style.lineWidth = 2.0;
+    style.markerSize = 9.0;
+    style.gridWidth = 1.0;
+    style.margin = 6.0;
+    style.roundedBackground = false;
+    return style;
+}
+
+ChartStyle ChartStyle::paper(double fontPt, double lineWidthPt, double unitsPerPoint)
+{
+    const QString family = QStringLiteral("DejaVu Sans");
+    ChartStyle style;
+    style.titleFont = sizedFont(family, fontPt * unitsPerPoint, true);
+    style.axisTitleFont = sizedFont(family, fontPt * unitsPerPoint);
+    style.tickFont = sizedFont(family, (fontPt - 1.0) * unitsPerPoint);
+    style.legendFont = sizedFont(family, (fontPt - 1.0) * unitsPerPoint);
+    style.lineWidth = lineWidthPt * unitsPerPoint;
+    style.markerSize = 4.5 * unitsPerPoint;
+    style.gridWidth = 0.5 * unitsPerPoint;
+    style.margin = 2.0 * unitsPerPoint;
+    return style;
+}
+
+QChart *createChart(const PanelSpec &panel, const ChartStyle &style)
+{
+    auto *chart = new QChart;
+    chart->setAnimationOptions(QChart::NoAnimation);
+    chart->setBackgroundBrush(Qt::white);
+    chart->setBackgroundPen(Qt::NoPen);
+    chart->setBackgroundRoundness(0);
+    chart->setDropShadowEnabled(false);
+    chart->setPlotAreaBackgroundVisible(false);
+    chart->setMargins(QMargins(int(style.margin), int(style.margin), int(style.margin), int(style.margin)));
+    chart->layout()->setContentsMargins(0, 0, 0, 0);
+    chart->legend()->setAlignment(Qt::AlignBottom);
+    chart->legend()->setMarkerShape(QLegend::MarkerShapeFromSeries); // a line sample for line series
+    chart->legend()->setBackgroundVisible(false);
+    chart->legend()->setLabelColor(Qt::black);
+    chart->addAxis(makeAxis(panel.x, Qt::Horizontal), Qt::AlignBottom);
+    chart->addAxis(makeAxis(panel.y, Qt::Vertical), Qt::AlignLeft);
+    updateChart(chart, panel, style);
+    return chart;
+}
+
+void updateChart(QChart *chart, const PanelSpec &panel, const ChartStyle &style)
+{
+    chart->setObjectName(panel.id);
+    chart->setTitle(panel.title);
+    chart->setTitleFont(style.titleFont);
+    chart->setTitleBrush(Qt::black);
+    chart->legend()->setFont(style.legendFont);
+    chart->legend()->setVisible(panel.showLegend);
+
+    // An axis changes type only when the figure switches between values and categories.
+    auto syncAxis = [&](Qt::Orientation orientation, Qt::Alignment alignment, const AxisSpec &spec) {
+        QAbstractAxis *axis = chart->axes(orientation).value(0);
+        const bool wantCategories = !spec.categories.isEmpty();
+        if (!axis || wantCategories != (qobject_cast<QCategoryAxis *>(axis) != nullptr)) {
+            if (axis) {
+                chart->removeAxis(axis);
+                delete axis;
+            }
+            axis = makeAxis(spec, orientation);
+            chart->addAxis(axis, alignment);
+        }
+        styleAxis(axis, spec, style);
+        return axis;
+    };
+    QAbstractAxis *xAxis = syncAxis(Qt::Horizontal, Qt::AlignBottom, panel.x);
+    QAbstractAxis *yAxis = syncAxis(Qt::Vertical, Qt::AlignLeft, panel.y);
+
+    QList<QAbstractSeries *> existing = chart->series();
+    for (int i = 0; i < panel.series.size(); ++i) {
+        const SeriesSpec &spec = panel.series[i];
+        QAbstractSeries *series = i < existing.size() ? existing[i] : nullptr;
+        if (series && (series->objectName() != spec.id || !sameKind(series, spec))) {
+            // Structure changed from here on: drop the rest and rebuild (rare; toggling a scheme).
+            for (int j = i; j < existing.size(); ++j) {
+                chart->removeSeries(existing[j]);
+                delete existing[j];
+            }
+            existing = existing.mid(0, i);
+            series = nullptr;
+        }
+        if (!series) {
+            series = makeSeries(spec);
+            fillSeries(series, spec, style);
+            chart->addSeries(series);
+            series->attachAxis(xAxis);
+            series->attachAxis(yAxis);
+            existing.append(series);
+        } else {
+            fillSeries(series, spec, style);
+            if (!series->attachedAxes().contains(xAxis))
+                series->attachAxis(xAxis);
+            if (!series->attachedAxes().contains(yAxis))
+                series->attachAxis(yAxis);
+        }
+    }
+    for (int j = int(panel.series.size()); j < existing.size(); ++j) {
+        chart->removeSeries(existing[j]);
+        delete existing[j];
+    }
+
+    const auto markers = chart->legend()->markers();
+    for (auto *marker : markers) {
+        const auto index = chart->series().indexOf(marker->series());
+        marker->setVisible(index >= 0 && index < panel.series.size() && panel.series[index].inLegend);
+    }
+}
+
+} // namespace qs::ui

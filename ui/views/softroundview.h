@@ -1,0 +1,70 @@
+#pragma once
+// The Soft rounding tool: DSQ alpha and DAQ gamma/sigma sliders move y(x) and dy/dx live next to the hard
+// step; the EWGS panel shows how delta scales the gradient element by element (seed paper Figs. 1, 3, 4).
+
+#include "ui/figures/softroundfigure.h"
+
+#include <QWidget>
+
+QT_BEGIN_NAMESPACE
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QGroupBox;
+class QLabel;
+class QSettings;
+class QSlider;
+class QSpinBox;
+class QSplitter;
+QT_END_NAMESPACE
+
+namespace qs::ui {
+
+class FigureWidget;
+
+class SoftRoundView final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(SoftRoundView)
+
+public:
+    explicit SoftRoundView(QWidget *parent = nullptr);
+
+    SoftRoundFigureOptions options() const;
+    const FigureSpec &figure() const;
+    FigureWidget *figureWidget() const { return m_figure; }
+
+    void saveSettings(QSettings &settings) const;
+    void restoreSettings(QSettings &settings);
+
+    // Slider positions are integers; these are the scales the values are read with.
+    static constexpr double kDsqAlphaScale = 1000.0; // 1..500 -> 0.001..0.5
+    static constexpr double kDaqScale = 10.0;        // gamma 1..100 -> 0.1..10, sigma 1..50 -> 0.1..5
+    static constexpr double kDeltaScale = 100.0;     // 0..500 -> 0..5
+
+private:
+    void rebuild();
+    void updateValueLabels();
+
+    QSpinBox *m_bits = nullptr;
+    QCheckBox *m_signed = nullptr;
+    QDoubleSpinBox *m_alpha = nullptr;
+    QGroupBox *m_dsqGroup = nullptr;
+    QSlider *m_dsqAlpha = nullptr;
+    QLabel *m_dsqAlphaValue = nullptr;
+    QGroupBox *m_daqGroup = nullptr;
+    QSlider *m_daqGamma = nullptr;
+    QLabel *m_daqGammaValue = nullptr;
+    QSlider *m_daqSigma = nullptr;
+    QLabel *m_daqSigmaValue = nullptr;
+    QGroupBox *m_ewgsGroup = nullptr;
+    QComboBox *m_ewgsBase = nullptr;
+    QSlider *m_ewgsDelta = nullptr;
+    QLabel *m_ewgsDeltaValue = nullptr;
+    QComboBox *m_gradSign = nullptr;
+    QSplitter *m_splitter = nullptr;
+    FigureWidget *m_figure = nullptr;
+    bool m_restoring = false;
+};
+
+} // namespace qs::ui
