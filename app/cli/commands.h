@@ -12,5 +12,9 @@ namespace qs::cli {
 int runLevelsCommand(const std::vector<std::string> &args, std::ostream &out);
 int runCurveCommand(const std::vector<std::string> &args, std::ostream &out);
 int runFigureCommand(const std::vector<std::string> &args, std::ostream &out);
+int runTrainCommand(const std::vector<std::string> &args, std::ostream &out);
+int runEvalCommand(const std::vector<std::string> &args, std::ostream &out);
+int runAnalyzeCommand(const std::vector<std::string> &args, std::ostream &out);
+int runBenchCommand(const std::vector<std::string> &args, std::ostream &out);
 
 } // namespace qs::cli

@@ -21,6 +21,16 @@ commands:
   figure  --kind levels|softround --out FILE.png|svg|pdf [options; see quantscope-cli figure --help]
           a paper-styled figure without a display, with its data as FILE.csv
 
+  train   --config FILE | --preset NAME [--set key=value ...] --out RUNDIR      (or --resume RUNDIR)
+          train or resume a run: RUNDIR/config.ini, metrics.jsonl, last.qsckpt, best.qsckpt;
+          Ctrl-C stops after the current step and leaves a resumable checkpoint; --list-presets
+  eval    --weights FILE --data cifar10:DIR|cifar100:DIR|mnist:DIR|fashion-mnist:DIR|synthetic
+          [--arch resnet20|32|44|56] [--quant SCHEME --bits B | --wbits B --abits B] [--edges fp|8bit]
+          [--mean a,b,c --std a,b,c] [--batch N] [--format json|text]
+  analyze --weights FILE --scheme uniform|pot|apot --bits B [--alpha X | --alpha-search mse] [--format json|text]
+          per-layer statistics, clip, MSE, SQNR and level occupancy of the weights
+  bench   train-step --arch resnet20 --quant S --bits B [--ewgs] --batch N --steps K [--threads T]
+
 Malformed arguments or an undefined combination print one line and exit with status 2.
 )";
 }
@@ -41,6 +51,14 @@ int main(int argc, char **argv)
             return qs::cli::runCurveCommand(args, std::cout);
         if (command == "figure")
             return qs::cli::runFigureCommand(args, std::cout);
+        if (command == "train")
+            return qs::cli::runTrainCommand(args, std::cout);
+        if (command == "eval")
+            return qs::cli::runEvalCommand(args, std::cout);
+        if (command == "analyze")
+            return qs::cli::runAnalyzeCommand(args, std::cout);
+        if (command == "bench")
+            return qs::cli::runBenchCommand(args, std::cout);
         throw qs::cli::UsageError("unknown command '" + command + "' (try quantscope-cli --help)");
     } catch (const qs::cli::UsageError &e) {
         std::cerr << "quantscope-cli: error: " << e.what() << '\n';

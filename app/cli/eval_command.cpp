@@ -1,0 +1,80 @@
+#include "argparse.h"
+#include "commands.h"
+#include "format.h"
+
+#include "core/trainer.h"
+
+#include <cmath>
+
+#include <sstream>
+
+namespace qs::cli {
+
+namespace {
+std::vector<double> parseList(const std::string &option, const std::string &text)
+{
+    std::vector<double> values;
+    std::stringstream ss(text);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+        char *end = nullptr;
+        const double v = std::strtod(item.c_str(), &end);
+        if (item.empty() || *end != '\0' || !std::isfinite(v))
+            throw UsageError("eval: --" + option + " expects numbers separated by commas, got '" + text +
+                             "'");
+        values.push_back(v);
+    }
+    return values;
+}
+} // namespace
+
+int runEvalCommand(const std::vector<std::string> &args, std::ostream &out)
+{
+    ArgParser parser("eval",
+                     {"weights", "data", "arch", "quant", "bits", "wbits", "abits", "edges", "mean", "std",
+                      "batch", "format", "threads", "device"},
+                     {});
+    parser.parse(args);
+    EvalRequest req;
+    req.weights = parser.required("weights");
+    req.data = parser.required("data");
+    if (parser.has("arch")) {
+        const auto arch = parser.choice("arch", {"resnet20", "resnet32", "resnet44", "resnet56"}, "");
+        req.depth = std::stoi(arch.substr(6));
+    }
+    if (parser.has("quant"))
+        req.quant = parser.choice("quant", {"fp", "uniform", "lsq", "pot", "apot", "dsq", "daq"}, "");
+    if (parser.has("bits") && (parser.has("wbits") || parser.has("abits")))
+        throw UsageError("eval: give --bits or --wbits/--abits, not both");
+    req.wbits = req.abits = parser.intValue("bits", 0, 1, 16);
+    req.wbits = parser.intValue("wbits", req.wbits, 1, 16);
+    req.abits = parser.intValue("abits", req.abits, 1, 16);
+    if (parser.has("edges"))
+        req.edges = parser.choice("edges", {"fp", "8bit"}, "");
+    if (parser.has("mean") != parser.has("std"))
+        throw UsageError("eval: --mean and --std go together");
+    if (parser.has("mean")) {
+        req.mean = parseList("mean", parser.value("mean"));
+        req.std = parseList("std", parser.value("std"));
+        if (req.mean.size() != req.std.size())
+            throw UsageError("eval: --mean and --std need the same number of values");
+    }
+    req.batch = parser.intValue("batch", 256, 1, 100000);
+    req.threads = parser.intValue("threads", 0, 0, 1024);
+    req.device = parser.choice("device", {"auto", "cpu", "cuda"}, "auto");
+    const auto format = parser.choice("format", {"json", "text"}, "json");
+    try {
+        const auto r = evaluateWeights(req);
+        if (format == "json")
+            out << "{\"top1\": " << formatNumber(r.top1) << ", \"top5\": " << formatNumber(r.top5)
+                << ", \"loss\": " << formatNumber(r.loss) << ", \"images\": " << r.images << "}\n";
+        else
+            out << r.model << ": top-1 " << r.top1 << "%, top-5 " << r.top5 << "%, loss " << r.loss << " on "
+                << r.images << " images\n";
+    } catch (const std::invalid_argument &e) {
+        throw UsageError(std::string("eval: ") + e.what());
+    }
+    return 0;
+}
+
+} // namespace qs::cli
