@@ -51,6 +51,9 @@ void saveCheckpoint(const std::string &path, ResNet &model, torch::optim::Optimi
     archive.write("step", c10::IValue(s.step));
     archive.write("best_top1", c10::IValue(s.bestTop1));
     archive.write("last_top1", c10::IValue(s.lastTop1));
+    archive.write("epoch_loss_sum", c10::IValue(s.epochLossSum));
+    archive.write("epoch_correct", c10::IValue(s.epochCorrect));
+    archive.write("epoch_seen", c10::IValue(s.epochSeen));
     torch::serialize::OutputArchive modelArchive;
     model->save(modelArchive);
     archive.write("model", modelArchive);
@@ -137,6 +140,12 @@ CheckpointState readCheckpointState(const std::string &path)
         s.bestTop1 = v.toDouble();
     if (archive.try_read("last_top1", v) && v.isDouble())
         s.lastTop1 = v.toDouble();
+    if (archive.try_read("epoch_loss_sum", v) && v.isDouble())
+        s.epochLossSum = v.toDouble();
+    if (archive.try_read("epoch_correct", v) && v.isInt())
+        s.epochCorrect = v.toInt();
+    if (archive.try_read("epoch_seen", v) && v.isInt())
+        s.epochSeen = v.toInt();
     return s;
 }
 
@@ -309,6 +318,31 @@ std::vector<NamedTensor> exportStateDict(ResNet &model)
     };
     visit("", *model);
     return out;
+}
+
+std::string exportWeights(const std::string &input, const std::string &output)
+{
+    auto endsWith = [&](const char *ext) {
+        const std::string e(ext);
+        return output.size() >= e.size() && output.compare(output.size() - e.size(), e.size(), e) == 0;
+    };
+    if (!endsWith(".pt") && !endsWith(".pth") && !endsWith(kCheckpointExtension))
+        throw ModelIoError(output + ": unknown extension (use .pt/.pth for PyTorch or .qsckpt)");
+    const auto state = readCheckpointState(input);
+    ResNet model(
+        resnetOptionsFromConfig(parseTrainConfig(state.configText), state.inputChannels, state.numClasses));
+    loadCheckpoint(input, model, nullptr, nullptr);
+    if (endsWith(kCheckpointExtension)) {
+        saveCheckpoint(output, model, nullptr, nullptr, state);
+        return output + ": QuantScope checkpoint without optimizer state";
+    }
+    const auto tensors = exportStateDict(model);
+    try {
+        writeTorchStateDict(output, tensors);
+    } catch (const TorchFormatError &e) {
+        throw ModelIoError(e.what());
+    }
+    return output + ": PyTorch state_dict with " + std::to_string(tensors.size()) + " tensors (APoT layout)";
 }
 
 LoadReport loadWeightsInto(ResNet &model, const std::string &path)

@@ -35,6 +35,10 @@ struct CheckpointState
     int64_t step = 0;
     double bestTop1 = 0;
     double lastTop1 = 0;
+    // Running training statistics of a partly done epoch, so a resumed epoch reports what an uninterrupted
+    // one would.
+    double epochLossSum = 0;
+    int64_t epochCorrect = 0, epochSeen = 0;
 };
 
 // Writes PATH.tmp and renames it over PATH; optimizers may be null.
@@ -67,6 +71,10 @@ struct LoadReport
 LoadReport loadStateDict(ResNet &model, const std::vector<NamedTensor> &tensors, bool strict,
                          const std::string &path);
 std::vector<NamedTensor> exportStateDict(ResNet &model);
+
+// Re-saves a checkpoint's weights: FILE.pt as a PyTorch state_dict (APoT layout), FILE.qsckpt without
+// optimizer state. Returns a one-line summary.
+std::string exportWeights(const std::string &input, const std::string &output);
 
 // Loads weights from either format into `model` (non-strict), for warm starts.
 LoadReport loadWeightsInto(ResNet &model, const std::string &path);

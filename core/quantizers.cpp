@@ -125,8 +125,9 @@ template <typename T, typename Fn> void withProjector(const std::vector<double> 
 // One pass over [b, e) of the APoT/PoT forward. The projector is copied so the compiler knows it does not
 // alias the output.
 template <bool Weight, typename T, typename Proj>
-void powerForwardRange(const T *__restrict in, T *__restrict out, int64_t b, int64_t e, T a,
-                       const Proj &shared)
+__attribute__((always_inline)) inline void powerForwardRangeImpl(const T *__restrict in, T *__restrict out,
+                                                                 int64_t b, int64_t e, T a,
+                                                                 const Proj &shared)
 {
     const Proj proj = shared;
     for (int64_t i = b; i < e; ++i) {
@@ -144,8 +145,9 @@ void powerForwardRange(const T *__restrict in, T *__restrict out, int64_t b, int
 // gradient. Eight partial sums let the compiler vectorize the reduction without reassociating floating point
 // on its own.
 template <bool Weight, typename T, typename Proj>
-double powerBackwardRange(const T *__restrict in, const T *__restrict g, T *__restrict gi, int64_t b,
-                          int64_t e, T a, T delta, const Proj &shared)
+__attribute__((always_inline)) inline double
+powerBackwardRangeImpl(const T *__restrict in, const T *__restrict g, T *__restrict gi, int64_t b, int64_t e,
+                       T a, T delta, const Proj &shared)
 {
     const Proj proj = shared;
     auto element = [&](int64_t i) -> T {
@@ -180,6 +182,46 @@ double powerBackwardRange(const T *__restrict in, const T *__restrict g, T *__re
         total += v;
     return total;
 }
+
+// The generic kernels, for double tensors and large level sets.
+template <bool Weight, typename T, typename Proj>
+void powerForwardRange(std::integral_constant<bool, Weight>, const T *in, T *out, int64_t b, int64_t e, T a,
+                       const Proj &proj)
+{
+    powerForwardRangeImpl<Weight>(in, out, b, e, a, proj);
+}
+
+template <bool Weight, typename T, typename Proj>
+double powerBackwardRange(std::integral_constant<bool, Weight>, const T *in, const T *g, T *gi, int64_t b,
+                          int64_t e, T a, T delta, const Proj &proj)
+{
+    return powerBackwardRangeImpl<Weight>(in, g, gi, b, e, a, delta, proj);
+}
+
+// float32 with up to 16 levels, the training case: one clone per instruction set (AVX-512, AVX2, baseline),
+// picked at load time, so the same binary runs everywhere and uses the wide registers where they exist.
+#define QS_CLONED_POWER_KERNELS(W, K)                                                                        \
+    __attribute__((target_clones("avx512f", "avx2", "default"))) void powerForwardRange(                     \
+        std::integral_constant<bool, W>, const float *in, float *out, int64_t b, int64_t e, float a,         \
+        const SelectChain<float, K> &proj)                                                                   \
+    {                                                                                                        \
+        powerForwardRangeImpl<W>(in, out, b, e, a, proj);                                                    \
+    }                                                                                                        \
+    __attribute__((target_clones("avx512f", "avx2", "default"))) double powerBackwardRange(                  \
+        std::integral_constant<bool, W>, const float *in, const float *g, float *gi, int64_t b, int64_t e,   \
+        float a, float delta, const SelectChain<float, K> &proj)                                             \
+    {                                                                                                        \
+        return powerBackwardRangeImpl<W>(in, g, gi, b, e, a, delta, proj);                                   \
+    }
+QS_CLONED_POWER_KERNELS(true, 1)
+QS_CLONED_POWER_KERNELS(true, 3)
+QS_CLONED_POWER_KERNELS(true, 7)
+QS_CLONED_POWER_KERNELS(true, 15)
+QS_CLONED_POWER_KERNELS(false, 1)
+QS_CLONED_POWER_KERNELS(false, 3)
+QS_CLONED_POWER_KERNELS(false, 7)
+QS_CLONED_POWER_KERNELS(false, 15)
+#undef QS_CLONED_POWER_KERNELS
 
 // Runs fn(begin, end, sums) over fixed chunks in parallel and adds the per-chunk sums in chunk order, so the
 // result does not depend on the thread count (a resumed run must match an uninterrupted one).
@@ -256,9 +298,9 @@ public:
             withProjector<scalar_t>(levels, [&](const auto &proj) {
                 at::parallel_for(0, x.numel(), kGrain, [&](int64_t b, int64_t e) {
                     if (weight)
-                        powerForwardRange<true>(in, o, b, e, a, proj);
+                        powerForwardRange(std::true_type{}, in, o, b, e, a, proj);
                     else
-                        powerForwardRange<false>(in, o, b, e, a, proj);
+                        powerForwardRange(std::false_type{}, in, o, b, e, a, proj);
                 });
             });
         });
@@ -301,8 +343,9 @@ public:
                 withProjector<scalar_t>(levels, [&](const auto &proj) {
                     const auto sums =
                         chunkedReduce<1>(g.numel(), [&](int64_t b, int64_t e, std::array<double, 1> &acc) {
-                            acc[0] += weight ? powerBackwardRange<true>(in, gp, gi, b, e, a, d, proj)
-                                             : powerBackwardRange<false>(in, gp, gi, b, e, a, d, proj);
+                            acc[0] +=
+                                weight ? powerBackwardRange(std::true_type{}, in, gp, gi, b, e, a, d, proj)
+                                       : powerBackwardRange(std::false_type{}, in, gp, gi, b, e, a, d, proj);
                         });
                     gAlpha = scalarLike(sums[0], alpha).reshape(alpha.sizes());
                 });

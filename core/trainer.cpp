@@ -523,11 +523,19 @@ TrainResult Run::execute(bool resume)
         const auto epochStart = Clock::now();
         double lossSum = 0;
         int64_t correct = 0, seen = 0;
+        if (epoch == startEpoch && startBatch > 0) {
+            lossSum = m_state.epochLossSum;
+            correct = m_state.epochCorrect;
+            seen = m_state.epochSeen;
+        }
         const int64_t batches = m_train->batchesPerEpoch();
         for (int64_t b = startBatch; b < batches; ++b) {
             const bool stopRequested = m_stop && m_stop->load();
             const bool stepLimit = m_config.maxSteps > 0 && m_step >= m_config.maxSteps;
             if (stopRequested || stepLimit) {
+                m_state.epochLossSum = lossSum;
+                m_state.epochCorrect = correct;
+                m_state.epochSeen = seen;
                 saveLast(epoch, b);
                 result.outcome = stopRequested ? TrainOutcome::Stopped : TrainOutcome::MaxSteps;
                 result.message = std::string(stopRequested ? "stopped" : "step limit reached") + " at step " +
@@ -627,6 +635,8 @@ TrainResult Run::execute(bool resume)
                 .addRaw("layers", layerRecords(m_model));
             m_metrics->write(layers);
         }
+        m_state.epochLossSum = 0;
+        m_state.epochCorrect = m_state.epochSeen = 0;
         saveLast(epoch + 1, 0);
         if (best)
             fs::copy_file(m_dir / "last.qsckpt", m_dir / "best.qsckpt", fs::copy_options::overwrite_existing);

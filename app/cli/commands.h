@@ -16,5 +16,6 @@ int runTrainCommand(const std::vector<std::string> &args, std::ostream &out);
 int runEvalCommand(const std::vector<std::string> &args, std::ostream &out);
 int runAnalyzeCommand(const std::vector<std::string> &args, std::ostream &out);
 int runBenchCommand(const std::vector<std::string> &args, std::ostream &out);
+int runExportCommand(const std::vector<std::string> &args, std::ostream &out);
 
 } // namespace qs::cli

@@ -1,6 +1,10 @@
 // `quantscope-cli figure`: the GUI's figures without a display, built by the same code in ui/figures.
 
 #include "argparse.h"
+
+#include <cerrno>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "commands.h"
 
 #include "core/curves.h"
@@ -83,6 +87,12 @@ void ensureOffscreenWithoutDisplay()
     if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") &&
         qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
+    // Without a session (CI, ssh) Qt warns on every run that XDG_RUNTIME_DIR is unset; give it a private one.
+    if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {
+        const QByteArray dir = "/tmp/quantscope-runtime-" + QByteArray::number(uint(getuid()));
+        if (mkdir(dir.constData(), 0700) == 0 || errno == EEXIST)
+            qputenv("XDG_RUNTIME_DIR", dir);
+    }
 }
 
 } // namespace

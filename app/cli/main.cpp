@@ -29,6 +29,8 @@ commands:
           [--mean a,b,c --std a,b,c] [--batch N] [--format json|text]
   analyze --weights FILE --scheme uniform|pot|apot --bits B [--alpha X | --alpha-search mse] [--format json|text]
           per-layer statistics, clip, MSE, SQNR and level occupancy of the weights
+  export  --weights FILE.qsckpt --out FILE.pt|FILE.qsckpt
+          a PyTorch state_dict (APoT layout) that torch.load reads, or a checkpoint without optimizer state
   bench   train-step --arch resnet20 --quant S --bits B [--ewgs] --batch N --steps K [--threads T]
 
 Malformed arguments or an undefined combination print one line and exit with status 2.
@@ -59,6 +61,8 @@ int main(int argc, char **argv)
             return qs::cli::runAnalyzeCommand(args, std::cout);
         if (command == "bench")
             return qs::cli::runBenchCommand(args, std::cout);
+        if (command == "export")
+            return qs::cli::runExportCommand(args, std::cout);
         throw qs::cli::UsageError("unknown command '" + command + "' (try quantscope-cli --help)");
     } catch (const qs::cli::UsageError &e) {
         std::cerr << "quantscope-cli: error: " << e.what() << '\n';

@@ -357,6 +357,17 @@ private Q_SLOTS:
         QVERIFY(maxAbsDiff(hv, 2 * qw.detach().pow(2)) < 1e-12);
     }
 
+    void cudaTensorOpPathMatchesCpu()
+    {
+        if (!torch::cuda::is_available())
+            QSKIP("no CUDA device: the tensor-op path is checked on CPU tensors above");
+        const LevelTable mags(qs::magnitudeLevels({Scheme::APoT, 4, true}));
+        const auto wn = torch::randn({65536}, kDouble);
+        const auto cpu = qs::powerQuantizeWeight(wn, torch::full({}, 2.0, kDouble), mags);
+        const auto gpu = qs::powerQuantizeWeight(wn.cuda(), torch::full({}, 2.0, kDouble).cuda(), mags);
+        QVERIFY(maxAbsDiff(cpu, gpu.cpu()) < 1e-12);
+    }
+
     void invalidInputsThrow()
     {
         const LevelTable mags(qs::magnitudeLevels({Scheme::APoT, 3, true}));
