@@ -285,6 +285,19 @@ LoadReport loadStateDict(ResNet &model, const std::vector<NamedTensor> &tensors,
     for (const auto &[name, tensor] : targets)
         if (!seen.count(name) && !isBookkeeping(name))
             report.missing.push_back(name);
+    // A layer whose quantizer parameters all came from the file must not re-initialize them on its first
+    // batch.
+    const std::set<std::string> loaded(report.loaded.begin(), report.loaded.end());
+    for (auto &[prefix, layer] : model->quantLayers()) {
+        bool any = false, all = true;
+        for (const auto &p : layer->named_parameters())
+            if (isQuantizerParameter(p.key())) {
+                any = true;
+                all = all && loaded.count(prefix + "." + p.key()) > 0;
+            }
+        if (any && all)
+            layer->markInitialized();
+    }
     if (strict && (!report.missing.empty() || !report.unexpected.empty() || !report.mismatched.empty()))
         throw ModelIoError(path + ": state_dict does not fit the model: " + report.summary());
     return report;

@@ -140,6 +140,12 @@ void QuantConv2dImpl::setEwgsDeltas(double deltaW, double deltaA)
     m_deltaA.fill_(deltaA);
 }
 
+void QuantConv2dImpl::markInitialized()
+{
+    torch::NoGradGuard noGrad;
+    m_initialized.fill_(1.0);
+}
+
 double QuantConv2dImpl::ewgsDeltaW() const
 {
     return m_deltaW.item<double>();

@@ -87,6 +87,8 @@ public:
     double ewgsDeltaA() const;
 
     void setCapture(bool on) { m_capture = on; }
+    // Learned ranges came from a checkpoint: skip the first-batch initialization that would overwrite them.
+    void markInitialized();
     const DiscretizerCapture &capture() const { return m_captured; }
 
     at::Tensor weight;

@@ -188,9 +188,13 @@ TrainConfig parseTrainConfig(const std::string &text, const TrainConfig &base)
     int number = 0;
     while (std::getline(ss, line)) {
         ++number;
-        const auto hash = line.find('#');
-        if (hash != std::string::npos)
-            line = line.substr(0, hash);
+        // '#' starts a comment at the start of a line or after whitespace; inside a value (a path) it is
+        // text.
+        for (size_t i = 0; i < line.size(); ++i)
+            if (line[i] == '#' && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t')) {
+                line = line.substr(0, i);
+                break;
+            }
         line = trim(line);
         if (line.empty())
             continue;
@@ -235,11 +239,19 @@ std::optional<std::string> checkTrainConfig(const TrainConfig &c)
         return "backward must be ste or ewgs, not '" + c.backward + "'";
     if (!oneOf(c.edgeLayers, "fp", "8bit"))
         return "edge_layers must be fp or 8bit, not '" + c.edgeLayers + "'";
-    if (auto scheme = parseScheme(c.method == "uniform" ? "uniform" : c.method)) {
+    if (auto scheme = parseScheme(c.method)) {
         if (auto why = checkLevelSpec({*scheme, c.wbits, true}))
             return "wbits: " + *why;
         if (auto why = checkLevelSpec({*scheme, c.abits, false}))
             return "abits: " + *why;
+    } else if (c.method != "fp") {
+        // The same ranges as checkQuantConfig: LSQ's signed grid needs 2 bits, DSQ/DAQ work from 1 bit.
+        const int lo = c.method == "lsq" ? 2 : 1;
+        if (c.wbits < lo || c.wbits > 8)
+            return "wbits: " + c.method + " weights need " + std::to_string(lo) + " to 8 bits, not " +
+                   std::to_string(c.wbits);
+        if (c.abits < 1 || c.abits > 8)
+            return "abits: " + c.method + " activations need 1 to 8 bits, not " + std::to_string(c.abits);
     }
     if (c.epochs < 1 || c.batchSize < 1 || c.evalBatchSize < 1)
         return "epochs, batch_size and eval_batch_size must be positive";
@@ -272,6 +284,11 @@ std::optional<std::string> checkTrainConfig(const TrainConfig &c)
             return "std values must be positive";
     if (c.logEvery < 1)
         return "log_every must be positive";
+    for (const auto &[key, value] :
+         {std::pair<const char *, const std::string &>{"dataset", c.dataset}, {"init", c.init}})
+        if (value.find(" #") != std::string::npos || value.find('\n') != std::string::npos)
+            return std::string(key) +
+                   ": a value may not contain a newline or ' #' (it would read back as a comment)";
     return std::nullopt;
 }
 

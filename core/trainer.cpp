@@ -314,7 +314,11 @@ private:
     void saveLast(int64_t epoch, int64_t batchInEpoch);
     bool ewgsDue(int64_t epoch, int64_t batch) const;
     // Re-estimates every layer's EWGS deltas; returns an explanation when one explodes.
-    std::optional<std::string> updateEwgsDeltas(int64_t epoch);
+    struct DeltaExplosion
+    {
+        std::string layer, detail;
+    };
+    std::optional<DeltaExplosion> updateEwgsDeltas(int64_t epoch);
     TrainResult diverge(const std::string &reason, JsonObject record, int64_t epoch);
     std::string suspectLayer();
 
@@ -342,7 +346,7 @@ bool Run::ewgsDue(int64_t epoch, int64_t batch) const
            (m_step - m_config.ewgsUpdateStart) % m_config.ewgsUpdateEvery == 0;
 }
 
-std::optional<std::string> Run::updateEwgsDeltas(int64_t epoch)
+std::optional<Run::DeltaExplosion> Run::updateEwgsDeltas(int64_t epoch)
 {
     auto layers = m_model->quantLayers();
     for (auto &[name, layer] : layers)
@@ -378,7 +382,7 @@ std::optional<std::string> Run::updateEwgsDeltas(int64_t epoch)
         acc.finishBatch();
     }
     const auto deltas = acc.deltas();
-    std::optional<std::string> explosion;
+    std::optional<DeltaExplosion> explosion;
     std::vector<double> dw, da;
     for (size_t i = 0; i < layers.size(); ++i) {
         auto &[name, layer] = layers[i];
@@ -391,7 +395,7 @@ std::optional<std::string> Run::updateEwgsDeltas(int64_t epoch)
             if (!std::isfinite(d) || d > m_config.divergenceDeltaMax) {
                 std::ostringstream why;
                 why << name << (k == 0 ? " weight" : " activation") << " delta = " << d;
-                explosion = why.str();
+                explosion = DeltaExplosion{name, why.str()};
             }
         }
     }
@@ -553,8 +557,8 @@ TrainResult Run::execute(bool resume)
             if (ewgsDue(epoch, b)) {
                 if (auto explosion = updateEwgsDeltas(epoch)) {
                     JsonObject rec;
-                    rec.add("detail", *explosion);
-                    return diverge("EWGS delta exploded: " + *explosion, rec, epoch);
+                    rec.add("layer", explosion->layer).add("detail", explosion->detail);
+                    return diverge("EWGS delta exploded: " + explosion->detail, rec, epoch);
                 }
             }
             m_model->train();
