@@ -200,16 +200,21 @@ double powerBackwardRange(std::integral_constant<bool, Weight>, const T *in, con
 
 // float32 with up to 16 levels, the training case: one clone per instruction set (AVX-512, AVX2, baseline),
 // picked at load time, so the same binary runs everywhere and uses the wide registers where they exist.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define QS_TARGET_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define QS_TARGET_CLONES // other architectures and compilers: one build for the baseline
+#endif
 #define QS_CLONED_POWER_KERNELS(W, K)                                                                        \
-    __attribute__((target_clones("avx512f", "avx2", "default"))) void powerForwardRange(                     \
-        std::integral_constant<bool, W>, const float *in, float *out, int64_t b, int64_t e, float a,         \
-        const SelectChain<float, K> &proj)                                                                   \
+    QS_TARGET_CLONES void powerForwardRange(std::integral_constant<bool, W>, const float *in, float *out,    \
+                                            int64_t b, int64_t e, float a,                                   \
+                                            const SelectChain<float, K> &proj)                               \
     {                                                                                                        \
         powerForwardRangeImpl<W>(in, out, b, e, a, proj);                                                    \
     }                                                                                                        \
-    __attribute__((target_clones("avx512f", "avx2", "default"))) double powerBackwardRange(                  \
-        std::integral_constant<bool, W>, const float *in, const float *g, float *gi, int64_t b, int64_t e,   \
-        float a, float delta, const SelectChain<float, K> &proj)                                             \
+    QS_TARGET_CLONES double powerBackwardRange(std::integral_constant<bool, W>, const float *in,             \
+                                               const float *g, float *gi, int64_t b, int64_t e, float a,     \
+                                               float delta, const SelectChain<float, K> &proj)               \
     {                                                                                                        \
         return powerBackwardRangeImpl<W>(in, g, gi, b, e, a, delta, proj);                                   \
     }
@@ -222,6 +227,7 @@ QS_CLONED_POWER_KERNELS(false, 3)
 QS_CLONED_POWER_KERNELS(false, 7)
 QS_CLONED_POWER_KERNELS(false, 15)
 #undef QS_CLONED_POWER_KERNELS
+#undef QS_TARGET_CLONES
 
 // Runs fn(begin, end, sums) over fixed chunks in parallel and adds the per-chunk sums in chunk order, so the
 // result does not depend on the thread count (a resumed run must match an uninterrupted one).
