@@ -2,6 +2,7 @@
 
 #include "ui/exportdialog.h"
 #include "ui/views/levelsview.h"
+#include "ui/views/modelview.h"
 #include "ui/views/softroundview.h"
 
 #include <QAction>
@@ -18,7 +19,7 @@ namespace qs::ui {
 
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent), m_tabs(new QTabWidget(this)), m_levels(new LevelsView),
-      m_softRound(new SoftRoundView)
+      m_softRound(new SoftRoundView), m_model(new ModelView)
 {
     setWindowTitle(QStringLiteral("QuantScope"));
     m_tabs->setObjectName(QStringLiteral("viewTabs"));
@@ -27,6 +28,10 @@ MainWindow::MainWindow(QWidget *parent)
     m_tabs->addTab(m_softRound, QStringLiteral("Soft rounding"));
     m_tabs->setTabToolTip(0, QStringLiteral("Uniform, PoT and APoT levels and staircases (Ctrl+1)"));
     m_tabs->setTabToolTip(1, QStringLiteral("DSQ, DAQ and EWGS forward and backward curves (Ctrl+2)"));
+    m_tabs->addTab(m_model, QStringLiteral("Model"));
+    m_tabs->setTabToolTip(2,
+                          QStringLiteral("A checkpoint's weights against the grids: histograms, occupancy, "
+                                         "per-layer SQNR, bit sweep (Ctrl+3)"));
     setCentralWidget(m_tabs);
     createMenus();
     statusBar()->showMessage(QStringLiteral("Hover a control for its formula; Ctrl+E exports the figure."));
@@ -36,6 +41,13 @@ MainWindow::MainWindow(QWidget *parent)
 void MainWindow::createMenus()
 {
     QMenu *file = menuBar()->addMenu(QStringLiteral("&File"));
+    QAction *openModel = file->addAction(QStringLiteral("&Open model\u2026"));
+    openModel->setObjectName(QStringLiteral("openModelAction"));
+    openModel->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_O));
+    connect(openModel, &QAction::triggered, this, [this] {
+        showTab(Tab::Model);
+        m_model->openModelDialog();
+    });
     QAction *exportAction = file->addAction(QStringLiteral("&Export figure\u2026"));
     exportAction->setObjectName(QStringLiteral("exportAction"));
     exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
@@ -52,6 +64,9 @@ void MainWindow::createMenus()
     QAction *softRound = view->addAction(QStringLiteral("&Soft rounding"));
     softRound->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_2));
     connect(softRound, &QAction::triggered, this, [this] { showTab(Tab::SoftRound); });
+    QAction *model = view->addAction(QStringLiteral("&Model"));
+    model->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_3));
+    connect(model, &QAction::triggered, this, [this] { showTab(Tab::Model); });
 }
 
 void MainWindow::showTab(Tab tab)
@@ -63,6 +78,8 @@ const FigureSpec &MainWindow::currentFigure() const
 {
     if (m_tabs->currentWidget() == m_softRound)
         return m_softRound->figure();
+    if (m_tabs->currentWidget() == m_model)
+        return m_model->figure();
     return m_levels->figure();
 }
 
@@ -90,6 +107,7 @@ void MainWindow::saveSettings() const
     settings.setValue(QStringLiteral("window/tab"), m_tabs->currentIndex());
     m_levels->saveSettings(settings);
     m_softRound->saveSettings(settings);
+    m_model->saveSettings(settings);
 }
 
 void MainWindow::restoreSettings()
@@ -100,6 +118,7 @@ void MainWindow::restoreSettings()
     m_tabs->setCurrentIndex(settings.value(QStringLiteral("window/tab"), 0).toInt());
     m_levels->restoreSettings(settings);
     m_softRound->restoreSettings(settings);
+    m_model->restoreSettings(settings);
 }
 
 bool MainWindow::saveScreenshots(const QString &directory)
@@ -114,6 +133,18 @@ bool MainWindow::saveScreenshots(const QString &directory)
         showTab(tab);
         QApplication::processEvents(); // lay out the newly shown tab before grabbing it
         ok = grab().save(QDir(directory).filePath(name)) && ok;
+    }
+    if (m_model->snapshot()) {
+        showTab(Tab::Model);
+        const std::pair<ModelView::Page, QString> modelShots[] = {
+            {ModelView::Page::Layer, QStringLiteral("model.png")},
+            {ModelView::Page::BitSweep, QStringLiteral("model-sweep.png")}};
+        for (const auto &[page, name] : modelShots) {
+            m_model->showPage(page);
+            ok = m_model->waitUntilIdle(300000) && ok; // the background analysis and sweep finish first
+            QApplication::processEvents();
+            ok = grab().save(QDir(directory).filePath(name)) && ok;
+        }
     }
     m_tabs->setCurrentIndex(previous);
     return ok;

@@ -11,6 +11,7 @@ namespace qs::ui {
 
 class LevelsView;
 class SoftRoundView;
+class ModelView;
 struct FigureSpec;
 
 class MainWindow final : public QMainWindow
@@ -22,13 +23,15 @@ public:
     enum class Tab
     {
         Levels = 0,
-        SoftRound = 1
+        SoftRound = 1,
+        Model = 2
     };
 
     explicit MainWindow(QWidget *parent = nullptr);
 
     LevelsView *levelsView() const { return m_levels; }
     SoftRoundView *softRoundView() const { return m_softRound; }
+    ModelView *modelView() const { return m_model; }
     QTabWidget *tabs() const { return m_tabs; }
     void showTab(Tab tab);
 
@@ -38,7 +41,8 @@ public:
     void saveSettings() const;
     void restoreSettings();
 
-    // Renders each tab into DIR/levels.png and DIR/softround.png (docs and a visual check); false on failure.
+    // Renders each tab into DIR/levels.png, DIR/softround.png and, when a model is open, DIR/model.png and
+    // DIR/model-sweep.png (docs and a visual check); false on failure.
     bool saveScreenshots(const QString &directory);
 
 public Q_SLOTS:
@@ -53,6 +57,7 @@ private:
     QTabWidget *m_tabs = nullptr;
     LevelsView *m_levels = nullptr;
     SoftRoundView *m_softRound = nullptr;
+    ModelView *m_model = nullptr;
 };
 
 } // namespace qs::ui

@@ -9,7 +9,9 @@
 
 #include "core/curves.h"
 #include "core/levels.h"
+#include "core/modelsnapshot.h"
 #include "ui/figures/levelsfigure.h"
+#include "ui/figures/weightfigures.h"
 #include "ui/figures/softroundfigure.h"
 #include "ui/plotting/figureexport.h"
 
@@ -24,12 +26,19 @@ namespace qs::cli {
 namespace {
 
 const char *kFigureUsage =
-    R"(usage: quantscope-cli figure --kind levels|softround --out FILE.png|svg|pdf [options]
+    R"(usage: quantscope-cli figure --kind levels|softround|histogram|layer-error|bit-sweep --out FILE.png|svg|pdf
+                             [options]
 
 common:   [--bits B] [--signed] [--alpha A] [--preset single|double] [--dpi N]
 levels:   [--scheme uniform|pot|apot] [--compare]   (--compare overlays the other schemes at the same bits)
 softround:[--method dsq|daq|ewgs] (default: all) [--dsq-alpha a] [--gamma g] [--sigma s]
           [--base uniform|pot|apot] [--delta d] [--grad-sign 1|-1]
+model weights (a .qsckpt or a PyTorch state_dict; signed weight grids, weight-normalized as the quantizer):
+  histogram:   --weights FILE [--layer NAME] [--scheme S] [--bits B] [--alpha X | --alpha-search]
+               [--bins N] [--log] [--overlay uniform|pot|apot]    one layer's histogram, levels, occupancy
+  layer-error: --weights FILE [--scheme S] [--bits B] [--alpha X | --alpha-search]   per-layer SQNR
+  bit-sweep:   --weights FILE [--alpha-search]      mean SQNR at 2..6 bits for uniform, PoT and APoT
+  Clip without --alpha/--alpha-search: the checkpoint's learned alpha per layer, else 3.0.
 
 Writes FILE and its plotted data as FILE.csv (columns panel,series,x,y). Works without a display.
 )";
@@ -39,8 +48,93 @@ Scheme schemeOption(const ArgParser &parser, const std::string &name, const std:
     return *parseScheme(parser.choice(name, {"uniform", "pot", "apot"}, fallback));
 }
 
+bool isWeightsKind(const std::string &kind)
+{
+    return kind == "histogram" || kind == "layer-error" || kind == "bit-sweep";
+}
+
+// histogram, layer-error, bit-sweep: every option checked before the file is read (usage errors exit 2,
+// an unreadable or unsuitable file exits 1).
+ui::FigureSpec buildWeightsFigure(const ArgParser &parser, const std::string &kind)
+{
+    const std::string weights = parser.required("weights");
+    const Scheme scheme = schemeOption(parser, "scheme", "apot");
+    const int bits = parser.intValue("bits", 4, 1, 64);
+    if (auto why = checkLevelSpec({scheme, bits, true}))
+        throw UsageError("figure: " + *why);
+    const bool search = parser.flag("alpha-search");
+    std::optional<double> alpha;
+    if (parser.has("alpha")) {
+        if (search)
+            throw UsageError("figure: give --alpha or --alpha-search, not both");
+        alpha = parser.doubleValue("alpha", 1.0);
+        if (!(*alpha > 0))
+            throw UsageError("figure: --alpha must be positive");
+    }
+    if (kind != "histogram")
+        for (const char *option : {"layer", "bins", "overlay"})
+            if (parser.has(option) || parser.flag(option))
+                throw UsageError(std::string("figure: --") + option + " is for --kind histogram");
+    if (kind != "histogram" && parser.flag("log"))
+        throw UsageError("figure: --log is for --kind histogram");
+    ui::LayerFigureOptions o;
+    o.scheme = scheme;
+    o.bits = bits;
+    o.bins = parser.intValue("bins", 120, 4, 2000);
+    o.logScale = parser.flag("log");
+    if (parser.has("overlay"))
+        o.overlay = schemeOption(parser, "overlay", "uniform");
+
+    const ModelSnapshot snapshot = ModelSnapshot::load(weights); // std::runtime_error: exit 1
+    if (kind == "histogram") {
+        const auto &layers = snapshot.layers();
+        std::string name = parser.value("layer");
+        if (name.empty()) {
+            name = layers[layers.size() > 2 ? 1 : 0].name; // the first quantized conv, as the GUI
+        } else if (!snapshot.layer(name) && snapshot.layer(name + ".weight")) {
+            name += ".weight";
+        }
+        const SnapshotLayer *layer = snapshot.layer(name);
+        if (!layer) {
+            std::string known;
+            for (size_t i = 0; i < layers.size() && i < 6; ++i)
+                known += (i ? ", " : "") + layers[i].name;
+            throw UsageError("figure: no layer '" + name + "' in " + weights + " (layers: " + known +
+                             (layers.size() > 6 ? ", ..." : "") + ")");
+        }
+        auto a = analyzeWeightValues(name, snapshot.weights(name), layer->shape, {scheme, bits, true},
+                                     alpha ? alpha : layer->checkpointAlpha, search);
+        if (!alpha && !search && layer->checkpointAlpha)
+            a.alphaSource = "checkpoint";
+        return ui::makeLayerFigure(a, snapshot, o);
+    }
+    if (kind == "layer-error") {
+        QList<ui::SchemeLayers> schemes;
+        schemes.append({scheme, analyzeSnapshot(snapshot, scheme, bits, alpha, search)});
+        for (Scheme other : {Scheme::Uniform, Scheme::PoT, Scheme::APoT})
+            if (other != scheme && !checkLevelSpec({other, bits, true}))
+                schemes.append({other, analyzeSnapshot(snapshot, other, bits, alpha, search)});
+        return ui::makeLayerErrorFigure(schemes, bits);
+    }
+    if (alpha)
+        throw UsageError(
+            "figure: --kind bit-sweep takes no --alpha (use --alpha-search or the checkpoint's)");
+    return ui::makeBitSweepFigure(
+        bitSweep(snapshot, {Scheme::Uniform, Scheme::PoT, Scheme::APoT}, 2, 6, search, nullptr), search);
+}
+
 ui::FigureSpec buildFigure(const ArgParser &parser, const std::string &kind)
 {
+    if (isWeightsKind(kind))
+        return buildWeightsFigure(parser, kind);
+    for (const char *option : {"weights", "layer", "bins", "overlay"})
+        if (parser.has(option))
+            throw UsageError(std::string("figure: --") + option +
+                             " is for the model kinds (histogram, "
+                             "layer-error, bit-sweep)");
+    if (parser.flag("alpha-search") || parser.flag("log"))
+        throw UsageError("figure: --alpha-search and --log are for the model kinds");
+
     const bool isSigned = parser.flag("signed");
     const double alpha = parser.doubleValue("alpha", 1.0);
     if (!(alpha > 0))
@@ -106,10 +200,11 @@ int runFigureCommand(const std::vector<std::string> &args, std::ostream &out)
         }
     ArgParser parser("figure",
                      {"kind", "out", "scheme", "bits", "alpha", "preset", "dpi", "method", "dsq-alpha",
-                      "gamma", "sigma", "base", "delta", "grad-sign"},
-                     {"signed", "compare"});
+                      "gamma", "sigma", "base", "delta", "grad-sign", "weights", "layer", "bins", "overlay"},
+                     {"signed", "compare", "alpha-search", "log"});
     parser.parse(args);
-    const std::string kind = parser.choice("kind", {"levels", "softround"}, parser.required("kind"));
+    const std::string kind = parser.choice(
+        "kind", {"levels", "softround", "histogram", "layer-error", "bit-sweep"}, parser.required("kind"));
     const QString outPath = QString::fromStdString(parser.required("out"));
     const auto format = ui::figureFormatForPath(outPath);
     if (!format)

@@ -1,8 +1,11 @@
 // quantscope: the QuantScope desktop GUI.
 //   quantscope                     the window, with the last session's geometry, tab and choices
-//   quantscope --screenshot DIR    render each view to DIR/levels.png and DIR/softround.png, then exit
+//   quantscope --screenshot DIR    render each view to DIR/levels.png and DIR/softround.png (and, with a
+//                                  model, DIR/model.png and DIR/model-sweep.png), then exit
+//   quantscope --model FILE        open FILE in the Model tab (a .qsckpt or a PyTorch state_dict)
 
 #include "ui/mainwindow.h"
+#include "ui/views/modelview.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -25,10 +28,29 @@ int main(int argc, char **argv)
                                         QStringLiteral("Render each view to DIR/<view>.png and exit."),
                                         QStringLiteral("DIR"));
     parser.addOption(screenshot);
+    const QCommandLineOption model(
+        QStringLiteral("model"),
+        QStringLiteral("Open FILE (.qsckpt or PyTorch state_dict) in the Model tab."),
+        QStringLiteral("FILE"));
+    parser.addOption(model);
     parser.process(app);
 
     qs::ui::MainWindow window;
+    auto openRequestedModel = [&] {
+        if (!parser.isSet(model))
+            return true;
+        const auto connection =
+            QObject::connect(window.modelView(), &qs::ui::ModelView::loadFailed,
+                             [](const QString &message) { qWarning("%s", qPrintable(message)); });
+        const bool ok = window.modelView()->openModel(parser.value(model));
+        QObject::disconnect(connection);
+        return ok;
+    };
     if (parser.isSet(screenshot)) {
+        if (!parser.isSet(model) && !qs::ui::ModelView::defaultModelPath().isEmpty())
+            window.modelView()->openModel(qs::ui::ModelView::defaultModelPath());
+        if (!openRequestedModel())
+            return 1;
         // A fixed, documented size so README screenshots do not depend on the last session.
         window.resize(1400, 860);
         window.show();
@@ -36,6 +58,10 @@ int main(int argc, char **argv)
         return window.saveScreenshots(parser.value(screenshot)) ? 0 : 1;
     }
     window.restoreSettings();
+    if (parser.isSet(model)) {
+        window.showTab(qs::ui::MainWindow::Tab::Model);
+        openRequestedModel();
+    }
     window.show();
     return QApplication::exec();
 }

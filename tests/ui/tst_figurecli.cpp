@@ -59,7 +59,7 @@ private Q_SLOTS:
         QTest::addColumn<QString>("mentions");
         const QString out = m_dir.filePath(QStringLiteral("x.png"));
         QTest::newRow("unknown kind")
-            << list({"--kind", "histogram", "--out"}) + QStringList{out} << QStringLiteral("--kind");
+            << list({"--kind", "scatterplot", "--out"}) + QStringList{out} << QStringLiteral("--kind");
         QTest::newRow("missing kind") << list({"--out"}) + QStringList{out} << QStringLiteral("--kind");
         QTest::newRow("missing out") << list({"--kind", "levels"}) << QStringLiteral("--out");
         QTest::newRow("bad extension")

@@ -1,0 +1,373 @@
+#include "ui/figures/weightfigures.h"
+
+#include "ui/figures/palette.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace qs::ui {
+
+namespace {
+
+QString lower(Scheme scheme)
+{
+    return QString::fromStdString(schemeName(scheme));
+}
+
+// Vertical lines at each x from y0 to y1, as one polyline that returns along y0 between them (the baseline).
+QList<QPointF> verticalLines(const std::vector<double> &xs, double y0, double y1)
+{
+    QList<QPointF> points;
+    points.reserve(int(xs.size()) * 3);
+    for (double x : xs)
+        points << QPointF(x, y0) << QPointF(x, y1) << QPointF(x, y0);
+    return points;
+}
+
+double finiteOr(double v, double fallback)
+{
+    return std::isfinite(v) ? v : fallback;
+}
+
+} // namespace
+
+std::vector<float> normalizeWeights(const std::vector<float> &weights, double mean, double std)
+{
+    std::vector<float> out(weights.size());
+    const double inv = std > 0 ? 1.0 / std : 0.0;
+    for (size_t i = 0; i < weights.size(); ++i)
+        out[i] = float((double(weights[i]) - mean) * inv);
+    return out;
+}
+
+int64_t Histogram::total() const
+{
+    int64_t n = 0;
+    for (int64_t c : counts)
+        n += c;
+    return n;
+}
+
+Histogram histogramOf(const std::vector<float> &values, double lo, double hi, int bins)
+{
+    if (bins < 1 || !(hi > lo))
+        throw std::invalid_argument("histogram: need bins >= 1 and hi > lo");
+    Histogram h;
+    h.lo = lo;
+    h.hi = hi;
+    h.counts.assign(size_t(bins), 0);
+    const double scale = bins / (hi - lo);
+    for (float v : values) {
+        if (!(v >= lo && v <= hi))
+            continue;
+        const int i = std::min(bins - 1, int((double(v) - lo) * scale));
+        ++h.counts[size_t(i)];
+    }
+    return h;
+}
+
+FigureSpec makeLayerFigure(const LayerWeightAnalysis &a, const std::vector<float> &normalized,
+                           const LayerFigureOptions &options)
+{
+    if (auto why = checkLevelSpec({options.scheme, options.bits, true}))
+        throw std::invalid_argument(*why);
+    const int bins = std::clamp(options.bins, 4, 2000);
+    float maxAbs = 0;
+    for (float v : normalized)
+        maxAbs = std::max(maxAbs, std::abs(v));
+    const double dataRange = std::max(1e-6, double(maxAbs) * (1 + 1e-6));
+    // Bins do not depend on alpha, so moving the clip never re-bins; the axis grows only past the data.
+    const Histogram h = histogramOf(normalized, -dataRange, dataRange, bins);
+    const double xMax = 1.05 * std::max(dataRange, a.alpha);
+    int64_t maxCount = 1;
+    for (int64_t c : h.counts)
+        maxCount = std::max(maxCount, c);
+    auto yOf = [&](int64_t c) { return options.logScale ? std::log10(1.0 + double(c)) : double(c); };
+    const double yTop = 1.12 * yOf(maxCount);
+
+    const QString title = shortLayerName(a.name);
+    PanelSpec hist;
+    hist.id = QStringLiteral("histogram");
+    hist.title = QStringLiteral("%1 \u00b7 %2 W%3 \u00b7 \u03b1 = %4")
+                     .arg(title, schemeLabel(options.scheme))
+                     .arg(options.bits)
+                     .arg(a.alpha, 0, 'f', 3);
+    hist.x = {QStringLiteral("normalized weight w\u0303 = (w \u2212 mean)/std"), -xMax, xMax, {}};
+    hist.y = {options.logScale ? QStringLiteral("log\u2081\u2080(1 + count)")
+                               : QStringLiteral("weights per bin"),
+              0.0,
+              yTop,
+              {}};
+    hist.heightWeight = 1.3;
+
+    SeriesSpec steps;
+    steps.id = QStringLiteral("histogram");
+    steps.name = QStringLiteral("weights");
+    steps.color = QColor(0x44, 0x44, 0x44);
+    steps.widthScale = 0.8;
+    const double w = h.binWidth();
+    steps.points.reserve(2 * bins + 2);
+    steps.points << QPointF(h.lo, 0.0);
+    for (int i = 0; i < bins; ++i) {
+        const double y = yOf(h.counts[size_t(i)]);
+        steps.points << QPointF(h.lo + i * w, y) << QPointF(h.lo + (i + 1) * w, y);
+    }
+    steps.points << QPointF(h.hi, 0.0);
+    hist.series << steps;
+
+    SeriesSpec levels;
+    levels.id = QStringLiteral("levels.") + lower(options.scheme);
+    levels.name = QStringLiteral("%1 levels").arg(schemeLabel(options.scheme));
+    levels.color = schemeColor(options.scheme);
+    levels.widthScale = 0.6;
+    levels.points = verticalLines(a.levels, 0.0, yTop);
+    hist.series << levels;
+
+    if (options.overlay && *options.overlay != options.scheme &&
+        !checkLevelSpec({*options.overlay, options.bits, true})) {
+        std::vector<double> xs;
+        for (double l : levelSet({*options.overlay, options.bits, true}))
+            xs.push_back(l * a.alpha);
+        SeriesSpec overlay;
+        overlay.id = QStringLiteral("levels.overlay");
+        overlay.name = QStringLiteral("%1 levels").arg(schemeLabel(*options.overlay));
+        overlay.color = schemeColor(*options.overlay);
+        overlay.penStyle = Qt::DashLine;
+        overlay.widthScale = 0.6;
+        overlay.points = verticalLines(xs, 0.0, 0.85 * yTop);
+        hist.series << overlay;
+    }
+
+    SeriesSpec clip;
+    clip.id = QStringLiteral("clip");
+    clip.name = QStringLiteral("clip \u00b1\u03b1");
+    clip.color = Qt::black;
+    clip.penStyle = Qt::DashLine;
+    clip.widthScale = 0.9;
+    clip.points = verticalLines({-a.alpha, a.alpha}, 0.0, yTop);
+    hist.series << clip;
+
+    PanelSpec occ;
+    occ.id = QStringLiteral("occupancy");
+    occ.title = QStringLiteral("Weights per level (exact, unbinned)");
+    int64_t maxOcc = 1;
+    for (int64_t c : a.counts)
+        maxOcc = std::max(maxOcc, c);
+    occ.x = {QStringLiteral("level \u03b1\u00b7P (normalized units)"), -xMax, xMax, {}};
+    occ.y = {QStringLiteral("weights"), 0.0, 1.15 * double(maxOcc), {}};
+    occ.showLegend = false;
+    SeriesSpec stems;
+    stems.id = QStringLiteral("occupancy.stems");
+    stems.name = QStringLiteral("stems");
+    stems.color = schemeColor(options.scheme);
+    stems.widthScale = 1.2;
+    stems.inLegend = false;
+    SeriesSpec marks;
+    marks.id = QStringLiteral("occupancy");
+    marks.name = QStringLiteral("weights per level");
+    marks.kind = SeriesKind::Scatter;
+    marks.color = schemeColor(options.scheme);
+    marks.markerScale = a.levels.size() > 40 ? 0.5 : 0.8;
+    for (size_t i = 0; i < a.levels.size() && i < a.counts.size(); ++i) {
+        stems.points << QPointF(a.levels[i], 0.0) << QPointF(a.levels[i], double(a.counts[i]))
+                     << QPointF(a.levels[i], 0.0);
+        marks.points << QPointF(a.levels[i], double(a.counts[i]));
+    }
+    occ.series << stems << marks;
+
+    FigureSpec figure;
+    figure.id = QStringLiteral("histogram");
+    figure.panels = {hist, occ};
+    figure.note =
+        QStringLiteral("%1 (%2, %3 weights, %4 bins): MSE %5, SQNR %6 dB, clip %7. "
+                       "w\u0303 = (w \u2212 mean)/std as the quantizer sees it; the occupancy is exact.")
+            .arg(title, shapeText(a.shape))
+            .arg(a.numel)
+            .arg(bins)
+            .arg(a.mse, 0, 'g', 4)
+            .arg(a.sqnrDb, 0, 'f', 2)
+            .arg(QString::fromStdString(a.alphaSource));
+    return figure;
+}
+
+FigureSpec makeLayerFigure(const LayerWeightAnalysis &analysis, const ModelSnapshot &snapshot,
+                           const LayerFigureOptions &options)
+{
+    return makeLayerFigure(
+        analysis, normalizeWeights(snapshot.weights(analysis.name), analysis.mean, analysis.std), options);
+}
+
+FigureSpec makeLayerErrorFigure(const QList<SchemeLayers> &schemes, int bits, int selected)
+{
+    PanelSpec panel;
+    panel.id = QStringLiteral("layer-sqnr");
+    panel.title = QStringLiteral("Per-layer SQNR at %1 bits (signed weights)").arg(bits);
+    size_t n = 0;
+    double top = 1.0, bottom = 0.0;
+    for (const auto &s : schemes) {
+        n = std::max(n, s.layers.size());
+        for (const auto &l : s.layers)
+            if (std::isfinite(l.sqnrDb)) {
+                top = std::max(top, l.sqnrDb);
+                bottom = std::min(bottom, l.sqnrDb);
+            }
+    }
+    top *= 1.15;
+    panel.x = {QStringLiteral("layer index (0 = first conv)"), -0.5, std::max(0.5, double(n) - 0.5), {}};
+    panel.y = {QStringLiteral("SQNR (dB)"), bottom, top, {}};
+    for (int k = 0; k < schemes.size(); ++k) {
+        const auto &s = schemes[k];
+        SeriesSpec line;
+        line.id = QStringLiteral("sqnr.") + lower(s.scheme);
+        line.name = schemeLabel(s.scheme);
+        line.color = schemeColor(s.scheme);
+        line.widthScale = k == 0 ? 1.0 : 0.7;
+        line.penStyle = k == 0 ? Qt::SolidLine : Qt::DashLine;
+        for (size_t i = 0; i < s.layers.size(); ++i) {
+            const double y = finiteOr(s.layers[i].sqnrDb, top);
+            line.points << QPointF(double(i) - 0.5, y) << QPointF(double(i) + 0.5, y);
+        }
+        panel.series << line;
+        if (k == 0) {
+            SeriesSpec marks;
+            marks.id = line.id + QStringLiteral(".markers");
+            marks.name = schemeLabel(s.scheme) + QStringLiteral(" per layer");
+            marks.kind = SeriesKind::Scatter;
+            marks.color = line.color;
+            marks.markerScale = 0.6;
+            marks.inLegend = false;
+            for (size_t i = 0; i < s.layers.size(); ++i)
+                marks.points << QPointF(double(i), finiteOr(s.layers[i].sqnrDb, top));
+            panel.series << marks;
+        }
+    }
+    if (selected >= 0 && size_t(selected) < n) {
+        SeriesSpec sel;
+        sel.id = QStringLiteral("selected");
+        sel.name = QStringLiteral("selected layer");
+        sel.color = QColor(0x99, 0x99, 0x99);
+        sel.penStyle = Qt::DotLine;
+        sel.widthScale = 0.8;
+        sel.points = {QPointF(selected, bottom), QPointF(selected, top)};
+        panel.series << sel;
+    }
+    FigureSpec figure;
+    figure.id = QStringLiteral("layer-error");
+    figure.panels = {panel};
+    QString source;
+    if (!schemes.isEmpty() && !schemes.front().layers.empty())
+        source = QString::fromStdString(schemes.front().layers.front().alphaSource);
+    figure.note =
+        QStringLiteral(
+            "SQNR = 10\u00b7log\u2081\u2080(\u03a3w\u0303\u00b2 / \u03a3(w\u0303 \u2212 Q(w\u0303))\u00b2) "
+            "per layer; clip: %1.")
+            .arg(source.isEmpty() ? QStringLiteral("per layer") : source);
+    return figure;
+}
+
+FigureSpec makeBitSweepFigure(const std::vector<SweepPoint> &points, bool alphaSearch)
+{
+    PanelSpec panel;
+    panel.id = QStringLiteral("bit-sweep");
+    panel.title = QStringLiteral("Mean per-layer SQNR vs weight bits");
+    int lo = 2, hi = 6;
+    double top = 1.0;
+    if (!points.empty()) {
+        lo = hi = points.front().bits;
+        for (const auto &p : points) {
+            lo = std::min(lo, p.bits);
+            hi = std::max(hi, p.bits);
+            if (std::isfinite(p.meanSqnrDb))
+                top = std::max(top, p.meanSqnrDb);
+        }
+    }
+    panel.x = {QStringLiteral("weight bits (signed)"), lo - 0.3, hi + 0.3, {}};
+    panel.y = {QStringLiteral("mean SQNR (dB)"), 0.0, 1.12 * top, {}};
+    for (Scheme scheme : {Scheme::Uniform, Scheme::PoT, Scheme::APoT}) {
+        SeriesSpec line, marks;
+        line.id = QStringLiteral("sweep.") + lower(scheme);
+        line.name = schemeLabel(scheme);
+        line.color = schemeColor(scheme);
+        marks.id = line.id + QStringLiteral(".markers");
+        marks.name = line.name + QStringLiteral(" points");
+        marks.kind = SeriesKind::Scatter;
+        marks.color = line.color;
+        marks.markerScale = 0.7;
+        marks.inLegend = false;
+        for (const auto &p : points)
+            if (p.scheme == scheme && std::isfinite(p.meanSqnrDb)) {
+                line.points << QPointF(p.bits, p.meanSqnrDb);
+                marks.points << QPointF(p.bits, p.meanSqnrDb);
+            }
+        if (line.points.isEmpty())
+            continue;
+        panel.series << line << marks;
+    }
+    FigureSpec figure;
+    figure.id = QStringLiteral("bit-sweep");
+    figure.panels = {panel};
+    figure.note = alphaSearch
+                      ? QStringLiteral("Clip per layer and bit width: the MSE-optimal \u03b1.")
+                      : QStringLiteral("Clip per layer: the checkpoint's \u03b1 where present, else 3.0.");
+    return figure;
+}
+
+QString shortLayerName(const std::string &name)
+{
+    QString s = QString::fromStdString(name);
+    if (s.endsWith(QStringLiteral(".weight")))
+        s.chop(7);
+    return s;
+}
+
+QString shapeText(const std::vector<int64_t> &shape)
+{
+    QStringList parts;
+    for (int64_t d : shape)
+        parts << QString::number(d);
+    return parts.join(QStringLiteral("\u00d7"));
+}
+
+namespace weightFormulas {
+
+QString normalization()
+{
+    return QStringLiteral(
+        "Weight normalization, as the APoT quantizer: w&#771; = (w &minus; mean(w)) / std(w) "
+        "(detached statistics, unbiased std). Every number here is in these units.");
+}
+
+QString mse()
+{
+    return QStringLiteral("MSE = mean over the layer of (w&#771; &minus; Q(w&#771;))<sup>2</sup>, "
+                          "Q(x) = &alpha;&middot;P(clamp(x/&alpha;, &minus;1, 1)), P = nearest level.");
+}
+
+QString sqnr()
+{
+    return QStringLiteral(
+        "SQNR = 10&middot;log<sub>10</sub>(&Sigma;w&#771;<sup>2</sup> / "
+        "&Sigma;(w&#771; &minus; Q(w&#771;))<sup>2</sup>) dB; about +6 dB per bit for a uniform "
+        "grid on a well-clipped layer.");
+}
+
+QString occupancy()
+{
+    return QStringLiteral(
+        "Occupancy: the number of weights whose nearest level (after clipping at &plusmn;&alpha;) "
+        "is each level. Exact counts; a binned histogram would smear discrete levels.");
+}
+
+QString alpha()
+{
+    return QStringLiteral(
+        "Clip &alpha; (normalized units): weights beyond &plusmn;&alpha; clamp to the outer "
+        "level; the levels are &alpha;&middot;P<sub>signed</sub>. Small &alpha;: fine steps, "
+        "large clipping error; large &alpha;: coarse steps.");
+}
+
+} // namespace weightFormulas
+
+} // namespace qs::ui

@@ -1,0 +1,75 @@
+#pragma once
+// The Model view's figures, shared with `quantscope-cli figure --kind histogram|layer-error|bit-sweep`:
+// one layer's weight-normalized histogram with a grid's levels and clip drawn on it plus the unbinned level
+// occupancy, the per-layer SQNR of a whole model, and a bit-width sweep of mean SQNR per scheme.
+
+#include "core/analysis.h"
+#include "core/levels.h"
+#include "core/modelsnapshot.h"
+#include "ui/plotting/figure.h"
+
+#include <QList>
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace qs::ui {
+
+// w~ = (w - mean) / std with the unbiased std, as the quantizer's weight normalization (and the analysis).
+std::vector<float> normalizeWeights(const std::vector<float> &weights, double mean, double std);
+
+struct Histogram
+{
+    double lo = 0, hi = 1;
+    std::vector<int64_t> counts; // bins of equal width over [lo, hi]; the last bin includes hi
+    double binWidth() const { return counts.empty() ? 0.0 : (hi - lo) / double(counts.size()); }
+    int64_t total() const;
+};
+// Every value inside [lo, hi] lands in a bin; values outside are dropped (choose the range to cover them).
+Histogram histogramOf(const std::vector<float> &values, double lo, double hi, int bins);
+
+struct LayerFigureOptions
+{
+    Scheme scheme = Scheme::APoT;
+    int bits = 4;
+    int bins = 80;
+    bool logScale = false;         // histogram y as log10(1 + count)
+    std::optional<Scheme> overlay; // a second scheme's levels at the same bits and alpha
+};
+
+// Panels "histogram" (series "histogram", "levels.<scheme>", "levels.overlay", "clip") and "occupancy"
+// (series "occupancy.stems", "occupancy"): the markers' y are analysis.counts, their x analysis.levels.
+// `normalized` are the layer's normalized weights (normalizeWeights with analysis.mean/std).
+FigureSpec makeLayerFigure(const LayerWeightAnalysis &analysis, const std::vector<float> &normalized,
+                           const LayerFigureOptions &options);
+// The same from the raw weights (normalizes them; the CLI's path).
+FigureSpec makeLayerFigure(const LayerWeightAnalysis &analysis, const ModelSnapshot &snapshot,
+                           const LayerFigureOptions &options);
+
+struct SchemeLayers
+{
+    Scheme scheme = Scheme::APoT;
+    std::vector<LayerWeightAnalysis> layers; // one per model layer, same order for every scheme
+};
+// Panel "layer-sqnr": SQNR (dB) per layer index, one step line ("sqnr.<scheme>") per scheme, the first
+// scheme's also with markers ("sqnr.<scheme>.markers"). Layer names are in the note's place: the CSV x is
+// the index; `selected` (an index, or -1) gets a vertical marker line.
+FigureSpec makeLayerErrorFigure(const QList<SchemeLayers> &schemes, int bits, int selected = -1);
+
+// Panel "bit-sweep": mean SQNR (dB) vs bits, one line + markers per scheme ("sweep.<scheme>").
+FigureSpec makeBitSweepFigure(const std::vector<SweepPoint> &points, bool alphaSearch);
+
+// Short layer label, e.g. "layer1.0.conv1" (the ".weight" suffix dropped).
+QString shortLayerName(const std::string &name);
+QString shapeText(const std::vector<int64_t> &shape); // "64×64×3×3"
+
+namespace weightFormulas {
+QString normalization(); // w~ = (w - mean)/std
+QString mse();
+QString sqnr();
+QString occupancy();
+QString alpha();
+} // namespace weightFormulas
+
+} // namespace qs::ui
