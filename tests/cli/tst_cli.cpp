@@ -3,6 +3,8 @@
 #include "core/curves.h"
 #include "core/levels.h"
 
+#include "testsupport.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -10,20 +12,11 @@
 #include <QtTest>
 
 namespace {
-struct CliResult
-{
-    int exitCode;
-    QByteArray out, err;
-};
+using CliResult = qs::test::CliRun;
 
 CliResult runCli(const QStringList &args)
 {
-    QProcess p;
-    p.start(QStringLiteral(QUANTSCOPE_CLI_PATH), args);
-    if (!p.waitForFinished(60000))
-        return {-1, {}, "timeout"};
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
-            p.readAllStandardError()};
+    return qs::test::runQuantscopeCli(args);
 }
 
 QStringList split(const char *args)

@@ -1,6 +1,8 @@
 // quantscope-cli `train`, `eval`, `analyze` and `bench`: a short real run and what the other commands say
 // about its checkpoint, and every error path (one line on stderr, exit 2 for usage errors).
 
+#include "testsupport.h"
+
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -11,23 +13,11 @@
 #include <QtTest>
 
 namespace {
-struct CliResult
-{
-    int exitCode;
-    QByteArray out, err;
-};
+using CliResult = qs::test::CliRun;
 
 CliResult runCli(const QStringList &args, int timeoutMs = 120000)
 {
-    QProcess p;
-    p.start(QStringLiteral(QUANTSCOPE_CLI_PATH), args);
-    if (!p.waitForFinished(timeoutMs)) {
-        p.kill();
-        p.waitForFinished();
-        return {-1, {}, "timeout"};
-    }
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
-            p.readAllStandardError()};
+    return qs::test::runQuantscopeCli(args, qs::test::Display::Inherit, timeoutMs);
 }
 
 QStringList split(const QString &args)

@@ -1,5 +1,7 @@
 // `quantscope-cli figure` end to end: usage errors exit 2, I/O errors exit 1, success writes figure + CSV.
 
+#include "testsupport.h"
+
 #include <QFile>
 #include <QImageReader>
 #include <QProcess>
@@ -9,27 +11,11 @@
 
 namespace {
 
-struct Run
-{
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
+using Run = qs::test::CliRun;
 
 Run runCli(const QStringList &args)
 {
-    QProcess process;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    // No display at all: the command must pick the offscreen platform itself.
-    env.remove(QStringLiteral("DISPLAY"));
-    env.remove(QStringLiteral("WAYLAND_DISPLAY"));
-    env.remove(QStringLiteral("QT_QPA_PLATFORM"));
-    process.setProcessEnvironment(env);
-    process.start(QStringLiteral(QUANTSCOPE_CLI_PATH), QStringList{QStringLiteral("figure")} + args);
-    if (!process.waitForFinished(120000))
-        return {};
-    return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
-            process.readAllStandardOutput(), process.readAllStandardError()};
+    return qs::test::runQuantscopeCli(QStringList{QStringLiteral("figure")} + args, qs::test::Display::None);
 }
 
 // Error messages are one line (Qt's own startup chatter aside, which never happens before validation).

@@ -87,25 +87,11 @@ QByteArray readAll(const QString &path)
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
 
-struct Run
-{
-    int exitCode = -1;
-    QByteArray err;
-};
+using Run = qs::test::CliRun;
 
 Run runCli(const QStringList &args)
 {
-    QProcess process;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.remove(QStringLiteral("DISPLAY"));
-    env.remove(QStringLiteral("WAYLAND_DISPLAY"));
-    env.remove(QStringLiteral("QT_QPA_PLATFORM"));
-    process.setProcessEnvironment(env);
-    process.start(QStringLiteral(QUANTSCOPE_CLI_PATH), QStringList{QStringLiteral("figure")} + args);
-    if (!process.waitForFinished(180000))
-        return {};
-    return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
-            process.readAllStandardError()};
+    return qs::test::runQuantscopeCli(QStringList{QStringLiteral("figure")} + args, qs::test::Display::None);
 }
 
 } // namespace
