@@ -195,13 +195,6 @@ bool isBookkeeping(const std::string &name)
     return false;
 }
 
-bool isQuantizerParameter(const std::string &name)
-{
-    static const std::regex pattern(
-        R"((act_alpha|wgt_alpha|weight_step|act_step|weight_lower|weight_upper|act_lower|act_upper|weight_dsq_alpha|act_dsq_alpha|output_scale)$)");
-    return std::regex_search(name, pattern);
-}
-
 std::string joinKeys(const std::vector<std::string> &keys, size_t limit = 12)
 {
     std::string out;
@@ -291,7 +284,7 @@ LoadReport loadStateDict(ResNet &model, const std::vector<NamedTensor> &tensors,
     for (auto &[prefix, layer] : model->quantLayers()) {
         bool any = false, all = true;
         for (const auto &p : layer->named_parameters())
-            if (isQuantizerParameter(p.key())) {
+            if (isQuantizerParameterName(p.key())) {
                 any = true;
                 all = all && loaded.count(prefix + "." + p.key()) > 0;
             }

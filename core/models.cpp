@@ -440,6 +440,17 @@ std::vector<std::pair<std::string, QuantConv2d>> ResNetImpl::quantLayers()
     return layers;
 }
 
+bool isQuantizerParameterName(const std::string &name)
+{
+    const auto dot = name.rfind('.');
+    const std::string last = dot == std::string::npos ? name : name.substr(dot + 1);
+    for (const char *k : {"act_alpha", "wgt_alpha", "weight_step", "act_step", "weight_lower", "weight_upper",
+                          "act_lower", "act_upper", "weight_dsq_alpha", "act_dsq_alpha", "output_scale"})
+        if (last == k)
+            return true;
+    return false;
+}
+
 int64_t parameterCount(torch::nn::Module &module)
 {
     int64_t count = 0;

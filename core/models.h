@@ -189,4 +189,8 @@ TORCH_MODULE(ResNet);
 
 int64_t parameterCount(torch::nn::Module &module);
 
+// True for the state_dict names of quantizer parameters (act_alpha, wgt_alpha, steps, ranges, DSQ alpha,
+// output scale): the names the quantized convs register, matched on the last component.
+bool isQuantizerParameterName(const std::string &name);
+
 } // namespace qs

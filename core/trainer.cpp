@@ -102,16 +102,6 @@ std::string readTextFile(const fs::path &path)
     return ss.str();
 }
 
-bool isQuantizerName(const std::string &name)
-{
-    for (const char *k : {"act_alpha", "wgt_alpha", "weight_step", "act_step", "weight_lower", "weight_upper",
-                          "act_upper", "weight_dsq_alpha", "act_dsq_alpha", "output_scale"})
-        if (name.size() >= std::strlen(k) &&
-            name.compare(name.size() - std::strlen(k), std::string::npos, k) == 0)
-            return true;
-    return false;
-}
-
 bool isActivationQuantizerName(const std::string &name)
 {
     return name.find("act_") != std::string::npos;
@@ -127,7 +117,7 @@ Optimizers makeOptimizers(ResNet &model, const TrainConfig &c)
 {
     std::vector<at::Tensor> weights, actQuant, wgtQuant;
     for (const auto &p : model->named_parameters()) {
-        if (!isQuantizerName(p.key()))
+        if (!isQuantizerParameterName(p.key()))
             weights.push_back(p.value());
         else if (isActivationQuantizerName(p.key()))
             actQuant.push_back(p.value());
@@ -743,9 +733,10 @@ EvalResult evaluateWeights(const EvalRequest &req)
         // A reference FP model still stores its (unused) quantizer parameters: ignore those, require the
         // rest.
         if (config.method == "fp")
-            tensors.erase(std::remove_if(tensors.begin(), tensors.end(),
-                                         [](const NamedTensor &t) { return isQuantizerName(t.name); }),
-                          tensors.end());
+            tensors.erase(
+                std::remove_if(tensors.begin(), tensors.end(),
+                               [](const NamedTensor &t) { return isQuantizerParameterName(t.name); }),
+                tensors.end());
         loadStateDict(model, tensors, /*strict=*/true, req.weights);
     }
     model->to(device);
