@@ -12,6 +12,9 @@
 #include "testsupport.h"
 
 #include <QAction>
+#include <QMouseEvent>
+#include <QGraphicsScene>
+#include <QGraphicsView>
 #include <QChart>
 #include <QDoubleSpinBox>
 #include <QFile>
@@ -251,6 +254,46 @@ private Q_SLOTS:
         view.cancelSweep();
         QVERIFY(!view.sweepRunning());
         QVERIFY(view.waitUntilIdle(120000));
+    }
+
+    void draggingTheClipLineSetsAlpha()
+    {
+        ModelView view;
+        view.resize(1200, 800);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QVERIFY(view.openModel(m_model));
+        QVERIFY(view.selectLayer(QStringLiteral("fc.weight")));
+        QVERIFY(view.waitUntilIdle(120000));
+        QChart *chart = view.layerFigure()->chart(QStringLiteral("histogram"));
+        QVERIFY(chart && chart->scene() && !chart->scene()->views().isEmpty());
+        QGraphicsView *chartView = chart->scene()->views().first();
+        const double alpha = view.selectedAnalysis()->alpha;
+        const double target = 0.6 * alpha;
+        auto viewportPoint = [&](double x) {
+            return chartView->mapFromScene(chart->mapToScene(chart->mapToPosition(QPointF(x, 0.0))));
+        };
+        QWidget *viewport = chartView->viewport();
+        QTest::mousePress(viewport, Qt::LeftButton, {}, viewportPoint(alpha));
+        QMouseEvent move(QEvent::MouseMove, QPointF(viewportPoint(target)),
+                         viewport->mapToGlobal(QPointF(viewportPoint(target))), Qt::NoButton, Qt::LeftButton,
+                         Qt::NoModifier);
+        QApplication::sendEvent(viewport, &move);
+        QTest::mouseRelease(viewport, Qt::LeftButton, {}, viewportPoint(target));
+        QTRY_VERIFY(view.selectedAnalysis() &&
+                    std::abs(view.selectedAnalysis()->alpha - target) < 0.05 * alpha);
+        // The displayed error is core's at the dragged-to alpha.
+        const auto &layer = *view.snapshot()->layer("fc.weight");
+        const auto expected = qs::analyzeWeightValues(layer.name, view.snapshot()->weights(layer.name),
+                                                      layer.shape, {view.scheme(), view.bits(), true},
+                                                      view.selectedAnalysis()->alpha, false);
+        QCOMPARE(view.selectedAnalysis()->mse, expected.mse);
+        // Pressing away from the line does not grab it.
+        const double before = view.selectedAnalysis()->alpha;
+        QTest::mousePress(viewport, Qt::LeftButton, {}, viewportPoint(0.0));
+        QTest::mouseRelease(viewport, Qt::LeftButton, {}, viewportPoint(0.0));
+        QTest::qWait(50);
+        QCOMPARE(view.selectedAnalysis()->alpha, before);
     }
 
     void sweepCancels()

@@ -4,6 +4,7 @@
 #include "ui/plotting/figurewidget.h"
 
 #include <QApplication>
+#include <QChart>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QCoreApplication>
@@ -13,11 +14,14 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
+#include <QGraphicsScene>
+#include <QGraphicsView>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QMessageBox>
+#include <QMouseEvent>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
@@ -714,9 +718,57 @@ void ModelView::rebuildLayerFigure()
         o.overlay = Scheme(m_overlay->currentData().toInt());
     try {
         m_layerFigure->setFigure(makeLayerFigure(*m_selected, m_selectedNormalized, o));
+        attachClipDrag();
     } catch (const std::exception &e) {
         m_layerFigure->setError(oneLine(QString::fromStdString(e.what())));
     }
+}
+
+void ModelView::attachClipDrag()
+{
+    QChart *chart = m_layerFigure->chart(QStringLiteral("histogram"));
+    if (!chart || !chart->scene())
+        return;
+    for (QGraphicsView *view : chart->scene()->views()) {
+        view->viewport()->installEventFilter(this); // installing twice keeps one filter
+        view->viewport()->setMouseTracking(true);
+    }
+}
+
+bool ModelView::eventFilter(QObject *watched, QEvent *event)
+{
+    const auto type = event->type();
+    if (!m_selected ||
+        (type != QEvent::MouseButtonPress && type != QEvent::MouseMove && type != QEvent::MouseButtonRelease))
+        return QWidget::eventFilter(watched, event);
+    QChart *chart = m_layerFigure->chart(QStringLiteral("histogram"));
+    auto *viewport = qobject_cast<QWidget *>(watched);
+    auto *view = viewport ? qobject_cast<QGraphicsView *>(viewport->parentWidget()) : nullptr;
+    if (!chart || !view)
+        return QWidget::eventFilter(watched, event);
+    const auto *mouse = static_cast<QMouseEvent *>(event);
+    const QPointF scenePos = view->mapToScene(mouse->position().toPoint());
+    const double x = chart->mapToValue(chart->mapFromScene(scenePos)).x();
+    // Within 6 pixels of either clip line counts as grabbing it.
+    const double pixelsPerUnit =
+        chart->mapToPosition(QPointF(1.0, 0.0)).x() - chart->mapToPosition(QPointF(0.0, 0.0)).x();
+    const bool nearClip = std::abs(std::abs(x) - m_selected->alpha) * pixelsPerUnit <= 6.0;
+    if (type == QEvent::MouseButtonPress && mouse->button() == Qt::LeftButton && nearClip) {
+        m_draggingClip = true;
+        return true;
+    }
+    if (type == QEvent::MouseMove) {
+        if (m_draggingClip) {
+            m_alphaSpin->setValue(std::abs(x)); // the spinbox clamps to its range and drives the analysis
+            return true;
+        }
+        viewport->setCursor(nearClip ? Qt::SizeHorCursor : Qt::ArrowCursor);
+    }
+    if (type == QEvent::MouseButtonRelease && m_draggingClip) {
+        m_draggingClip = false;
+        return true;
+    }
+    return QWidget::eventFilter(watched, event);
 }
 
 void ModelView::rebuildSqnrFigure()

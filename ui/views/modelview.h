@@ -110,7 +110,13 @@ Q_SIGNALS:
     void modelLoaded(const QString &path);
     void loadFailed(const QString &message);
 
+protected:
+    // Dragging the ±alpha clip line on the histogram sets alpha, like the slider.
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 private:
+    void attachClipDrag();
+    bool m_draggingClip = false;
     void buildUi();
     LevelSpec spec() const;
     void updateBitRange();
