@@ -17,5 +17,6 @@ int runEvalCommand(const std::vector<std::string> &args, std::ostream &out);
 int runAnalyzeCommand(const std::vector<std::string> &args, std::ostream &out);
 int runBenchCommand(const std::vector<std::string> &args, std::ostream &out);
 int runExportCommand(const std::vector<std::string> &args, std::ostream &out);
+int runCompareCommand(const std::vector<std::string> &args, std::ostream &out);
 
 } // namespace qs::cli

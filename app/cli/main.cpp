@@ -31,6 +31,8 @@ commands:
           per-layer statistics, clip, MSE, SQNR and level occupancy of the weights
   export  --weights FILE.qsckpt --out FILE.pt|FILE.qsckpt
           a PyTorch state_dict (APoT layout) that torch.load reads, or a checkpoint without optimizer state
+  compare --runs RUNDIR... [--format md|csv|latex]
+          final and best test top-1, steps and divergence of each run (the seed paper's tables)
   bench   train-step --arch resnet20 --quant S --bits B [--ewgs] --batch N --steps K [--threads T]
 
 Malformed arguments or an undefined combination print one line and exit with status 2.
@@ -63,6 +65,8 @@ int main(int argc, char **argv)
             return qs::cli::runBenchCommand(args, std::cout);
         if (command == "export")
             return qs::cli::runExportCommand(args, std::cout);
+        if (command == "compare")
+            return qs::cli::runCompareCommand(args, std::cout);
         throw qs::cli::UsageError("unknown command '" + command + "' (try quantscope-cli --help)");
     } catch (const qs::cli::UsageError &e) {
         std::cerr << "quantscope-cli: error: " << e.what() << '\n';

@@ -177,6 +177,16 @@ private Q_SLOTS:
         QCOMPARE(obj.value(QStringLiteral("batch")).toInt(), 8);
     }
 
+    void compareTabulatesTheRun()
+    {
+        const auto r = runCli(split(QStringLiteral("compare --format csv --runs ") + m_run));
+        QCOMPARE(r.exitCode, 0);
+        const auto lines = r.out.trimmed().split('\n');
+        QCOMPARE(lines.size(), 2);
+        QVERIFY(lines[0].startsWith("run,method,epochs,steps,final_top1"));
+        QVERIFY2(lines[1].contains(",apot W3A3,1,"), lines[1].constData());
+    }
+
     void listPresets()
     {
         const auto r = runCli(split(QStringLiteral("train --list-presets")));
@@ -209,6 +219,11 @@ private Q_SLOTS:
         QTest::addColumn<QString>("mentions");
         const QString out =
             QStringLiteral(" --out ") + QDir::tempPath() + QStringLiteral("/qs-never-created");
+        QTest::newRow("compare without runs") << QStringLiteral("compare") << 2 << QStringLiteral("--runs");
+        QTest::newRow("compare bad format")
+            << QStringLiteral("compare --runs x --format xlsx") << 2 << QStringLiteral("xlsx");
+        QTest::newRow("compare not a run")
+            << QStringLiteral("compare --runs ") + QDir::tempPath() << -1 << QStringLiteral("metrics.jsonl");
         QTest::newRow("train neither config nor preset")
             << QStringLiteral("train") + out << 2 << QStringLiteral("--preset");
         QTest::newRow("train both config and preset")
