@@ -1,5 +1,7 @@
 #include "core/models.h"
 
+#include "core/trainconfig.h"
+
 #include <torch/torch.h>
 
 #include <cmath>
@@ -63,20 +65,8 @@ std::optional<std::string> checkQuantConfig(const QuantConfig &c)
 {
     if (c.method == QuantMethod::FP)
         return std::nullopt;
-    if (auto scheme = gridScheme(c.method)) {
-        if (auto why = checkLevelSpec({*scheme, c.weightBits, true}))
-            return "weights: " + *why;
-        if (auto why = checkLevelSpec({*scheme, c.actBits, false}))
-            return "activations: " + *why;
-    } else {
-        const int lo = c.method == QuantMethod::LSQ ? 2 : 1;
-        if (c.weightBits < lo || c.weightBits > 8)
-            return quantMethodName(c.method) + " weights need " + std::to_string(lo) + " to 8 bits, not " +
-                   std::to_string(c.weightBits);
-        if (c.actBits < 1 || c.actBits > 8)
-            return quantMethodName(c.method) + " activations need 1 to 8 bits, not " +
-                   std::to_string(c.actBits);
-    }
+    if (auto why = checkMethodBits(quantMethodName(c.method), c.weightBits, c.actBits))
+        return why;
     if (c.ewgs && (c.method == QuantMethod::DSQ || c.method == QuantMethod::DAQ))
         return "EWGS replaces the straight-through backward of a hard quantizer; " +
                quantMethodName(c.method) + " has its own backward";

@@ -227,6 +227,25 @@ std::string serializeTrainConfig(const TrainConfig &config)
     return out;
 }
 
+std::optional<std::string> checkMethodBits(const std::string &method, int wbits, int abits)
+{
+    if (auto scheme = parseScheme(method)) {
+        if (auto why = checkLevelSpec({*scheme, wbits, true}))
+            return "wbits: " + *why;
+        if (auto why = checkLevelSpec({*scheme, abits, false}))
+            return "abits: " + *why;
+    } else if (method != "fp") {
+        // LSQ's signed grid needs 2 bits; DSQ and DAQ work from 1 bit.
+        const int lo = method == "lsq" ? 2 : 1;
+        if (wbits < lo || wbits > 8)
+            return "wbits: " + method + " weights need " + std::to_string(lo) + " to 8 bits, not " +
+                   std::to_string(wbits);
+        if (abits < 1 || abits > 8)
+            return "abits: " + method + " activations need 1 to 8 bits, not " + std::to_string(abits);
+    }
+    return std::nullopt;
+}
+
 std::optional<std::string> checkTrainConfig(const TrainConfig &c)
 {
     if (c.depth < 8 || (c.depth - 2) % 6 != 0)
@@ -239,20 +258,8 @@ std::optional<std::string> checkTrainConfig(const TrainConfig &c)
         return "backward must be ste or ewgs, not '" + c.backward + "'";
     if (!oneOf(c.edgeLayers, "fp", "8bit"))
         return "edge_layers must be fp or 8bit, not '" + c.edgeLayers + "'";
-    if (auto scheme = parseScheme(c.method)) {
-        if (auto why = checkLevelSpec({*scheme, c.wbits, true}))
-            return "wbits: " + *why;
-        if (auto why = checkLevelSpec({*scheme, c.abits, false}))
-            return "abits: " + *why;
-    } else if (c.method != "fp") {
-        // The same ranges as checkQuantConfig: LSQ's signed grid needs 2 bits, DSQ/DAQ work from 1 bit.
-        const int lo = c.method == "lsq" ? 2 : 1;
-        if (c.wbits < lo || c.wbits > 8)
-            return "wbits: " + c.method + " weights need " + std::to_string(lo) + " to 8 bits, not " +
-                   std::to_string(c.wbits);
-        if (c.abits < 1 || c.abits > 8)
-            return "abits: " + c.method + " activations need 1 to 8 bits, not " + std::to_string(c.abits);
-    }
+    if (auto why = checkMethodBits(c.method, c.wbits, c.abits))
+        return why;
     if (c.epochs < 1 || c.batchSize < 1 || c.evalBatchSize < 1)
         return "epochs, batch_size and eval_batch_size must be positive";
     if (!oneOf(c.optimizer, "sgd", "adam"))

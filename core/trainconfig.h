@@ -75,6 +75,11 @@ TrainConfig parseTrainConfig(const std::string &text, const TrainConfig &base = 
 void applyConfigOverride(TrainConfig &config, const std::string &assignment);
 // Every key with its value, one per line, in a stable order: what run directories and checkpoints store.
 std::string serializeTrainConfig(const TrainConfig &config);
+// The bit widths a method defines (one line naming wbits or abits when undefined): the grids' ranges for
+// uniform/pot/apot (signed weights, unsigned activations), 2..8 / 1..8 for LSQ, 1..8 for DSQ and DAQ; fp
+// takes any.
+std::optional<std::string> checkMethodBits(const std::string &method, int wbits, int abits);
+
 // Semantic checks across keys (method and bits defined, schedule keys consistent, ...).
 std::optional<std::string> checkTrainConfig(const TrainConfig &config);
 

@@ -92,16 +92,6 @@ void writeTextFile(const fs::path &path, const std::string &text)
     fs::rename(tmp, path);
 }
 
-std::string readTextFile(const fs::path &path)
-{
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw std::runtime_error(path.string() + ": cannot read");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 bool isActivationQuantizerName(const std::string &name)
 {
     return name.find("act_") != std::string::npos;
@@ -566,16 +556,18 @@ TrainResult Run::execute(bool resume)
             if (m_opt.quant)
                 m_opt.quant->zero_grad();
             loss.backward();
-            double sq = 0;
-            std::string badGradient;
-            for (const auto &p : m_model->named_parameters())
-                if (p.value().grad().defined()) {
-                    const double n = p.value().grad().norm().item<double>();
-                    if (!std::isfinite(n) && badGradient.empty())
+            // One synchronization for the norm; the per-tensor search runs only when it is not finite.
+            std::vector<at::Tensor> norms;
+            for (const auto &p : m_model->parameters())
+                if (p.grad().defined())
+                    norms.push_back(p.grad().norm());
+            const double gradNorm = norms.empty() ? 0.0 : torch::stack(norms).norm().item<double>();
+            if (!std::isfinite(gradNorm)) {
+                std::string badGradient;
+                for (const auto &p : m_model->named_parameters())
+                    if (badGradient.empty() && p.value().grad().defined() &&
+                        !torch::isfinite(p.value().grad()).all().item<bool>())
                         badGradient = p.key();
-                    sq += n * n;
-                }
-            if (!badGradient.empty()) {
                 JsonObject rec;
                 rec.add("loss", lossValue).add("layer", badGradient);
                 return diverge("gradient of " + badGradient + " is not finite", rec, epoch);
@@ -589,7 +581,7 @@ TrainResult Run::execute(bool resume)
             seen += y.size(0);
 
             StepSample sample{m_step, epoch, lossValue, m_opt.baseLr[0] * scheduleFactor(m_config, epoch),
-                              std::sqrt(sq)};
+                              gradNorm};
             if (m_step % m_config.logEvery == 0) {
                 JsonObject rec;
                 rec.add("type", "step").add("step", m_step).add("epoch", epoch).add("loss", lossValue);
