@@ -11,6 +11,8 @@
 #include "ui/views/modelview.h"
 #include "testsupport.h"
 
+#include "uitestsupport.h"
+
 #include <QAction>
 #include <QMouseEvent>
 #include <QGraphicsScene>
@@ -41,14 +43,7 @@ using namespace qs::ui;
 
 namespace {
 
-QXYSeries *findSeries(const FigureWidget *figure, const QString &id)
-{
-    for (QChart *chart : figure->charts())
-        for (QAbstractSeries *series : chart->series())
-            if (series->objectName() == id)
-                return qobject_cast<QXYSeries *>(series);
-    return nullptr;
-}
+using qs::test::findSeries;
 
 std::vector<float> gaussian(int64_t n, double mean, double sigma, uint32_t seed)
 {

@@ -10,6 +10,8 @@
 #include "ui/views/levelsview.h"
 #include "ui/views/softroundview.h"
 
+#include "uitestsupport.h"
+
 #include <QAction>
 #include <QChart>
 #include <QCheckBox>
@@ -30,14 +32,7 @@ using namespace qs::ui;
 
 namespace {
 
-QXYSeries *findSeries(const FigureWidget *figure, const QString &id)
-{
-    for (QChart *chart : figure->charts())
-        for (QAbstractSeries *series : chart->series())
-            if (series->objectName() == id)
-                return qobject_cast<QXYSeries *>(series);
-    return nullptr;
-}
+using qs::test::findSeries;
 
 double maxY(const QXYSeries *series)
 {

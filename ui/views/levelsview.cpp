@@ -2,6 +2,7 @@
 
 #include "ui/figures/palette.h"
 #include "ui/plotting/figurewidget.h"
+#include "ui/views/toollayout.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -82,15 +83,7 @@ LevelsView::LevelsView(QWidget *parent) : QWidget(parent)
     m_figure = new FigureWidget;
     m_figure->setToolTip(formulas::staircase());
 
-    m_splitter = new QSplitter(Qt::Horizontal, this);
-    m_splitter->setObjectName(QStringLiteral("levelsSplitter"));
-    m_splitter->addWidget(controls);
-    m_splitter->addWidget(m_figure);
-    m_splitter->setStretchFactor(1, 1);
-    m_splitter->setSizes({260, 900});
-    auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(4, 4, 4, 4);
-    layout->addWidget(m_splitter);
+    m_splitter = placeControlsBesideFigure(this, controls, m_figure, QStringLiteral("levelsSplitter"), 260);
 
     connect(m_scheme, &QComboBox::currentIndexChanged, this, [this] {
         updateBitRange();

@@ -2,6 +2,7 @@
 
 #include "ui/figures/palette.h"
 #include "ui/plotting/figurewidget.h"
+#include "ui/views/toollayout.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -139,15 +140,8 @@ SoftRoundView::SoftRoundView(QWidget *parent) : QWidget(parent)
     controlsLayout->addStretch(1);
 
     m_figure = new FigureWidget;
-    m_splitter = new QSplitter(Qt::Horizontal, this);
-    m_splitter->setObjectName(QStringLiteral("softRoundSplitter"));
-    m_splitter->addWidget(controls);
-    m_splitter->addWidget(m_figure);
-    m_splitter->setStretchFactor(1, 1);
-    m_splitter->setSizes({280, 900});
-    auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(4, 4, 4, 4);
-    layout->addWidget(m_splitter);
+    m_splitter =
+        placeControlsBesideFigure(this, controls, m_figure, QStringLiteral("softRoundSplitter"), 280);
 
     connect(m_bits, &QSpinBox::valueChanged, this, &SoftRoundView::rebuild);
     connect(m_signed, &QCheckBox::toggled, this, &SoftRoundView::rebuild);
