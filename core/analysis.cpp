@@ -27,15 +27,15 @@ ErrorAt errorAt(const at::Tensor &wn, const LevelTable &mags, double alpha)
     return {noise / double(wn.numel()), wn.pow(2).sum().item<double>(), noise};
 }
 
-double searchAlpha(const at::Tensor &wn, const LevelTable &mags)
+// The clip in (0, top] minimizing mseAt: a grid of `points`, then golden-section refinement around the best
+// point.
+template <typename MseAt> double searchClip(double top, const MseAt &mseAt, int points = 64)
 {
-    // A coarse grid over (0, max|w|], then golden-section refinement around the best point.
-    const double top = std::max(1e-6, wn.abs().max().item<double>());
+    top = std::max(1e-6, top);
     double best = top, bestMse = std::numeric_limits<double>::infinity();
-    const int points = 64;
     for (int i = 1; i <= points; ++i) {
         const double a = top * i / points;
-        const double m = errorAt(wn, mags, a).mse;
+        const double m = mseAt(a);
         if (m < bestMse) {
             bestMse = m;
             best = a;
@@ -45,13 +45,43 @@ double searchAlpha(const at::Tensor &wn, const LevelTable &mags)
     const double g = (std::sqrt(5.0) - 1) / 2;
     for (int it = 0; it < 30; ++it) {
         const double a = hi - g * (hi - lo), b = lo + g * (hi - lo);
-        if (errorAt(wn, mags, a).mse <= errorAt(wn, mags, b).mse)
+        if (mseAt(a) <= mseAt(b))
             hi = b;
         else
             lo = a;
     }
     const double refined = 0.5 * (lo + hi);
-    return errorAt(wn, mags, refined).mse <= bestMse ? refined : best;
+    return mseAt(refined) <= bestMse ? refined : best;
+}
+
+double searchAlpha(const at::Tensor &wn, const LevelTable &mags)
+{
+    return searchClip(wn.abs().max().item<double>(), [&](double a) { return errorAt(wn, mags, a).mse; });
+}
+
+// The activation quantizer's forward (`_uq`): alpha * P(min(x / alpha, 1)), nearest level of the unsigned
+// set.
+ErrorAt activationErrorAt(const at::Tensor &x, const LevelTable &levels, double alpha)
+{
+    torch::NoGradGuard noGrad;
+    const auto q = powerQuantizeActivation(x, torch::full({}, alpha, x.options()), levels);
+    const double noise = (x - q).pow(2).sum().item<double>();
+    return {noise / double(x.numel()), x.pow(2).sum().item<double>(), noise};
+}
+
+// Index of the nearest level for every value of x (already divided by alpha and clamped), ties to the
+// lower level as the quantizer's projection.
+std::vector<int64_t> levelCounts(const at::Tensor &x, const std::vector<double> &sortedLevels)
+{
+    std::vector<double> mids;
+    for (size_t i = 0; i + 1 < sortedLevels.size(); ++i)
+        mids.push_back(0.5 * (sortedLevels[i] + sortedLevels[i + 1]));
+    const auto idx = torch::bucketize(x, torch::tensor(mids, torch::kDouble).to(x.scalar_type()));
+    const auto counts = torch::bincount(idx.flatten(), {}, int64_t(sortedLevels.size()));
+    std::vector<int64_t> out;
+    for (int64_t i = 0; i < counts.numel(); ++i)
+        out.push_back(counts[i].item<int64_t>());
+    return out;
 }
 
 LayerWeightAnalysis analyzeTensor(const std::string &name, const at::Tensor &weight, const LevelSpec &spec,
@@ -82,14 +112,7 @@ LayerWeightAnalysis analyzeTensor(const std::string &name, const at::Tensor &wei
     const auto signedLevels = levelSet(spec);
     for (double v : signedLevels)
         r.levels.push_back(v * r.alpha);
-    std::vector<double> mids;
-    for (size_t i = 0; i + 1 < signedLevels.size(); ++i)
-        mids.push_back(0.5 * (signedLevels[i] + signedLevels[i + 1]));
-    const auto x = (wn / r.alpha).clamp(-1, 1);
-    const auto idx = torch::bucketize(x, torch::tensor(std::vector<float>(mids.begin(), mids.end())));
-    const auto counts = torch::bincount(idx.flatten(), {}, int64_t(signedLevels.size()));
-    for (int64_t i = 0; i < counts.numel(); ++i)
-        r.counts.push_back(counts[i].item<int64_t>());
+    r.counts = levelCounts((wn / r.alpha).clamp(-1, 1), signedLevels);
     return r;
 }
 
@@ -103,6 +126,48 @@ LayerWeightAnalysis analyzeWeightValues(const std::string &name, const std::vect
         throw std::invalid_argument(*why);
     const auto w = torch::tensor(values).reshape(shape);
     return analyzeTensor(name, w, spec, alpha, "given", alphaSearch);
+}
+
+LayerWeightAnalysis analyzeActivationValues(const std::string &name, const std::vector<float> &values,
+                                            const LevelSpec &spec, std::optional<double> alpha,
+                                            bool alphaSearch)
+{
+    if (spec.isSigned)
+        throw std::invalid_argument("activations use the unsigned grids");
+    if (auto why = checkLevelSpec(spec))
+        throw std::invalid_argument(*why);
+    if (values.empty())
+        throw std::invalid_argument(name + ": no activation values");
+    torch::NoGradGuard noGrad;
+    // Double precision for the sums: a layer's sample holds up to a few hundred thousand values.
+    const auto x = torch::tensor(values).to(torch::kDouble);
+    LayerWeightAnalysis r;
+    r.name = name;
+    r.shape = {int64_t(values.size())};
+    r.numel = int64_t(values.size());
+    r.mean = x.mean().item<double>();
+    r.std = x.numel() > 1 ? x.std().item<double>() : 0.0;
+    const auto unsignedLevels = levelSet(spec);
+    const LevelTable table(unsignedLevels);
+    if (alphaSearch) {
+        // Up to twice the largest value: on a non-uniform grid (fine levels near 0) a clip above the data
+        // can beat every clip inside it.
+        r.alpha = searchClip(
+            2.0 * x.max().item<double>(), [&](double a) { return activationErrorAt(x, table, a).mse; }, 128);
+        r.alphaSource = "mse-search";
+    } else {
+        r.alpha = alpha.value_or(kDefaultActivationAlpha);
+        r.alphaSource = alpha ? "given" : "default";
+    }
+    if (!(r.alpha > 0))
+        throw std::invalid_argument(name + ": the activation clip must be positive");
+    const auto e = activationErrorAt(x, table, r.alpha);
+    r.mse = e.mse;
+    r.sqnrDb = e.noise > 0 ? 10.0 * std::log10(e.signal / e.noise) : std::numeric_limits<double>::infinity();
+    for (double v : unsignedLevels)
+        r.levels.push_back(v * r.alpha);
+    r.counts = levelCounts((x / r.alpha).clamp_max(1.0), unsignedLevels);
+    return r;
 }
 
 std::vector<LayerWeightAnalysis> analyzeWeights(const AnalyzeRequest &req)

@@ -11,6 +11,8 @@
 
 namespace qs {
 
+// Also the result of the activation analysis (analyzeActivationValues), where the fields are in raw
+// activation units and `levels` is alpha * the unsigned level set.
 struct LayerWeightAnalysis
 {
     std::string name; // state_dict key of the weight
@@ -41,5 +43,18 @@ std::vector<LayerWeightAnalysis> analyzeWeights(const AnalyzeRequest &request);
 LayerWeightAnalysis analyzeWeightValues(const std::string &name, const std::vector<float> &values,
                                         const std::vector<int64_t> &shape, const LevelSpec &spec,
                                         std::optional<double> alpha, bool alphaSearch);
+
+// A layer's input activations against an unsigned grid, exactly as the activation quantizer (`_uq`,
+// methods.md 1.4) treats them: no normalization, Q(x) = alpha * P(min(x / alpha, 1)) with P the nearest
+// level of levelSet(spec) (0 first, 1 last; values below 0 go to 0). MSE and SQNR over the given values in
+// activation units; counts per level of the same projection. Clip: `alpha` when given (source "given"),
+// else 8.0 (the reference's act_alpha init, source "default"); `alphaSearch` picks the MSE-optimal clip on
+// (0, 2 max x]. mean/std describe the values (informative only). Throws std::invalid_argument for a signed
+// or undefined spec, or no values.
+LayerWeightAnalysis analyzeActivationValues(const std::string &name, const std::vector<float> &values,
+                                            const LevelSpec &spec, std::optional<double> alpha,
+                                            bool alphaSearch);
+
+constexpr double kDefaultActivationAlpha = 8.0; // the APoT reference's act_alpha init (CIFAR)
 
 } // namespace qs

@@ -240,6 +240,8 @@ at::Tensor QuantConv2dImpl::quantizeActivation(const at::Tensor &x)
 at::Tensor QuantConv2dImpl::forward(const at::Tensor &x)
 {
     const auto convOptions = F::Conv2dFuncOptions().stride(m_options.stride()).padding(m_options.padding());
+    if (m_inputRecorder)
+        m_inputRecorder(x);
     if (m_config.method == QuantMethod::FP)
         return F::conv2d(x, weight, convOptions);
     if (m_initialized.item<double>() == 0.0)

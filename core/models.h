@@ -14,6 +14,7 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -90,6 +91,12 @@ public:
     // Learned ranges came from a checkpoint: skip the first-batch initialization that would overwrite them.
     void markInitialized();
     const DiscretizerCapture &capture() const { return m_captured; }
+    // Called with the layer's input (what the activation quantizer sees) at every forward while set; the
+    // activation analysis records it. An empty function turns it off.
+    void setInputRecorder(std::function<void(const at::Tensor &)> recorder)
+    {
+        m_inputRecorder = std::move(recorder);
+    }
 
     at::Tensor weight;
     // Quantizer parameters; which exist depends on the method.
@@ -109,6 +116,7 @@ private:
     at::Tensor m_initialized, m_deltaW, m_deltaA;
     bool m_capture = false;
     DiscretizerCapture m_captured;
+    std::function<void(const at::Tensor &)> m_inputRecorder;
 };
 TORCH_MODULE(QuantConv2d);
 

@@ -46,7 +46,7 @@ ModelSnapshot ModelSnapshot::load(const std::string &path)
     if (!std::ifstream(path, std::ios::binary).good())
         throw std::runtime_error(path + ": no such file or not readable");
     std::vector<NamedTensor> tensors;
-    std::string description;
+    std::string description, dataSpec;
     try {
         torch::NoGradGuard noGrad;
         if (isQuantScopeCheckpoint(path)) {
@@ -55,6 +55,7 @@ ModelSnapshot ModelSnapshot::load(const std::string &path)
             ResNet model(resnetOptionsFromConfig(config, state.inputChannels, state.numClasses));
             loadCheckpoint(path, model, nullptr, nullptr);
             tensors = exportStateDict(model);
+            dataSpec = config.dataset;
             std::ostringstream s;
             s << "ResNet-" << config.depth << " (" << config.method;
             if (config.method != "fp")
@@ -82,6 +83,7 @@ ModelSnapshot ModelSnapshot::load(const std::string &path)
 
     ModelSnapshot snapshot;
     snapshot.m_path = path;
+    snapshot.m_dataSpec = dataSpec;
     for (const auto &t : tensors) {
         if (!endsWith(t.name, ".weight") || (t.tensor.dim() != 4 && t.tensor.dim() != 2))
             continue;

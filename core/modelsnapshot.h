@@ -51,10 +51,13 @@ public:
     void saveStateDict(const std::string &path) const;
     std::string description() const { return m_description; }
     std::string path() const { return m_path; }
+    // The data set spec the checkpoint's stored config names (ours); empty for a PyTorch state_dict.
+    std::string dataSpec() const { return m_dataSpec; }
 
 private:
     std::string m_path;
     std::string m_description;
+    std::string m_dataSpec;
     std::vector<SnapshotLayer> m_layers;
     std::vector<std::vector<float>> m_weights;
 };

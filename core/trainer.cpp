@@ -1,6 +1,7 @@
 #include "core/trainer.h"
 
 #include "core/datasets.h"
+#include "core/evaluation.h"
 #include "core/hutchinson.h"
 #include "core/metrics.h"
 #include "core/modelio.h"
@@ -205,13 +206,10 @@ void applySchedule(Optimizers &o, const TrainConfig &c, int64_t epoch)
         setGroupLrs<torch::optim::AdamOptions>(*o.quant, o.quantBaseLr, f);
 }
 
-struct EvalStats
-{
-    double loss = 0, top1 = 0, top5 = 0;
-    int64_t images = 0;
-};
+} // namespace
 
-EvalStats evaluateLoader(ResNet &model, DataLoader &loader, torch::Device device)
+EvalStats evaluateLoader(ResNet &model, DataLoader &loader, torch::Device device,
+                         const std::function<bool(int64_t done, int64_t total)> &afterBatch)
 {
     torch::NoGradGuard noGrad;
     model->eval();
@@ -231,6 +229,8 @@ EvalStats evaluateLoader(ResNet &model, DataLoader &loader, torch::Device device
         correct1 += hits.select(1, 0).sum().item<int64_t>();
         correct5 += hits.any(1).sum().item<int64_t>();
         count += y.size(0);
+        if (afterBatch && !afterBatch(b + 1, loader.batchesPerEpoch()))
+            break;
     }
     EvalStats s;
     s.images = count;
@@ -241,6 +241,8 @@ EvalStats evaluateLoader(ResNet &model, DataLoader &loader, torch::Device device
     }
     return s;
 }
+
+namespace {
 
 // Per-layer state for metrics.jsonl: clip values, EWGS deltas, weight quantization error and level occupancy.
 std::string layerRecords(ResNet &model)
@@ -666,18 +668,14 @@ TrainResult resumeTraining(const std::string &runDir, const std::atomic<bool> *s
     return run.execute(true);
 }
 
-EvalResult evaluateWeights(const EvalRequest &req)
+PreparedEvaluation prepareEvaluation(const EvalRequest &req)
 {
-    const int threads = configureThreads(req.threads);
-    (void)threads;
-    const torch::Device device = pickDevice(req.device);
-    const DatasetSpec spec = parseDatasetSpec(req.data);
-    const Dataset test = loadDataset(spec, false);
-
+    PreparedEvaluation p;
+    p.device = pickDevice(req.device);
+    const bool ours = isQuantScopeCheckpoint(req.weights);
     TrainConfig config;
     std::vector<NamedTensor> tensors;
-    const bool ours = isQuantScopeCheckpoint(req.weights);
-    int64_t channels = test.images.size(1), classes = test.numClasses;
+    int64_t channels = 0, classes = 0;
     if (ours) {
         const auto state = readCheckpointState(req.weights);
         config = parseTrainConfig(state.configText);
@@ -699,6 +697,16 @@ EvalResult evaluateWeights(const EvalRequest &req)
         classes = layout.numClasses;
         tensors = std::move(dict.tensors);
     }
+    p.dataSpec = req.data;
+    if (p.dataSpec.empty()) {
+        if (!ours)
+            throw std::runtime_error(req.weights +
+                                     ": a PyTorch state_dict names no data set; give one (e.g. cifar10:DIR)");
+        p.dataSpec = config.dataset;
+    }
+    const DatasetSpec spec = parseDatasetSpec(p.dataSpec);
+    p.test = loadDataset(spec, false);
+    const auto &test = p.test;
     if (req.depth > 0 && req.depth != config.depth)
         throw std::runtime_error(req.weights + ": --arch resnet" + std::to_string(req.depth) +
                                  " does not match the checkpoint's resnet" + std::to_string(config.depth));
@@ -718,9 +726,9 @@ EvalResult evaluateWeights(const EvalRequest &req)
                                  std::to_string(test.images.size(1)) + " and " +
                                  std::to_string(test.numClasses));
 
-    ResNet model(resnetOptionsFromConfig(config, channels, classes));
+    p.model = ResNet(resnetOptionsFromConfig(config, channels, classes));
     if (ours) {
-        loadCheckpoint(req.weights, model, nullptr, nullptr);
+        loadCheckpoint(req.weights, p.model, nullptr, nullptr);
     } else {
         // A reference FP model still stores its (unused) quantizer parameters: ignore those, require the
         // rest.
@@ -729,28 +737,36 @@ EvalResult evaluateWeights(const EvalRequest &req)
                 std::remove_if(tensors.begin(), tensors.end(),
                                [](const NamedTensor &t) { return isQuantizerParameterName(t.name); }),
                 tensors.end());
-        loadStateDict(model, tensors, /*strict=*/true, req.weights);
+        loadStateDict(p.model, tensors, /*strict=*/true, req.weights);
     }
-    model->to(device);
+    p.model->to(p.device);
 
-    LoaderOptions options;
-    options.batchSize = req.batch;
-    options.shuffle = false;
-    options.augment = false;
-    options.normalization = normalizationFor(spec, req.mean.empty() ? config.mean : req.mean,
-                                             req.mean.empty() ? config.std : req.std, channels);
-    DataLoader loader(test, options);
-    const auto stats = evaluateLoader(model, loader, device);
+    p.loader.batchSize = req.batch;
+    p.loader.shuffle = false;
+    p.loader.augment = false;
+    p.loader.normalization = normalizationFor(spec, req.mean.empty() ? config.mean : req.mean,
+                                              req.mean.empty() ? config.std : req.std, channels);
+    p.description =
+        "resnet" + std::to_string(config.depth) + " shortcut " + config.shortcut + ", " + config.method +
+        (config.method == "fp" ? ""
+                               : " W" + std::to_string(config.wbits) + "A" + std::to_string(config.abits)) +
+        ", edges " + config.edgeLayers;
+    p.config = std::move(config);
+    return p;
+}
+
+EvalResult evaluateWeights(const EvalRequest &req)
+{
+    configureThreads(req.threads);
+    auto p = prepareEvaluation(req);
+    DataLoader loader(p.test, p.loader);
+    const auto stats = evaluateLoader(p.model, loader, p.device);
     EvalResult r;
     r.top1 = stats.top1;
     r.top5 = stats.top5;
     r.loss = stats.loss;
     r.images = stats.images;
-    r.model =
-        "resnet" + std::to_string(config.depth) + " shortcut " + config.shortcut + ", " + config.method +
-        (config.method == "fp" ? ""
-                               : " W" + std::to_string(config.wbits) + "A" + std::to_string(config.abits)) +
-        ", edges " + config.edgeLayers;
+    r.model = p.description;
     return r;
 }
 

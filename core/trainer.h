@@ -67,7 +67,7 @@ TrainResult resumeTraining(const std::string &runDir, const std::atomic<bool> *s
 struct EvalRequest
 {
     std::string weights;      // a .qsckpt or a PyTorch checkpoint
-    std::string data;         // dataset spec, e.g. cifar10:DIR
+    std::string data;         // dataset spec, e.g. cifar10:DIR; empty: the checkpoint's own (ours)
     int depth = 0;            // 0: from the checkpoint
     std::string quant;        // fp|uniform|lsq|pot|apot|dsq|daq; empty: the checkpoint's own (ours) or fp
     int wbits = 0, abits = 0; // 0: the checkpoint's own (ours) or 4

@@ -3,7 +3,9 @@
 #include "ui/exportdialog.h"
 #include "ui/views/levelsview.h"
 #include "ui/views/modelview.h"
+#include "ui/views/runsview.h"
 #include "ui/views/softroundview.h"
+#include "ui/views/trainview.h"
 
 #include <QAction>
 #include <QApplication>
@@ -19,7 +21,7 @@ namespace qs::ui {
 
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent), m_tabs(new QTabWidget(this)), m_levels(new LevelsView),
-      m_softRound(new SoftRoundView), m_model(new ModelView)
+      m_softRound(new SoftRoundView), m_model(new ModelView), m_train(new TrainView), m_runs(new RunsView)
 {
     setWindowTitle(QStringLiteral("QuantScope"));
     m_tabs->setObjectName(QStringLiteral("viewTabs"));
@@ -32,6 +34,12 @@ MainWindow::MainWindow(QWidget *parent)
     m_tabs->setTabToolTip(2,
                           QStringLiteral("A checkpoint's weights against the grids: histograms, occupancy, "
                                          "per-layer SQNR, bit sweep (Ctrl+3)"));
+    m_tabs->addTab(m_train, QStringLiteral("Train"));
+    m_tabs->setTabToolTip(int(Tab::Train),
+                          QStringLiteral("Train a quantized ResNet with live loss, accuracy, \u03b1 and EWGS "
+                                         "\u03b4 charts; pause and resume (Ctrl+4)"));
+    m_tabs->addTab(m_runs, QStringLiteral("Runs"));
+    m_tabs->setTabToolTip(int(Tab::Runs), QStringLiteral("Open and compare run directories (Ctrl+5)"));
     setCentralWidget(m_tabs);
     createMenus();
     statusBar()->showMessage(QStringLiteral("Hover a control for its formula; Ctrl+E exports the figure."));
@@ -67,6 +75,12 @@ void MainWindow::createMenus()
     QAction *model = view->addAction(QStringLiteral("&Model"));
     model->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_3));
     connect(model, &QAction::triggered, this, [this] { showTab(Tab::Model); });
+    QAction *train = view->addAction(QStringLiteral("&Train"));
+    train->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_4));
+    connect(train, &QAction::triggered, this, [this] { showTab(Tab::Train); });
+    QAction *runs = view->addAction(QStringLiteral("&Runs"));
+    runs->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_5));
+    connect(runs, &QAction::triggered, this, [this] { showTab(Tab::Runs); });
 }
 
 void MainWindow::showTab(Tab tab)
@@ -80,6 +94,10 @@ const FigureSpec &MainWindow::currentFigure() const
         return m_softRound->figure();
     if (m_tabs->currentWidget() == m_model)
         return m_model->figure();
+    if (m_tabs->currentWidget() == m_train)
+        return m_train->figure();
+    if (m_tabs->currentWidget() == m_runs)
+        return m_runs->figure();
     return m_levels->figure();
 }
 
@@ -108,6 +126,8 @@ void MainWindow::saveSettings() const
     m_levels->saveSettings(settings);
     m_softRound->saveSettings(settings);
     m_model->saveSettings(settings);
+    m_train->saveSettings(settings);
+    m_runs->saveSettings(settings);
 }
 
 void MainWindow::restoreSettings()
@@ -119,6 +139,8 @@ void MainWindow::restoreSettings()
     m_levels->restoreSettings(settings);
     m_softRound->restoreSettings(settings);
     m_model->restoreSettings(settings);
+    m_train->restoreSettings(settings);
+    m_runs->restoreSettings(settings);
 }
 
 bool MainWindow::saveScreenshots(const QString &directory)
@@ -128,7 +150,9 @@ bool MainWindow::saveScreenshots(const QString &directory)
     const int previous = m_tabs->currentIndex();
     bool ok = true;
     const std::pair<Tab, QString> shots[] = {{Tab::Levels, QStringLiteral("levels.png")},
-                                             {Tab::SoftRound, QStringLiteral("softround.png")}};
+                                             {Tab::SoftRound, QStringLiteral("softround.png")},
+                                             {Tab::Train, QStringLiteral("train.png")},
+                                             {Tab::Runs, QStringLiteral("runs.png")}};
     for (const auto &[tab, name] : shots) {
         showTab(tab);
         QApplication::processEvents(); // lay out the newly shown tab before grabbing it
@@ -138,7 +162,8 @@ bool MainWindow::saveScreenshots(const QString &directory)
         showTab(Tab::Model);
         const std::pair<ModelView::Page, QString> modelShots[] = {
             {ModelView::Page::Layer, QStringLiteral("model.png")},
-            {ModelView::Page::BitSweep, QStringLiteral("model-sweep.png")}};
+            {ModelView::Page::BitSweep, QStringLiteral("model-sweep.png")},
+            {ModelView::Page::Activations, QStringLiteral("model-activations.png")}};
         for (const auto &[page, name] : modelShots) {
             m_model->showPage(page);
             ok = m_model->waitUntilIdle(300000) && ok; // the background analysis and sweep finish first
@@ -153,6 +178,7 @@ bool MainWindow::saveScreenshots(const QString &directory)
 void MainWindow::closeEvent(QCloseEvent *event)
 {
     saveSettings();
+    m_train->shutdown();
     event->accept();
 }
 

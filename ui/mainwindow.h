@@ -12,6 +12,8 @@ namespace qs::ui {
 class LevelsView;
 class SoftRoundView;
 class ModelView;
+class TrainView;
+class RunsView;
 struct FigureSpec;
 
 class MainWindow final : public QMainWindow
@@ -24,7 +26,9 @@ public:
     {
         Levels = 0,
         SoftRound = 1,
-        Model = 2
+        Model = 2,
+        Train = 3,
+        Runs = 4
     };
 
     explicit MainWindow(QWidget *parent = nullptr);
@@ -32,6 +36,8 @@ public:
     LevelsView *levelsView() const { return m_levels; }
     SoftRoundView *softRoundView() const { return m_softRound; }
     ModelView *modelView() const { return m_model; }
+    TrainView *trainView() const { return m_train; }
+    RunsView *runsView() const { return m_runs; }
     QTabWidget *tabs() const { return m_tabs; }
     void showTab(Tab tab);
 
@@ -41,14 +47,15 @@ public:
     void saveSettings() const;
     void restoreSettings();
 
-    // Renders each tab into DIR/levels.png, DIR/softround.png and, when a model is open, DIR/model.png and
-    // DIR/model-sweep.png (docs and a visual check); false on failure.
+    // Renders each tab into DIR/levels.png, DIR/softround.png, DIR/train.png, DIR/runs.png and, when a model
+    // is open, DIR/model.png and DIR/model-sweep.png (docs and a visual check); false on failure.
     bool saveScreenshots(const QString &directory);
 
 public Q_SLOTS:
     void exportCurrentFigure();
 
 protected:
+    // Saves the settings; a run in progress is paused (it stays resumable) and waited for. Asks nothing.
     void closeEvent(QCloseEvent *event) override;
 
 private:
@@ -58,6 +65,8 @@ private:
     LevelsView *m_levels = nullptr;
     SoftRoundView *m_softRound = nullptr;
     ModelView *m_model = nullptr;
+    TrainView *m_train = nullptr;
+    RunsView *m_runs = nullptr;
 };
 
 } // namespace qs::ui

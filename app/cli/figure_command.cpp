@@ -7,15 +7,22 @@
 #include <unistd.h>
 #include "commands.h"
 
+#include "core/activations.h"
 #include "core/curves.h"
 #include "core/levels.h"
 #include "core/modelsnapshot.h"
+#include "core/ptq.h"
+#include "core/runhistory.h"
+#include "ui/figures/activationfigures.h"
 #include "ui/figures/levelsfigure.h"
+#include "ui/figures/runfigures.h"
 #include "ui/figures/weightfigures.h"
 #include "ui/figures/softroundfigure.h"
 #include "ui/plotting/figureexport.h"
 
+#include <algorithm>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include <QApplication>
@@ -26,19 +33,34 @@ namespace qs::cli {
 namespace {
 
 const char *kFigureUsage =
-    R"(usage: quantscope-cli figure --kind levels|softround|histogram|layer-error|bit-sweep --out FILE.png|svg|pdf
-                             [options]
+    R"(usage: quantscope-cli figure --kind KIND --out FILE.png|svg|pdf [options]
+  KIND: levels|softround|histogram|layer-error|bit-sweep|activations|curves|ewgs|alpha|occupancy|compare
 
 common:   [--bits B] [--signed] [--alpha A] [--preset single|double] [--dpi N]
 levels:   [--scheme uniform|pot|apot] [--compare]   (--compare overlays the other schemes at the same bits)
 softround:[--method dsq|daq|ewgs] (default: all) [--dsq-alpha a] [--gamma g] [--sigma s]
           [--base uniform|pot|apot] [--delta d] [--grad-sign 1|-1]
-model weights (a .qsckpt or a PyTorch state_dict; signed weight grids, weight-normalized as the quantizer):
+models (a .qsckpt or a PyTorch state_dict; weights on signed grids, normalized as the quantizer does;
+activations raw, on unsigned grids):
   histogram:   --weights FILE [--layer NAME] [--scheme S] [--bits B] [--alpha X | --alpha-search]
                [--bins N] [--log] [--overlay uniform|pot|apot]    one layer's histogram, levels, occupancy
   layer-error: --weights FILE [--scheme S] [--bits B] [--alpha X | --alpha-search]   per-layer SQNR
   bit-sweep:   --weights FILE [--alpha-search]      mean SQNR at 2..6 bits for uniform, PoT and APoT
-  Clip without --alpha/--alpha-search: the checkpoint's learned alpha per layer, else 3.0.
+               [--accuracy [--data SPEC] [--images N]]   + post-training top-1 on the first N test images
+               (default 2000, 0 = all; weights-only PTQ)
+  activations: --weights FILE [--layer NAME] [--data SPEC] [--images N] [--scheme S] [--bits B]
+               [--alpha X | --alpha-search] [--bins N] [--log]    one layer's input activations over the
+               first N test images (default 256) against the unsigned grid; clip: act_alpha, else 8.0
+  Weight clip without --alpha/--alpha-search: the checkpoint's learned alpha per layer, else 3.0.
+  --data: cifar10:DIR, cifar100:DIR, mnist:DIR, fashion-mnist[:DIR] or synthetic[:N]; default: the
+  checkpoint's own (a PyTorch state_dict names none).
+training runs (directories written by `quantscope-cli train`, also while it is still writing):
+  curves:    --runs DIR... [--smoothing B]   loss per step (raw + smoothed), top-1 per epoch, learning rate
+  ewgs:      --runs DIR... [--layer NAME] [--linear]   EWGS delta_W / delta_A per layer (log10 unless --linear)
+  alpha:     --runs DIR... [--layer NAME]    learned clip alpha_W / alpha_A per layer
+  occupancy: --runs DIR [--layer NAME]       the newest count of weights per level of one layer
+  compare:   --runs DIR... [--smoothing B] [--linear]   runs overlaid: smoothed loss, test top-1, max delta
+  A divergence is marked on every step/epoch panel with its reason and layer.
 
 Writes FILE and its plotted data as FILE.csv (columns panel,series,x,y). Works without a display.
 )";
@@ -50,17 +72,72 @@ Scheme schemeOption(const ArgParser &parser, const std::string &name, const std:
 
 bool isWeightsKind(const std::string &kind)
 {
-    return kind == "histogram" || kind == "layer-error" || kind == "bit-sweep";
+    return kind == "histogram" || kind == "layer-error" || kind == "bit-sweep" || kind == "activations";
 }
 
-// histogram, layer-error, bit-sweep: every option checked before the file is read (usage errors exit 2,
-// an unreadable or unsuitable file exits 1).
+std::string someLayers(const std::vector<std::string> &names)
+{
+    std::string list;
+    for (size_t i = 0; i < names.size() && i < 6; ++i)
+        list += (i ? ", " : "") + names[i];
+    return list + (names.size() > 6 ? ", ..." : "");
+}
+
+// The state_dict key --layer names ("NAME" or "NAME.weight"); empty without --layer.
+std::string layerOption(const ArgParser &parser, const ModelSnapshot &snapshot, const std::string &weights)
+{
+    const std::string asked = parser.value("layer");
+    if (asked.empty())
+        return {};
+    for (const std::string &name : {asked, asked + ".weight"})
+        if (snapshot.layer(name))
+            return name;
+    std::vector<std::string> names;
+    for (const auto &layer : snapshot.layers())
+        names.push_back(layer.name);
+    throw UsageError("figure: no layer '" + asked + "' in " + weights + " (layers: " + someLayers(names) +
+                     ")");
+}
+
+// The Activations page's figure: a batch of the data set through the model, one layer's inputs.
+ui::FigureSpec buildActivationFigure(const ActivationRequest &request, const std::string &layerName,
+                                     const ui::ActivationFigureOptions &o, std::optional<double> alpha,
+                                     bool search)
+{
+    const ActivationCapture capture = captureActivations(request, {}); // a bad data set: exit 1
+    if (capture.layers.empty())
+        throw std::runtime_error("figure: " + request.weights + " has no activation-quantized layer");
+    const std::string name = layerName.empty() ? capture.layers.front().name : layerName;
+    const LayerActivations *layer = capture.layer(name);
+    if (!layer) {
+        std::vector<std::string> recorded;
+        for (const auto &l : capture.layers)
+            recorded.push_back(l.name);
+        throw UsageError("figure: " + name +
+                         " has no quantized input (the first conv and the last linear are not "
+                         "activation-quantized); layers with one: " +
+                         someLayers(recorded));
+    }
+    auto a = analyzeActivationValues(name, layer->values, {o.scheme, o.bits, false},
+                                     alpha ? alpha : layer->checkpointAlpha, search);
+    if (!alpha && !search && layer->checkpointAlpha)
+        a.alphaSource = "checkpoint";
+    return ui::makeActivationFigure(a, *layer, o);
+}
+
+// histogram, layer-error, bit-sweep, activations: every option checked before the file is read (usage
+// errors exit 2, an unreadable or unsuitable file or data set exits 1).
 ui::FigureSpec buildWeightsFigure(const ArgParser &parser, const std::string &kind)
 {
+    if (parser.has("runs") || parser.has("smoothing") || parser.flag("linear"))
+        throw UsageError(
+            "figure: --runs, --smoothing and --linear are for the run kinds (curves, ewgs, alpha, "
+            "occupancy, compare)");
     const std::string weights = parser.required("weights");
     const Scheme scheme = schemeOption(parser, "scheme", "apot");
     const int bits = parser.intValue("bits", 4, 1, 64);
-    if (auto why = checkLevelSpec({scheme, bits, true}))
+    const bool activations = kind == "activations"; // unsigned grids; signed ones for the weights
+    if (auto why = checkLevelSpec({scheme, bits, !activations}))
         throw UsageError("figure: " + *why);
     const bool search = parser.flag("alpha-search");
     std::optional<double> alpha;
@@ -71,41 +148,61 @@ ui::FigureSpec buildWeightsFigure(const ArgParser &parser, const std::string &ki
         if (!(*alpha > 0))
             throw UsageError("figure: --alpha must be positive");
     }
-    if (kind != "histogram")
-        for (const char *option : {"layer", "bins", "overlay"})
-            if (parser.has(option) || parser.flag(option))
-                throw UsageError(std::string("figure: --") + option + " is for --kind histogram");
-    if (kind != "histogram" && parser.flag("log"))
-        throw UsageError("figure: --log is for --kind histogram");
-    ui::LayerFigureOptions o;
-    o.scheme = scheme;
-    o.bits = bits;
-    o.bins = parser.intValue("bins", 120, 4, 2000);
-    o.logScale = parser.flag("log");
+    if (kind == "bit-sweep" && alpha)
+        throw UsageError(
+            "figure: --kind bit-sweep takes no --alpha (use --alpha-search or the checkpoint's)");
+    const bool layerKind = kind == "histogram" || activations;
+    for (const char *option : {"layer", "bins"})
+        if (!layerKind && parser.has(option))
+            throw UsageError(std::string("figure: --") + option + " is for --kind histogram and activations");
+    if (!layerKind && parser.flag("log"))
+        throw UsageError("figure: --log is for --kind histogram and activations");
+    if (kind != "histogram" && parser.has("overlay"))
+        throw UsageError("figure: --overlay is for --kind histogram");
+    if (kind != "bit-sweep" && parser.flag("accuracy"))
+        throw UsageError("figure: --accuracy is for --kind bit-sweep");
+    const bool usesData = activations || parser.flag("accuracy");
+    for (const char *option : {"data", "images"})
+        if (!usesData && parser.has(option))
+            throw UsageError(std::string("figure: --") + option +
+                             " is for --kind activations and bit-sweep --accuracy");
+    // As the GUI: 256 images for a capture, 2000 (0: all) for the 16 accuracy evaluations.
+    const int images = parser.intValue("images", activations ? 256 : 2000, activations ? 1 : 0, 1000000);
+    const int bins = parser.intValue("bins", 120, 4, 2000);
+    const bool logScale = parser.flag("log");
+    std::optional<Scheme> overlay;
     if (parser.has("overlay"))
-        o.overlay = schemeOption(parser, "overlay", "uniform");
+        overlay = schemeOption(parser, "overlay", "uniform");
 
     const ModelSnapshot snapshot = ModelSnapshot::load(weights); // std::runtime_error: exit 1
+    const std::string layerName = layerOption(parser, snapshot, weights);
+    if (activations) {
+        ActivationRequest request;
+        request.weights = weights;
+        request.data = parser.value("data");
+        request.images = images;
+        ui::ActivationFigureOptions o;
+        o.scheme = scheme;
+        o.bits = bits;
+        o.bins = bins;
+        o.logScale = logScale;
+        return buildActivationFigure(request, layerName, o, alpha, search);
+    }
     if (kind == "histogram") {
         const auto &layers = snapshot.layers();
-        std::string name = parser.value("layer");
-        if (name.empty()) {
-            name = layers[layers.size() > 2 ? 1 : 0].name; // the first quantized conv, as the GUI
-        } else if (!snapshot.layer(name) && snapshot.layer(name + ".weight")) {
-            name += ".weight";
-        }
+        // Without --layer, the first quantized conv, as the GUI.
+        const std::string name = layerName.empty() ? layers[layers.size() > 2 ? 1 : 0].name : layerName;
         const SnapshotLayer *layer = snapshot.layer(name);
-        if (!layer) {
-            std::string known;
-            for (size_t i = 0; i < layers.size() && i < 6; ++i)
-                known += (i ? ", " : "") + layers[i].name;
-            throw UsageError("figure: no layer '" + name + "' in " + weights + " (layers: " + known +
-                             (layers.size() > 6 ? ", ..." : "") + ")");
-        }
         auto a = analyzeWeightValues(name, snapshot.weights(name), layer->shape, {scheme, bits, true},
                                      alpha ? alpha : layer->checkpointAlpha, search);
         if (!alpha && !search && layer->checkpointAlpha)
             a.alphaSource = "checkpoint";
+        ui::LayerFigureOptions o;
+        o.scheme = scheme;
+        o.bits = bits;
+        o.bins = bins;
+        o.logScale = logScale;
+        o.overlay = overlay;
         return ui::makeLayerFigure(a, snapshot, o);
     }
     if (kind == "layer-error") {
@@ -116,24 +213,110 @@ ui::FigureSpec buildWeightsFigure(const ArgParser &parser, const std::string &ki
                 schemes.append({other, analyzeSnapshot(snapshot, other, bits, alpha, search)});
         return ui::makeLayerErrorFigure(schemes, bits);
     }
-    if (alpha)
-        throw UsageError(
-            "figure: --kind bit-sweep takes no --alpha (use --alpha-search or the checkpoint's)");
+    std::optional<PtqResult> accuracy;
+    if (parser.flag("accuracy")) {
+        PtqRequest request;
+        request.weights = weights;
+        request.data = parser.value("data");
+        request.testImages = images;
+        request.alphaSearch = search;
+        accuracy = ptqAccuracySweep(request, {}); // a bad data set: std::runtime_error, exit 1
+    }
     return ui::makeBitSweepFigure(
-        bitSweep(snapshot, {Scheme::Uniform, Scheme::PoT, Scheme::APoT}, 2, 6, search, nullptr), search);
+        bitSweep(snapshot, {Scheme::Uniform, Scheme::PoT, Scheme::APoT}, 2, 6, search, nullptr), search,
+        accuracy ? &*accuracy : nullptr, search);
+}
+
+bool isRunKind(const std::string &kind)
+{
+    return kind == "curves" || kind == "ewgs" || kind == "alpha" || kind == "occupancy" || kind == "compare";
+}
+
+// curves, ewgs, alpha, occupancy, compare: options checked first (exit 2), then the runs read (a directory
+// without metrics.jsonl: one line, exit 1).
+ui::FigureSpec buildRunFigure(const ArgParser &parser, const std::string &kind)
+{
+    const auto dirs = parser.values("runs");
+    if (dirs.empty())
+        throw UsageError("figure: --kind " + kind + " needs --runs RUNDIR [RUNDIR ...]");
+    if (kind == "occupancy" && dirs.size() > 1)
+        throw UsageError("figure: --kind occupancy shows one run; give one --runs RUNDIR");
+    for (const char *option : {"weights", "scheme", "bits", "alpha", "method", "dsq-alpha", "gamma", "sigma",
+                               "base", "delta", "grad-sign", "bins", "overlay", "data", "images"})
+        if (parser.has(option))
+            throw UsageError(std::string("figure: --") + option + " is not an option of --kind " + kind);
+    for (const char *flag : {"signed", "compare", "alpha-search", "log", "accuracy"})
+        if (parser.flag(flag))
+            throw UsageError(std::string("figure: --") + flag + " is not an option of --kind " + kind);
+    if (parser.has("smoothing") && kind != "curves" && kind != "compare")
+        throw UsageError("figure: --smoothing is for --kind curves and compare");
+    if (parser.flag("linear") && kind != "ewgs" && kind != "compare")
+        throw UsageError("figure: --linear is for --kind ewgs and compare");
+    if (parser.has("layer") && (kind == "curves" || kind == "compare"))
+        throw UsageError("figure: --layer is for --kind ewgs, alpha and occupancy");
+    ui::RunFigureOptions o;
+    o.smoothing = parser.doubleValue("smoothing", o.smoothing);
+    if (!(o.smoothing >= 0 && o.smoothing < 1))
+        throw UsageError("figure: --smoothing must be in [0, 1)");
+    o.logDelta = !parser.flag("linear");
+    o.topLayers = 3; // a paper column's legend holds three layer names without eliding them
+    o.highlightLayer = o.occupancyLayer = parser.value("layer");
+
+    std::vector<RunHistory> histories;
+    histories.reserve(dirs.size());
+    for (const auto &dir : dirs)
+        histories.push_back(loadRunHistory(dir)); // std::runtime_error: exit 1
+    for (size_t i = 0; i < histories.size(); ++i) // same recipe twice: the directory tells them apart
+        for (size_t j = 0; j < i; ++j)
+            if (histories[j].label() == histories[i].label())
+                histories[i].setLabel(histories[i].label() + " (" + dirs[i] + ")");
+    if (!o.highlightLayer.empty()) {
+        const auto &names = histories.front().layerNames();
+        bool known = false;
+        for (const auto &h : histories)
+            known = known || !h.layer(o.highlightLayer).empty();
+        if (!known) {
+            std::string list;
+            for (size_t i = 0; i < names.size() && i < 6; ++i)
+                list += (i ? ", " : "") + names[i];
+            throw UsageError("figure: no layer '" + o.highlightLayer + "' in the runs' records" +
+                             (names.empty() ? std::string(" (none recorded yet)")
+                                            : " (layers: " + list + (names.size() > 6 ? ", ...)" : ")")));
+        }
+    }
+    std::vector<const RunHistory *> runs;
+    for (const auto &h : histories)
+        runs.push_back(&h);
+    if (kind == "curves")
+        return ui::makeCurvesFigure(runs, o);
+    if (kind == "ewgs")
+        return ui::makeEwgsFigure(runs, o);
+    if (kind == "alpha")
+        return ui::makeAlphaFigure(runs, o);
+    if (kind == "occupancy")
+        return ui::makeOccupancyFigure(runs, o);
+    return ui::makeCompareFigure(runs, o);
 }
 
 ui::FigureSpec buildFigure(const ArgParser &parser, const std::string &kind)
 {
     if (isWeightsKind(kind))
         return buildWeightsFigure(parser, kind);
-    for (const char *option : {"weights", "layer", "bins", "overlay"})
+    if (isRunKind(kind))
+        return buildRunFigure(parser, kind);
+    for (const char *option : {"runs", "smoothing"})
         if (parser.has(option))
             throw UsageError(std::string("figure: --") + option +
-                             " is for the model kinds (histogram, "
-                             "layer-error, bit-sweep)");
-    if (parser.flag("alpha-search") || parser.flag("log"))
-        throw UsageError("figure: --alpha-search and --log are for the model kinds");
+                             " is for the run kinds (curves, ewgs, alpha, "
+                             "occupancy, compare)");
+    if (parser.flag("linear"))
+        throw UsageError("figure: --linear is for --kind ewgs and compare");
+    for (const char *option : {"weights", "layer", "bins", "overlay", "data", "images"})
+        if (parser.has(option))
+            throw UsageError(std::string("figure: --") + option +
+                             " is for the model kinds (histogram, layer-error, bit-sweep, activations)");
+    if (parser.flag("alpha-search") || parser.flag("log") || parser.flag("accuracy"))
+        throw UsageError("figure: --alpha-search, --log and --accuracy are for the model kinds");
 
     const bool isSigned = parser.flag("signed");
     const double alpha = parser.doubleValue("alpha", 1.0);
@@ -199,12 +382,15 @@ int runFigureCommand(const std::vector<std::string> &args, std::ostream &out)
             return 0;
         }
     ArgParser parser("figure",
-                     {"kind", "out", "scheme", "bits", "alpha", "preset", "dpi", "method", "dsq-alpha",
-                      "gamma", "sigma", "base", "delta", "grad-sign", "weights", "layer", "bins", "overlay"},
-                     {"signed", "compare", "alpha-search", "log"});
+                     {"kind",    "out",       "scheme", "bits",    "alpha",     "preset", "dpi",
+                      "method",  "dsq-alpha", "gamma",  "sigma",   "base",      "delta",  "grad-sign",
+                      "weights", "layer",     "bins",   "overlay", "smoothing", "data",   "images"},
+                     {"signed", "compare", "alpha-search", "log", "linear", "accuracy"}, {"runs"});
     parser.parse(args);
-    const std::string kind = parser.choice(
-        "kind", {"levels", "softround", "histogram", "layer-error", "bit-sweep"}, parser.required("kind"));
+    const std::string kind = parser.choice("kind",
+                                           {"levels", "softround", "histogram", "layer-error", "bit-sweep",
+                                            "activations", "curves", "ewgs", "alpha", "occupancy", "compare"},
+                                           parser.required("kind"));
     const QString outPath = QString::fromStdString(parser.required("out"));
     const auto format = ui::figureFormatForPath(outPath);
     if (!format)

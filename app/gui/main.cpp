@@ -1,11 +1,14 @@
 // quantscope: the QuantScope desktop GUI.
 //   quantscope                     the window, with the last session's geometry, tab and choices
-//   quantscope --screenshot DIR    render each view to DIR/levels.png and DIR/softround.png (and, with a
-//                                  model, DIR/model.png and DIR/model-sweep.png), then exit
+//   quantscope --screenshot DIR    render each view to DIR/levels.png, DIR/softround.png, DIR/train.png and
+//                                  DIR/runs.png (and, with a model, DIR/model.png and DIR/model-sweep.png),
+//                                  then exit
 //   quantscope --model FILE        open FILE in the Model tab (a .qsckpt or a PyTorch state_dict)
+//   quantscope --run DIR           open the run directory DIR in the Runs tab (repeatable)
 
 #include "ui/mainwindow.h"
 #include "ui/views/modelview.h"
+#include "ui/views/runsview.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -33,6 +36,10 @@ int main(int argc, char **argv)
         QStringLiteral("Open FILE (.qsckpt or PyTorch state_dict) in the Model tab."),
         QStringLiteral("FILE"));
     parser.addOption(model);
+    const QCommandLineOption run(QStringLiteral("run"),
+                                 QStringLiteral("Open the run directory DIR in the Runs tab (repeatable)."),
+                                 QStringLiteral("DIR"));
+    parser.addOption(run);
     parser.process(app);
 
     qs::ui::MainWindow window;
@@ -46,10 +53,21 @@ int main(int argc, char **argv)
         QObject::disconnect(connection);
         return ok;
     };
+    auto openRequestedRuns = [&] {
+        bool ok = true;
+        for (const QString &dir : parser.values(run)) {
+            QString error;
+            if (!window.runsView()->addRun(dir, &error)) {
+                qWarning("%s", qPrintable(error));
+                ok = false;
+            }
+        }
+        return ok;
+    };
     if (parser.isSet(screenshot)) {
         if (!parser.isSet(model) && !qs::ui::ModelView::defaultModelPath().isEmpty())
             window.modelView()->openModel(qs::ui::ModelView::defaultModelPath());
-        if (!openRequestedModel())
+        if (!openRequestedModel() || !openRequestedRuns())
             return 1;
         // A fixed, documented size so README screenshots do not depend on the last session.
         window.resize(1400, 860);
@@ -61,6 +79,10 @@ int main(int argc, char **argv)
     if (parser.isSet(model)) {
         window.showTab(qs::ui::MainWindow::Tab::Model);
         openRequestedModel();
+    }
+    if (parser.isSet(run)) {
+        window.showTab(qs::ui::MainWindow::Tab::Runs);
+        openRequestedRuns();
     }
     window.show();
     return QApplication::exec();

@@ -1,13 +1,23 @@
 // `quantscope-cli figure` end to end: usage errors exit 2, I/O errors exit 1, success writes figure + CSV.
 
+#include "runfixtures.h"
 #include "testsupport.h"
 
+#include "core/activations.h"
+#include "core/analysis.h"
+#include "core/levels.h"
+#include "core/ptq.h"
+#include "ui/figures/palette.h"
+
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QImageReader>
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QXmlStreamReader>
 
 namespace {
 
@@ -30,6 +40,41 @@ QStringList list(std::initializer_list<const char *> words)
     for (const char *word : words)
         result << QString::fromUtf8(word);
     return result;
+}
+
+// Exit status 2, one line on stderr naming `mentions`, and nothing written at `unwritten`.
+void checkUsageError(const QStringList &args, const QString &mentions, const QString &unwritten)
+{
+    const Run run = runCli(args);
+    QCOMPARE(run.exitCode, 2);
+    QCOMPARE(errorLines(run.err), 1);
+    QVERIFY2(run.err.contains(mentions.toUtf8()), run.err.constData());
+    QVERIFY(!QFile::exists(unwritten));
+}
+
+// The figure's CSV as "panel/series name" -> points, in file order; empty when the file is missing or any
+// line is not panel,series,x,y.
+QMap<QString, QList<QPointF>> readCsv(const QString &figurePath)
+{
+    QMap<QString, QList<QPointF>> rows;
+    QFile csv(figurePath.left(figurePath.lastIndexOf(QLatin1Char('.'))) + QStringLiteral(".csv"));
+    if (!csv.open(QIODevice::ReadOnly) || csv.readLine().trimmed() != "panel,series,x,y")
+        return {};
+    while (!csv.atEnd()) {
+        const QList<QByteArray> f = csv.readLine().trimmed().split(',');
+        if (f.size() != 4)
+            return {};
+        rows[QString::fromUtf8(f[0] + '/' + f[1])] << QPointF(f[2].toDouble(), f[3].toDouble());
+    }
+    return rows;
+}
+
+const QString kDefaultModel = QStringLiteral(QUANTSCOPE_DEFAULT_MODEL);
+
+// The default model's own data set (its checkpoint names fashion-mnist:, Debian's package path).
+bool haveFashionMnist()
+{
+    return QFileInfo(QStringLiteral("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")).isFile();
 }
 
 } // namespace
@@ -76,11 +121,156 @@ private Q_SLOTS:
     {
         QFETCH(QStringList, args);
         QFETCH(QString, mentions);
-        const Run run = runCli(args);
-        QCOMPARE(run.exitCode, 2);
+        checkUsageError(args, mentions, m_dir.filePath(QStringLiteral("x.png")));
+    }
+
+    // --kind activations and bit-sweep --accuracy: options checked before the model or data is read.
+    void dataKindUsageErrorsExit2_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("mentions");
+        const QStringList w{QStringLiteral("--weights"), kDefaultModel, QStringLiteral("--out"),
+                            m_dir.filePath(QStringLiteral("d.png"))};
+        QTest::newRow("accuracy on layer-error")
+            << list({"--kind", "layer-error", "--accuracy"}) + w << QStringLiteral("--accuracy");
+        QTest::newRow("data without accuracy")
+            << list({"--kind", "bit-sweep", "--data", "fashion-mnist:"}) + w << QStringLiteral("--data");
+        QTest::newRow("images on histogram")
+            << list({"--kind", "histogram", "--images", "64"}) + w << QStringLiteral("--images");
+        QTest::newRow("overlay on activations")
+            << list({"--kind", "activations", "--overlay", "pot"}) + w << QStringLiteral("--overlay");
+        // APoT has signed 7-bit weights but no unsigned 7-bit activations.
+        QTest::newRow("unsigned bits")
+            << list({"--kind", "activations", "--scheme", "apot", "--bits", "7"}) + w
+            << QStringLiteral("unsigned");
+        QTest::newRow("no images") << list({"--kind", "activations", "--images", "0"}) + w
+                                   << QStringLiteral("--images");
+        QTest::newRow("unknown layer") << list({"--kind", "activations", "--layer", "layer9.9.conv9"}) + w
+                                       << QStringLiteral("layer9.9.conv9");
+        QTest::newRow("accuracy on levels") << list({"--kind", "levels", "--accuracy", "--out"}) +
+                                                   QStringList{m_dir.filePath(QStringLiteral("d.png"))}
+                                            << QStringLiteral("--accuracy");
+    }
+
+    void dataKindUsageErrorsExit2()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, mentions);
+        checkUsageError(args, mentions, m_dir.filePath(QStringLiteral("d.png")));
+    }
+
+    // A data set that is not there: one line naming it, exit 1, before any figure is written.
+    void missingDataExits1_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::newRow("activations") << list({"--kind", "activations", "--images", "8"});
+        QTest::newRow("accuracy") << list({"--kind", "bit-sweep", "--accuracy", "--images", "8"});
+    }
+
+    void missingDataExits1()
+    {
+        QFETCH(QStringList, args);
+        const QString data = m_dir.filePath(QStringLiteral("no-such-mnist"));
+        const QString out = m_dir.filePath(QStringLiteral("nodata.svg"));
+        const Run run =
+            runCli(args + QStringList{QStringLiteral("--weights"), kDefaultModel, QStringLiteral("--data"),
+                                      QStringLiteral("mnist:") + data, QStringLiteral("--out"), out});
+        QCOMPARE(run.exitCode, 1);
         QCOMPARE(errorLines(run.err), 1);
-        QVERIFY2(run.err.contains(mentions.toUtf8()), run.err.constData());
-        QVERIFY(!QFile::exists(m_dir.filePath(QStringLiteral("x.png"))));
+        QVERIFY2(run.err.contains(data.toUtf8()), run.err.constData());
+        QVERIFY(!QFile::exists(out));
+    }
+
+    // The Model view's Activations figure: the CSV holds what core's capture and analysis give for the
+    // same request (levels at alpha times the unsigned grid, every recorded value on one level).
+    void activationsFigure()
+    {
+        if (!haveFashionMnist())
+            QSKIP("Fashion-MNIST is not installed at /usr/share/datasets/fashion-mnist");
+        const QString path = m_dir.filePath(QStringLiteral("activations.svg"));
+        const Run run =
+            runCli(list({"--kind", "activations", "--layer", "layer2.0.conv1", "--images", "64", "--scheme",
+                         "pot", "--bits", "3", "--alpha", "2", "--bins", "50"}) +
+                   QStringList{QStringLiteral("--weights"), kDefaultModel, QStringLiteral("--out"), path});
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        const auto rows = readCsv(path);
+
+        qs::ActivationRequest request;
+        request.weights = kDefaultModel.toStdString();
+        request.images = 64;
+        const qs::ActivationCapture capture = qs::captureActivations(request, {});
+        const qs::LayerActivations *layer = capture.layer("layer2.0.conv1.weight");
+        QVERIFY(layer);
+        const auto a =
+            qs::analyzeActivationValues(layer->name, layer->values, {qs::Scheme::PoT, 3, false}, 2.0, false);
+        const auto marks = rows.value(QStringLiteral("occupancy/values per level"));
+        QCOMPARE(marks.size(), 8); // 2^3 unsigned levels
+        QCOMPARE(size_t(marks.size()), a.levels.size());
+        int64_t total = 0;
+        for (int i = 0; i < marks.size(); ++i) {
+            QS_COMPARE_NEAR(marks[i].x(), a.levels[size_t(i)], 1e-9);
+            QCOMPARE(marks[i].y(), double(a.counts[size_t(i)]));
+            total += int64_t(marks[i].y());
+        }
+        QCOMPARE(total, int64_t(layer->values.size()));
+        QCOMPARE(marks.back().x(), 2.0); // the top level is the clip
+        const auto clip = rows.value(QStringLiteral("histogram/clip \u03b1"));
+        QCOMPARE(clip.size(), 3);
+        for (const QPointF &p : clip)
+            QCOMPARE(p.x(), 2.0);
+        QCOMPARE(rows.value(QStringLiteral("histogram/activations")).size(), 2 * 50 + 2);
+        QVERIFY(rows.contains(QStringLiteral("histogram/PoT levels")));
+
+        // A layer without a quantized input is named, with the ones that have one.
+        const Run edge =
+            runCli(list({"--kind", "activations", "--layer", "conv1", "--images", "8"}) +
+                   QStringList{QStringLiteral("--weights"), kDefaultModel, QStringLiteral("--out"),
+                               m_dir.filePath(QStringLiteral("edge.svg"))});
+        QCOMPARE(edge.exitCode, 2);
+        QCOMPARE(errorLines(edge.err), 1);
+        QVERIFY2(edge.err.contains("no quantized input") && edge.err.contains("layer1.0.conv1"),
+                 edge.err.constData());
+    }
+
+    // bit-sweep --accuracy: the post-training panel is core's PTQ sweep on the same images.
+    void bitSweepAccuracyPanel()
+    {
+        if (!haveFashionMnist())
+            QSKIP("Fashion-MNIST is not installed at /usr/share/datasets/fashion-mnist");
+        const QString path = m_dir.filePath(QStringLiteral("sweep.png"));
+        const Run run =
+            runCli(list({"--kind", "bit-sweep", "--accuracy", "--images", "64", "--dpi", "100"}) +
+                   QStringList{QStringLiteral("--weights"), kDefaultModel, QStringLiteral("--out"), path});
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        QVERIFY(QImageReader(path).size().height() > 300);
+        const auto rows = readCsv(path);
+
+        qs::PtqRequest request;
+        request.weights = kDefaultModel.toStdString();
+        request.testImages = 64;
+        const qs::PtqResult expected = qs::ptqAccuracySweep(request, {});
+        QCOMPARE(expected.images, int64_t(64));
+        const auto fp =
+            rows.value(QStringLiteral("accuracy/unquantized %1%").arg(expected.fpTop1, 0, 'f', 2));
+        QCOMPARE(fp.size(), 2);
+        QS_COMPARE_NEAR(fp[0].y(), expected.fpTop1, 1e-9);
+        int points = 0;
+        for (const char *scheme : {"Uniform", "PoT", "APoT"}) {
+            const auto line = rows.value(QStringLiteral("accuracy/") + QLatin1String(scheme));
+            QVERIFY2(!line.isEmpty(), scheme);
+            for (const QPointF &p : line) {
+                bool found = false;
+                for (const auto &e : expected.points)
+                    if (qs::ui::schemeLabel(e.scheme) == QLatin1String(scheme) && e.bits == int(p.x())) {
+                        QS_COMPARE_NEAR(p.y(), e.top1, 1e-9);
+                        found = true;
+                    }
+                QVERIFY(found);
+                ++points;
+            }
+        }
+        QCOMPARE(points, int(expected.points.size()));
+        QVERIFY(rows.contains(QStringLiteral("bit-sweep/APoT"))); // the SQNR panel is still there
     }
 
     void unwritablePathExits1()
@@ -129,8 +319,158 @@ private Q_SLOTS:
         QVERIFY(run.out.contains(file.toUtf8()));
     }
 
+    // The run kinds (curves, ewgs, alpha, occupancy, compare) on fixture runs written here.
+    void runKindUsageErrorsExit2_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("mentions");
+        const QString out = m_dir.filePath(QStringLiteral("r.png"));
+        const QString run = runDir();
+        QTest::newRow("curves without runs")
+            << list({"--kind", "curves", "--out"}) + QStringList{out} << QStringLiteral("--runs");
+        QTest::newRow("runs on levels")
+            << list({"--kind", "levels", "--runs"}) + QStringList{run, QStringLiteral("--out"), out}
+            << QStringLiteral("--runs");
+        QTest::newRow("scheme on curves") << list({"--kind", "curves", "--scheme", "apot", "--runs"}) +
+                                                 QStringList{run, QStringLiteral("--out"), out}
+                                          << QStringLiteral("--scheme");
+        QTest::newRow("two runs for occupancy")
+            << list({"--kind", "occupancy", "--runs"}) + QStringList{run, run, QStringLiteral("--out"), out}
+            << QStringLiteral("one");
+        QTest::newRow("smoothing out of range")
+            << list({"--kind", "curves", "--smoothing", "1.5", "--runs"}) +
+                   QStringList{run, QStringLiteral("--out"), out}
+            << QStringLiteral("--smoothing");
+        QTest::newRow("unknown layer") << list({"--kind", "ewgs", "--layer", "layer9.9.conv9", "--runs"}) +
+                                              QStringList{run, QStringLiteral("--out"), out}
+                                       << QStringLiteral("layer9.9.conv9");
+        QTest::newRow("linear on alpha") << list({"--kind", "alpha", "--linear", "--runs"}) +
+                                                QStringList{run, QStringLiteral("--out"), out}
+                                         << QStringLiteral("--linear");
+    }
+
+    void runKindUsageErrorsExit2()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, mentions);
+        checkUsageError(args, mentions, m_dir.filePath(QStringLiteral("r.png")));
+    }
+
+    void runDirWithoutMetricsExits1()
+    {
+        const QString empty = m_dir.filePath(QStringLiteral("empty-run"));
+        QVERIFY(QDir().mkpath(empty));
+        const QString out = m_dir.filePath(QStringLiteral("none.png"));
+        const Run run = runCli(list({"--kind", "curves", "--runs"}) +
+                               QStringList{runDir(), empty, QStringLiteral("--out"), out});
+        QCOMPARE(run.exitCode, 1);
+        QCOMPARE(errorLines(run.err), 1);
+        QVERIFY2(run.err.contains(empty.toUtf8()) && run.err.contains("metrics.jsonl"), run.err.constData());
+        QVERIFY(!QFile::exists(out));
+    }
+
+    void runKindsWriteFigureAndCsv_data()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<int>("runs");
+        QTest::newRow("curves svg") << QStringLiteral("curves") << QStringLiteral("curves.svg") << 1;
+        QTest::newRow("curves two runs pdf")
+            << QStringLiteral("curves") << QStringLiteral("curves2.pdf") << 2;
+        QTest::newRow("ewgs png") << QStringLiteral("ewgs") << QStringLiteral("ewgs.png") << 1;
+        QTest::newRow("alpha svg") << QStringLiteral("alpha") << QStringLiteral("alpha.svg") << 1;
+        QTest::newRow("occupancy png") << QStringLiteral("occupancy") << QStringLiteral("occupancy.png") << 1;
+        QTest::newRow("compare pdf") << QStringLiteral("compare") << QStringLiteral("compare.pdf") << 2;
+    }
+
+    void runKindsWriteFigureAndCsv()
+    {
+        QFETCH(QString, kind);
+        QFETCH(QString, file);
+        QFETCH(int, runs);
+        const QString path = m_dir.filePath(file);
+        QStringList dirs{runDir()};
+        if (runs > 1)
+            dirs << secondRunDir();
+        const Run run = runCli(QStringList{QStringLiteral("--kind"), kind, QStringLiteral("--dpi"),
+                                           QStringLiteral("100"), QStringLiteral("--runs")} +
+                               dirs + QStringList{QStringLiteral("--out"), path});
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        QFile figure(path);
+        QVERIFY(figure.open(QIODevice::ReadOnly));
+        const QByteArray bytes = figure.readAll();
+        if (file.endsWith(QLatin1String(".svg"))) {
+            QXmlStreamReader xml(bytes);
+            int elements = 0;
+            while (!xml.atEnd())
+                if (xml.readNext() == QXmlStreamReader::StartElement)
+                    ++elements;
+            QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
+            QVERIFY(elements > 20);
+        } else if (file.endsWith(QLatin1String(".pdf"))) {
+            QVERIFY(bytes.startsWith("%PDF"));
+            QVERIFY(bytes.contains("/Type /Page"));
+        } else {
+            const QSize size = QImageReader(path).size();
+            QCOMPARE(size.width(), qRound(3.5 * 100));
+            QVERIFY(size.height() > 100);
+        }
+
+        // The CSV holds the metrics' numbers: e.g. one row per step of the loss, one per epoch of the
+        // accuracy.
+        const auto rows = readCsv(path);
+        QVERIFY(!rows.isEmpty());
+        const qs::test::RunFixture &fx = m_fixture;
+        if (kind == QStringLiteral("curves")) {
+            const auto loss = rows.value(QStringLiteral("loss/raw"));
+            const auto lossRows = runs > 1 ? rows.value(QStringLiteral("loss/apot+EWGS W2A2 raw")) : loss;
+            QCOMPARE(lossRows.size(), fx.epochs * fx.stepsPerEpoch);
+            for (int i = 0; i < lossRows.size(); ++i)
+                QCOMPARE(lossRows[i], QPointF(i + 1, qs::test::RunFixture::loss(i + 1)));
+            const auto test = rows.value(runs > 1 ? QStringLiteral("accuracy/apot+EWGS W2A2 test")
+                                                  : QStringLiteral("accuracy/test"));
+            QCOMPARE(test.size(), fx.epochs);
+            for (int e = 0; e < fx.epochs; ++e)
+                QCOMPARE(test[e], QPointF(e + 1, fx.testTop1(e)));
+        } else if (kind == QStringLiteral("alpha")) {
+            const auto w = rows.value(QStringLiteral("alpha-w.0/layer2.0.conv1"));
+            QCOMPARE(w.size(), fx.epochs);
+            QCOMPARE(w.back().y(), qs::test::RunFixture::alphaW(1, fx.epochs - 1));
+        } else if (kind == QStringLiteral("occupancy")) {
+            const auto marks = rows.value(QStringLiteral("occupancy/weights per level"));
+            QCOMPARE(marks.size(), 3);
+            QCOMPARE(marks[1].y(), qs::test::RunFixture::counts(0, fx.epochs - 1)[1]);
+        } else if (kind == QStringLiteral("ewgs")) {
+            const auto d = rows.value(QStringLiteral("delta-w.0/layer3.0.conv1"));
+            QVERIFY(!d.isEmpty());
+            QVERIFY(qAbs(d.back().y() - std::log10(qs::test::RunFixture::deltaW(2, fx.epochs - 1))) < 1e-9);
+        } else if (kind == QStringLiteral("compare")) {
+            QCOMPARE(rows.value(QStringLiteral("test-top1/apot+EWGS W2A2")).size(), fx.epochs);
+            QVERIFY(!rows.value(QStringLiteral("max-delta/apot+EWGS W2A2")).isEmpty());
+        }
+    }
+
 private:
+    QString runDir()
+    {
+        const QString dir = m_dir.filePath(QStringLiteral("run-ewgs"));
+        if (!QFile::exists(dir + QStringLiteral("/metrics.jsonl")))
+            m_fixture.write(dir);
+        return dir;
+    }
+    QString secondRunDir()
+    {
+        const QString dir = m_dir.filePath(QStringLiteral("run-ste"));
+        qs::test::RunFixture ste;
+        ste.backward = QStringLiteral("ste");
+        ste.diverge = true;
+        if (!QFile::exists(dir + QStringLiteral("/metrics.jsonl")))
+            ste.write(dir);
+        return dir;
+    }
+
     QTemporaryDir m_dir;
+    qs::test::RunFixture m_fixture;
 };
 
 QTEST_GUILESS_MAIN(TestFigureCli)

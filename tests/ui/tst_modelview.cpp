@@ -1,7 +1,12 @@
 // The Model view offscreen: it opens a model file through its public API, its histogram and occupancy show
 // the layer's weights and analyzeWeightValues's counts, the clip slider recomputes MSE live, a corrupt file
-// leaves the previous model up with one error, every chart exports; and the CLI's model figure kinds.
+// leaves the previous model up with one error, every chart exports; the Activations page shows core's
+// capture and activation analysis, the accuracy sweep reports progress, cancels and draws core's PTQ
+// numbers; and the CLI's model figure kinds.
 
+#include "core/activations.h"
+#include "core/ptq.h"
+#include "core/trainer.h"
 #include "core/analysis.h"
 #include "core/modelsnapshot.h"
 #include "ui/figures/weightfigures.h"
@@ -18,12 +23,14 @@
 #include <QGraphicsScene>
 #include <QGraphicsView>
 #include <QChart>
+#include <QCheckBox>
 #include <QDoubleSpinBox>
 #include <QFile>
 #include <QImageReader>
 #include <QLabel>
 #include <QProcess>
 #include <QProcessEnvironment>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
@@ -85,6 +92,34 @@ QByteArray readAll(const QString &path)
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
 
+// Exports `figure` to `path` (the format from its suffix) and checks the file is a readable image of it.
+void verifyExport(const FigureSpec &figure, const QString &path, int dpi)
+{
+    ExportOptions options;
+    options.format = *figureFormatForPath(path);
+    options.dpi = dpi;
+    const auto error = exportFigure(figure, path, options);
+    QVERIFY2(!error, qPrintable(error.value_or(QString())));
+    const QByteArray bytes = readAll(path);
+    if (path.endsWith(QLatin1String(".png"))) {
+        QImageReader reader(path);
+        QCOMPARE(reader.size(), figurePixelSize(figure, options.preset, dpi));
+        QVERIFY(!reader.read().isNull());
+    } else if (path.endsWith(QLatin1String(".svg"))) {
+        QXmlStreamReader xml(bytes);
+        bool sawSvg = false;
+        while (!xml.atEnd()) {
+            xml.readNext();
+            sawSvg = sawSvg || (xml.isStartElement() && xml.name() == QLatin1String("svg"));
+        }
+        QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
+        QVERIFY(sawSvg);
+    } else {
+        QVERIFY(bytes.startsWith("%PDF"));
+        QVERIFY(bytes.contains("/Page"));
+    }
+}
+
 using Run = qs::test::CliRun;
 
 Run runCli(const QStringList &args)
@@ -101,7 +136,11 @@ class TestModelView final : public QObject
 private:
     QTemporaryDir m_dir;
     QString m_model, m_other, m_corrupt;
+    QString m_runModel; // a checkpoint of ours, APoT W4A4, trained on synthetic data it names
     ModelSnapshot m_snapshot;
+
+    // Background analysis, sweeps, captures: a minute is plenty on 2 shared cores; five for slack.
+    static bool waitForJobs(ModelView &view) { return view.waitUntilIdle(300000); }
 
 private Q_SLOTS:
     void initTestCase()
@@ -121,6 +160,20 @@ private Q_SLOTS:
         QFile bad(m_corrupt);
         QVERIFY(bad.open(QIODevice::WriteOnly));
         bad.write(readAll(m_model).left(300)); // a truncated zip
+
+        TrainConfig config;
+        config.dataset = "synthetic:64";
+        config.method = "apot";
+        config.wbits = config.abits = 4;
+        config.epochs = 1;
+        config.batchSize = 32;
+        config.augment = false;
+        config.threads = 1; // a second intra-op thread spins on a shared 2-core machine
+        config.device = "cpu";
+        const QString run = m_dir.filePath(QStringLiteral("run"));
+        const auto trained = runTraining(config, run.toStdString(), nullptr, {});
+        QCOMPARE(trained.outcome, TrainOutcome::Completed);
+        m_runModel = run + QStringLiteral("/last.qsckpt");
     }
 
     void emptyStateSaysHowToOpen()
@@ -307,6 +360,193 @@ private Q_SLOTS:
         QVERIFY(!view.sweepPoints().empty());
     }
 
+    void activationsPageShowsCoreAnalysis()
+    {
+        ModelView view;
+        view.resize(1300, 800);
+        view.show();
+        QVERIFY(view.openModel(m_runModel));
+        view.setCaptureImages(40);
+        const std::string name = "layer1.0.conv1.weight";
+        QVERIFY(view.selectLayer(QString::fromStdString(name)));
+        QVERIFY(!view.activations());
+        view.showPage(ModelView::Page::Activations); // the checkpoint names its data set: runs by itself
+        QVERIFY(view.captureRunning());
+        QVERIFY(waitForJobs(view));
+        QVERIFY(view.activations());
+        QCOMPARE(view.activations()->images, int64_t(40));
+        QCOMPARE(view.activations()->dataSpec, std::string("synthetic:64"));
+
+        // The values behind the chart are core's capture of the same request.
+        ActivationRequest request;
+        request.weights = m_runModel.toStdString();
+        request.images = 40;
+        const auto direct = captureActivations(request, {});
+        const LayerActivations *shown = view.activations()->layer(name);
+        const LayerActivations *expectedLayer = direct.layer(name);
+        QVERIFY(shown && expectedLayer);
+        QVERIFY(shown->values == expectedLayer->values);
+        QVERIFY(shown->checkpointAlpha); // an APoT checkpoint has act_alpha
+
+        view.setScheme(Scheme::APoT);
+        view.setActivationBits(3);
+        const LevelSpec spec{Scheme::APoT, 3, false};
+        const auto expected =
+            analyzeActivationValues(name, expectedLayer->values, spec, expectedLayer->checkpointAlpha, false);
+        QVERIFY(view.selectedActivationAnalysis());
+        const auto &a = *view.selectedActivationAnalysis();
+        QCOMPARE(a.alphaSource, std::string("checkpoint"));
+        QCOMPARE(a.alpha, expected.alpha);
+        QCOMPARE(a.mse, expected.mse);
+        QCOMPARE(a.counts, expected.counts);
+        QVERIFY2(view.activationErrorLabel()->text().contains(QString::number(expected.mse, 'g', 4)),
+                 qPrintable(view.activationErrorLabel()->text()));
+
+        // The chart: occupancy markers at the levels with core's counts, every value in the histogram, the
+        // clip line at alpha, the levels at alpha times the unsigned set.
+        QCOMPARE(view.figure().id, QStringLiteral("activations"));
+        QXYSeries *occ = findSeries(view.activationFigure(), QStringLiteral("occupancy"));
+        QVERIFY(occ);
+        QCOMPARE(size_t(occ->count()), expected.counts.size());
+        for (int i = 0; i < occ->count(); ++i) {
+            QCOMPARE(int64_t(occ->at(i).y()), expected.counts[size_t(i)]);
+            QS_COMPARE_NEAR(occ->at(i).x(), expected.levels[size_t(i)], 1e-9);
+        }
+        const auto levels = levelSet(spec);
+        QS_COMPARE_NEAR(expected.levels.back(), expected.alpha * levels.back(), 1e-12);
+        QXYSeries *clip = findSeries(view.activationFigure(), QStringLiteral("clip"));
+        QVERIFY(clip && clip->count() > 0);
+        QS_COMPARE_NEAR(clip->at(0).x(), expected.alpha, 1e-12);
+        view.findChild<QCheckBox *>(QStringLiteral("activationLogCheck"))->setChecked(false);
+        QXYSeries *hist = findSeries(view.activationFigure(), QStringLiteral("histogram"));
+        QVERIFY(hist);
+        const int bins = view.binsSpin()->value();
+        QCOMPARE(int(hist->points().size()), 2 * bins + 2);
+        double total = 0;
+        for (int i = 0; i < bins; ++i)
+            total += hist->points()[1 + 2 * i].y();
+        QCOMPARE(int64_t(std::llround(total)), int64_t(shown->values.size()));
+
+        // Moving the clip re-analyses live, with core's numbers.
+        const double moved = std::round(0.4 * expected.alpha * 1000.0) / 1000.0;
+        view.activationAlphaSpin()->setValue(moved);
+        QTRY_VERIFY(view.selectedActivationAnalysis() &&
+                    std::abs(view.selectedActivationAnalysis()->alpha - moved) < 1e-9);
+        const auto atMoved = analyzeActivationValues(name, expectedLayer->values, spec, moved, false);
+        QCOMPARE(view.selectedActivationAnalysis()->mse, atMoved.mse);
+        QCOMPARE(view.selectedActivationAnalysis()->alphaSource, std::string("manual"));
+        QVERIFY(std::abs(atMoved.mse - expected.mse) > 1e-12);
+
+        // The MSE-optimal button: core's searched clip, no worse than the others.
+        view.findChild<QPushButton *>(QStringLiteral("searchActivationAlphaButton"))->click();
+        const auto searched = analyzeActivationValues(name, expectedLayer->values, spec, std::nullopt, true);
+        QS_COMPARE_NEAR(view.selectedActivationAnalysis()->alpha, searched.alpha, 1e-9);
+        QCOMPARE(view.selectedActivationAnalysis()->mse, searched.mse);
+        QVERIFY(searched.mse <= std::min(atMoved.mse, expected.mse) + 1e-12);
+
+        // The first conv takes the image: nothing to show, and the page says why.
+        QVERIFY(view.selectLayer(QStringLiteral("conv1.weight")));
+        QVERIFY(!view.selectedActivationAnalysis());
+        QVERIFY(view.figure().panels.isEmpty());
+        QVERIFY2(view.figure().note.contains(QStringLiteral("image")), qPrintable(view.figure().note));
+
+        // A PyTorch file names no data set: no automatic run, and the page asks for one.
+        QVERIFY(view.openModel(m_model));
+        QVERIFY(!view.captureRunning());
+        QVERIFY(view.figure().note.contains(QStringLiteral("names no data set")));
+    }
+
+    void accuracySweepShowsProgressAndCancels()
+    {
+        ModelView view;
+        view.resize(1300, 800);
+        view.show();
+        QVERIFY(view.openModel(m_runModel));
+        view.showPage(ModelView::Page::BitSweep);
+        QVERIFY(waitForJobs(view)); // the SQNR sweep
+        QCOMPARE(view.figure().panels.size(), 1);
+
+        // 2000 synthetic test images: long enough to cancel between two batches.
+        view.setDataSpec(QStringLiteral("synthetic:2000"));
+        view.setAccuracyImages(0);
+        view.startAccuracySweep();
+        QVERIFY(view.accuracyRunning());
+        QTRY_VERIFY_WITH_TIMEOUT(view.accuracyProgress()->value() > 0, 60000);
+        QVERIFY(view.accuracyRunning());
+        QVERIFY(view.accuracyProgress()->value() < 1000);
+        view.cancelAccuracySweep();
+        QVERIFY(!view.accuracyRunning());
+        QVERIFY(view.accuracyProgress()->text().contains(QStringLiteral("cancelled")));
+        QVERIFY(waitForJobs(view));
+        QTest::qWait(300); // the cancelled job's late result, if any, must be ignored
+        QVERIFY(!view.accuracy());
+        QCOMPARE(view.figure().panels.size(), 1);
+
+        // On the checkpoint's own 64 images it finishes; the chart is core's sweep.
+        view.setDataSpec(QString());
+        view.startAccuracySweep();
+        QVERIFY(waitForJobs(view));
+        QVERIFY(view.accuracy());
+        PtqRequest request;
+        request.weights = m_runModel.toStdString();
+        request.testImages = 0;
+        const auto expected = ptqAccuracySweep(request, {});
+        QCOMPARE(view.accuracy()->points.size(), expected.points.size());
+        QCOMPARE(expected.points.size(), size_t(15)); // uniform, PoT, APoT at 2..6 bits
+        QCOMPARE(view.figure().panels.size(), 2);
+        QCOMPARE(view.figure().panels[1].id, QStringLiteral("accuracy"));
+        QXYSeries *fp = findSeries(view.sweepFigure(), QStringLiteral("accuracy.fp"));
+        QVERIFY(fp && fp->count() == 2);
+        QS_COMPARE_NEAR(fp->at(0).y(), expected.fpTop1, 1e-9);
+        for (Scheme scheme : {Scheme::Uniform, Scheme::PoT, Scheme::APoT}) {
+            QXYSeries *line = findSeries(view.sweepFigure(), QStringLiteral("accuracy.") +
+                                                                 QString::fromStdString(schemeName(scheme)));
+            QVERIFY(line);
+            int i = 0;
+            for (const auto &p : expected.points)
+                if (p.scheme == scheme) {
+                    QVERIFY(i < line->count());
+                    QCOMPARE(line->at(i).x(), double(p.bits));
+                    QS_COMPARE_NEAR(line->at(i).y(), p.top1, 1e-9);
+                    ++i;
+                }
+            QCOMPARE(i, line->count());
+        }
+        QVERIFY(view.figure().note.contains(QStringLiteral("weights-only")));
+    }
+
+    void newFiguresExport()
+    {
+        ModelView view;
+        view.resize(1300, 800);
+        QVERIFY(view.openModel(m_runModel));
+        view.setCaptureImages(16);
+        view.setAccuracyImages(32);
+        QVERIFY(view.selectLayer(QStringLiteral("layer2.0.conv1.weight")));
+        view.showPage(ModelView::Page::Activations);
+        view.startAccuracySweep();
+        QVERIFY(waitForJobs(view));
+        const FigureSpec activations = view.figure();
+        view.showPage(ModelView::Page::BitSweep);
+        const FigureSpec sweep = view.figure();
+        QCOMPARE(activations.id, QStringLiteral("activations"));
+        QCOMPARE(activations.panels.size(), 2);
+        QCOMPARE(sweep.panels.size(), 2);
+        for (const FigureSpec &figure : {activations, sweep})
+            for (const char *suffix : {"png", "svg", "pdf"}) {
+                const QString path =
+                    m_dir.filePath(QStringLiteral("new-%1.%2").arg(figure.id, QLatin1String(suffix)));
+                verifyExport(figure, path, 150);
+                if (QTest::currentTestFailed())
+                    return;
+                // The CSV holds every plotted series, the accuracy ones included.
+                const QByteArray csv = readAll(csvPathFor(path));
+                for (const PanelSpec &panel : figure.panels)
+                    for (const SeriesSpec &series : panel.series)
+                        QVERIFY2(csv.contains(series.name.toUtf8()), qPrintable(series.name));
+            }
+    }
+
     void everyChartExports_data()
     {
         QTest::addColumn<int>("page");
@@ -329,28 +569,9 @@ private Q_SLOTS:
         QCOMPARE(figure.id, (QStringList{QStringLiteral("histogram"), QStringLiteral("layer-error"),
                                          QStringLiteral("bit-sweep")}[page]));
         const QString path = m_dir.filePath(QStringLiteral("export-%1.%2").arg(page).arg(suffix));
-        ExportOptions options;
-        options.format = *figureFormatForPath(path);
-        options.dpi = 120;
-        const auto error = exportFigure(figure, path, options);
-        QVERIFY2(!error, qPrintable(error.value_or(QString())));
-        const QByteArray bytes = readAll(path);
-        if (suffix == QLatin1String("png")) {
-            QImageReader reader(path);
-            QCOMPARE(reader.size(), figurePixelSize(figure, options.preset, 120));
-        } else if (suffix == QLatin1String("svg")) {
-            QXmlStreamReader xml(bytes);
-            bool sawSvg = false;
-            while (!xml.atEnd()) {
-                xml.readNext();
-                sawSvg = sawSvg || (xml.isStartElement() && xml.name() == QLatin1String("svg"));
-            }
-            QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
-            QVERIFY(sawSvg);
-        } else {
-            QVERIFY(bytes.startsWith("%PDF"));
-            QVERIFY(bytes.contains("/Page"));
-        }
+        verifyExport(figure, path, 120);
+        if (QTest::currentTestFailed())
+            return;
         const QList<QByteArray> lines = readAll(csvPathFor(path)).trimmed().split('\n');
         QCOMPARE(lines.size() - 1, figureCsvRowCount(figure));
     }
@@ -358,8 +579,8 @@ private Q_SLOTS:
     void mainWindowHasTheModelTab()
     {
         MainWindow window;
-        QCOMPARE(window.tabs()->count(), 3);
-        QCOMPARE(window.tabs()->tabText(2), QStringLiteral("Model"));
+        QVERIFY(window.tabs()->count() >= 3); // the training tabs come after it
+        QCOMPARE(window.tabs()->tabText(int(MainWindow::Tab::Model)), QStringLiteral("Model"));
         bool sawShortcut = false, sawOpen = false;
         for (QAction *action : window.findChildren<QAction *>()) {
             sawShortcut = sawShortcut || action->shortcut() == QKeySequence(Qt::CTRL | Qt::Key_3);
@@ -372,12 +593,19 @@ private Q_SLOTS:
         QCOMPARE(&window.currentFigure(), &window.modelView()->figure());
         // The model and choices persist.
         window.modelView()->setBits(3);
+        window.modelView()->setActivationBits(5);
+        window.modelView()->setAccuracyImages(500);
+        window.modelView()->setDataSpec(QStringLiteral("synthetic:64"));
         window.saveSettings();
         QVERIFY(window.modelView()->waitUntilIdle(120000));
         MainWindow again;
         again.restoreSettings();
         QCOMPARE(again.modelView()->modelPath(), m_model);
         QCOMPARE(again.modelView()->bits(), 3);
+        QCOMPARE(again.modelView()->activationBits(), 5);
+        QCOMPARE(again.modelView()->dataSpec(), QStringLiteral("synthetic:64"));
+        QCOMPARE(again.modelView()->findChild<QSpinBox *>(QStringLiteral("accuracyImagesSpin"))->value(),
+                 500);
         QVERIFY(again.modelView()->waitUntilIdle(120000));
     }
 

@@ -1,9 +1,11 @@
 #include "ui/figures/weightfigures.h"
 
+#include "ui/figures/levelpanels.h"
 #include "ui/figures/palette.h"
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <stdexcept>
 
@@ -16,19 +18,32 @@ QString lower(Scheme scheme)
     return QString::fromStdString(schemeName(scheme));
 }
 
-// Vertical lines at each x from y0 to y1, as one polyline that returns along y0 between them (the baseline).
-QList<QPointF> verticalLines(const std::vector<double> &xs, double y0, double y1)
-{
-    QList<QPointF> points;
-    points.reserve(int(xs.size()) * 3);
-    for (double x : xs)
-        points << QPointF(x, y0) << QPointF(x, y1) << QPointF(x, y0);
-    return points;
-}
-
 double finiteOr(double v, double fallback)
 {
     return std::isfinite(v) ? v : fallback;
+}
+
+// Per scheme with points: a line "<prefix>.<scheme>" and its markers "<prefix>.<scheme>.markers".
+void addSchemeLines(PanelSpec &panel, const QString &prefix,
+                    const std::function<QList<QPointF>(Scheme)> &pointsOf)
+{
+    for (Scheme scheme : {Scheme::Uniform, Scheme::PoT, Scheme::APoT}) {
+        SeriesSpec line, marks;
+        line.id = prefix + QStringLiteral(".") + lower(scheme);
+        line.name = schemeLabel(scheme);
+        line.color = schemeColor(scheme);
+        line.points = pointsOf(scheme);
+        if (line.points.isEmpty())
+            continue;
+        marks.id = line.id + QStringLiteral(".markers");
+        marks.name = line.name + QStringLiteral(" points");
+        marks.kind = SeriesKind::Scatter;
+        marks.color = line.color;
+        marks.markerScale = 0.7;
+        marks.inLegend = false;
+        marks.points = line.points;
+        panel.series << line << marks;
+    }
 }
 
 } // namespace
@@ -81,105 +96,33 @@ FigureSpec makeLayerFigure(const LayerWeightAnalysis &a, const std::vector<float
     // Bins do not depend on alpha, so moving the clip never re-bins; the axis grows only past the data.
     const Histogram h = histogramOf(normalized, -dataRange, dataRange, bins);
     const double xMax = 1.05 * std::max(dataRange, a.alpha);
-    int64_t maxCount = 1;
-    for (int64_t c : h.counts)
-        maxCount = std::max(maxCount, c);
-    auto yOf = [&](int64_t c) { return options.logScale ? std::log10(1.0 + double(c)) : double(c); };
-    const double yTop = 1.12 * yOf(maxCount);
 
-    const QString title = shortLayerName(a.name);
-    PanelSpec hist;
-    hist.id = QStringLiteral("histogram");
-    hist.title = QStringLiteral("%1 \u00b7 %2 W%3 \u00b7 \u03b1 = %4")
-                     .arg(title, schemeLabel(options.scheme))
-                     .arg(options.bits)
-                     .arg(a.alpha, 0, 'f', 3);
-    hist.x = {QStringLiteral("normalized weight w\u0303 = (w \u2212 mean)/std"), -xMax, xMax, {}};
-    hist.y = {options.logScale ? QStringLiteral("log\u2081\u2080(1 + count)")
-                               : QStringLiteral("weights per bin"),
-              0.0,
-              yTop,
-              {}};
-    hist.heightWeight = 1.3;
-
-    SeriesSpec steps;
-    steps.id = QStringLiteral("histogram");
-    steps.name = QStringLiteral("weights");
-    steps.color = QColor(0x44, 0x44, 0x44);
-    steps.widthScale = 0.8;
-    const double w = h.binWidth();
-    steps.points.reserve(2 * bins + 2);
-    steps.points << QPointF(h.lo, 0.0);
-    for (int i = 0; i < bins; ++i) {
-        const double y = yOf(h.counts[size_t(i)]);
-        steps.points << QPointF(h.lo + i * w, y) << QPointF(h.lo + (i + 1) * w, y);
-    }
-    steps.points << QPointF(h.hi, 0.0);
-    hist.series << steps;
-
-    SeriesSpec levels;
-    levels.id = QStringLiteral("levels.") + lower(options.scheme);
-    levels.name = QStringLiteral("%1 levels").arg(schemeLabel(options.scheme));
-    levels.color = schemeColor(options.scheme);
-    levels.widthScale = 0.6;
-    levels.points = verticalLines(a.levels, 0.0, yTop);
-    hist.series << levels;
-
+    LevelPanelsSpec panels;
+    panels.scheme = options.scheme;
+    panels.logScale = options.logScale;
+    panels.xMin = -xMax;
+    panels.xMax = xMax;
+    panels.clipAt = {-a.alpha, a.alpha};
     if (options.overlay && *options.overlay != options.scheme &&
         !checkLevelSpec({*options.overlay, options.bits, true})) {
-        std::vector<double> xs;
+        panels.overlay = options.overlay;
         for (double l : levelSet({*options.overlay, options.bits, true}))
-            xs.push_back(l * a.alpha);
-        SeriesSpec overlay;
-        overlay.id = QStringLiteral("levels.overlay");
-        overlay.name = QStringLiteral("%1 levels").arg(schemeLabel(*options.overlay));
-        overlay.color = schemeColor(*options.overlay);
-        overlay.penStyle = Qt::DashLine;
-        overlay.widthScale = 0.6;
-        overlay.points = verticalLines(xs, 0.0, 0.85 * yTop);
-        hist.series << overlay;
+            panels.overlayLevels.push_back(l * a.alpha);
     }
-
-    SeriesSpec clip;
-    clip.id = QStringLiteral("clip");
-    clip.name = QStringLiteral("clip \u00b1\u03b1");
-    clip.color = Qt::black;
-    clip.penStyle = Qt::DashLine;
-    clip.widthScale = 0.9;
-    clip.points = verticalLines({-a.alpha, a.alpha}, 0.0, yTop);
-    hist.series << clip;
-
-    PanelSpec occ;
-    occ.id = QStringLiteral("occupancy");
-    occ.title = QStringLiteral("Weights per level (exact, unbinned)");
-    int64_t maxOcc = 1;
-    for (int64_t c : a.counts)
-        maxOcc = std::max(maxOcc, c);
-    occ.x = {QStringLiteral("level \u03b1\u00b7P (normalized units)"), -xMax, xMax, {}};
-    occ.y = {QStringLiteral("weights"), 0.0, 1.15 * double(maxOcc), {}};
-    occ.showLegend = false;
-    SeriesSpec stems;
-    stems.id = QStringLiteral("occupancy.stems");
-    stems.name = QStringLiteral("stems");
-    stems.color = schemeColor(options.scheme);
-    stems.widthScale = 1.2;
-    stems.inLegend = false;
-    SeriesSpec marks;
-    marks.id = QStringLiteral("occupancy");
-    marks.name = QStringLiteral("weights per level");
-    marks.kind = SeriesKind::Scatter;
-    marks.color = schemeColor(options.scheme);
-    marks.markerScale = a.levels.size() > 40 ? 0.5 : 0.8;
-    for (size_t i = 0; i < a.levels.size() && i < a.counts.size(); ++i) {
-        stems.points << QPointF(a.levels[i], 0.0) << QPointF(a.levels[i], double(a.counts[i]))
-                     << QPointF(a.levels[i], 0.0);
-        marks.points << QPointF(a.levels[i], double(a.counts[i]));
-    }
-    occ.series << stems << marks;
+    const QString title = shortLayerName(a.name);
+    panels.title = QStringLiteral("%1 \u00b7 %2 W%3 \u00b7 \u03b1 = %4")
+                       .arg(title, schemeLabel(options.scheme))
+                       .arg(options.bits)
+                       .arg(a.alpha, 0, 'f', 3);
+    panels.xLabel = QStringLiteral("normalized weight w\u0303 = (w \u2212 mean)/std");
+    panels.seriesName = QStringLiteral("weights");
+    panels.unit = QStringLiteral("weights");
+    panels.clipName = QStringLiteral("clip \u00b1\u03b1");
+    panels.levelLabel = QStringLiteral("level \u03b1\u00b7P (normalized units)");
 
     FigureSpec figure;
     figure.id = QStringLiteral("histogram");
-    figure.panels = {hist, occ};
+    figure.panels = makeLevelPanels(a, h, panels);
     figure.note =
         QStringLiteral("%1 (%2, %3 weights, %4 bins): MSE %5, SQNR %6 dB, clip %7. "
                        "w\u0303 = (w \u2212 mean)/std as the quantizer sees it; the occupancy is exact.")
@@ -267,7 +210,8 @@ FigureSpec makeLayerErrorFigure(const QList<SchemeLayers> &schemes, int bits, in
     return figure;
 }
 
-FigureSpec makeBitSweepFigure(const std::vector<SweepPoint> &points, bool alphaSearch)
+FigureSpec makeBitSweepFigure(const std::vector<SweepPoint> &points, bool alphaSearch,
+                              const PtqResult *accuracy, bool accuracyAlphaSearch)
 {
     PanelSpec panel;
     panel.id = QStringLiteral("bit-sweep");
@@ -283,34 +227,73 @@ FigureSpec makeBitSweepFigure(const std::vector<SweepPoint> &points, bool alphaS
                 top = std::max(top, p.meanSqnrDb);
         }
     }
+    if (accuracy && !accuracy->points.empty()) {
+        if (points.empty())
+            lo = hi = accuracy->points.front().bits;
+        for (const auto &p : accuracy->points) {
+            lo = std::min(lo, p.bits);
+            hi = std::max(hi, p.bits);
+        }
+    }
     panel.x = {QStringLiteral("weight bits (signed)"), lo - 0.3, hi + 0.3, {}};
     panel.y = {QStringLiteral("mean SQNR (dB)"), 0.0, 1.12 * top, {}};
-    for (Scheme scheme : {Scheme::Uniform, Scheme::PoT, Scheme::APoT}) {
-        SeriesSpec line, marks;
-        line.id = QStringLiteral("sweep.") + lower(scheme);
-        line.name = schemeLabel(scheme);
-        line.color = schemeColor(scheme);
-        marks.id = line.id + QStringLiteral(".markers");
-        marks.name = line.name + QStringLiteral(" points");
-        marks.kind = SeriesKind::Scatter;
-        marks.color = line.color;
-        marks.markerScale = 0.7;
-        marks.inLegend = false;
+    addSchemeLines(panel, QStringLiteral("sweep"), [&](Scheme scheme) {
+        QList<QPointF> xy;
         for (const auto &p : points)
-            if (p.scheme == scheme && std::isfinite(p.meanSqnrDb)) {
-                line.points << QPointF(p.bits, p.meanSqnrDb);
-                marks.points << QPointF(p.bits, p.meanSqnrDb);
-            }
-        if (line.points.isEmpty())
-            continue;
-        panel.series << line << marks;
-    }
+            if (p.scheme == scheme && std::isfinite(p.meanSqnrDb))
+                xy << QPointF(p.bits, p.meanSqnrDb);
+        return xy;
+    });
     FigureSpec figure;
     figure.id = QStringLiteral("bit-sweep");
     figure.panels = {panel};
     figure.note = alphaSearch
                       ? QStringLiteral("Clip per layer and bit width: the MSE-optimal \u03b1.")
                       : QStringLiteral("Clip per layer: the checkpoint's \u03b1 where present, else 3.0.");
+    if (!accuracy)
+        return figure;
+
+    PanelSpec acc;
+    acc.id = QStringLiteral("accuracy");
+    acc.title = QStringLiteral("Post-training top-1 vs weight bits (%1 test images)").arg(accuracy->images);
+    double accLo = accuracy->fpTop1, accHi = accuracy->fpTop1;
+    for (const auto &p : accuracy->points) {
+        accLo = std::min(accLo, p.top1);
+        accHi = std::max(accHi, p.top1);
+    }
+    // Whole tens below, a little headroom above: the points near the baseline stay readable.
+    acc.x = {QStringLiteral("weight bits (signed)"), lo - 0.3, hi + 0.3, {}};
+    acc.y = {QStringLiteral("top-1 (%)"),
+             std::max(0.0, 10.0 * std::floor((accLo - 2.0) / 10.0)),
+             std::min(100.0, accHi + 0.08 * std::max(10.0, accHi - accLo)),
+             {}};
+    SeriesSpec fp;
+    fp.id = QStringLiteral("accuracy.fp");
+    fp.name = QStringLiteral("unquantized %1%").arg(accuracy->fpTop1, 0, 'f', 2);
+    fp.color = QColor(0x55, 0x55, 0x55);
+    fp.penStyle = Qt::DashLine;
+    fp.widthScale = 0.9;
+    fp.points = {QPointF(acc.x.min, accuracy->fpTop1), QPointF(acc.x.max, accuracy->fpTop1)};
+    acc.series << fp;
+    addSchemeLines(acc, QStringLiteral("accuracy"), [&](Scheme scheme) {
+        QList<QPointF> xy;
+        for (const auto &p : accuracy->points)
+            if (p.scheme == scheme)
+                xy << QPointF(p.bits, p.top1);
+        return xy;
+    });
+    figure.panels << acc;
+    QString dataName = QString::fromStdString(accuracy->dataSpec);
+    if (dataName.endsWith(QLatin1Char(':')))
+        dataName.chop(1); // "fashion-mnist:" reads better in a sentence without its colon
+    figure.note +=
+        QStringLiteral(" Accuracy: weights-only PTQ (activations in full precision), each quantized conv's "
+                       "w\u0302 = mean + std\u00b7Q((w \u2212 mean)/std) so BatchNorm still fits, clip %1; "
+                       "first conv and last linear %2; test split of %3%4.")
+            .arg(accuracyAlphaSearch ? QStringLiteral("MSE-optimal")
+                                     : QStringLiteral("checkpoint \u03b1 or 3.0"),
+                 QString::fromStdString(accuracy->edges), dataName,
+                 accuracy->complete ? QString() : QStringLiteral(" (cancelled part way)"));
     return figure;
 }
 

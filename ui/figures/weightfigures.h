@@ -6,6 +6,7 @@
 #include "core/analysis.h"
 #include "core/levels.h"
 #include "core/modelsnapshot.h"
+#include "core/ptq.h"
 #include "ui/plotting/figure.h"
 
 #include <QList>
@@ -57,8 +58,12 @@ struct SchemeLayers
 // the index; `selected` (an index, or -1) gets a vertical marker line.
 FigureSpec makeLayerErrorFigure(const QList<SchemeLayers> &schemes, int bits, int selected = -1);
 
-// Panel "bit-sweep": mean SQNR (dB) vs bits, one line + markers per scheme ("sweep.<scheme>").
-FigureSpec makeBitSweepFigure(const std::vector<SweepPoint> &points, bool alphaSearch);
+// Panel "bit-sweep": mean SQNR (dB) vs bits, one line + markers per scheme ("sweep.<scheme>"). With
+// `accuracy`, a second panel "accuracy": post-training top-1 (%) vs bits per scheme ("accuracy.<scheme>",
+// markers "accuracy.<scheme>.markers") and the unquantized model's top-1 as a dashed line ("accuracy.fp"),
+// over the same bits axis.
+FigureSpec makeBitSweepFigure(const std::vector<SweepPoint> &points, bool alphaSearch,
+                              const PtqResult *accuracy = nullptr, bool accuracyAlphaSearch = false);
 
 // Short layer label, e.g. "layer1.0.conv1" (the ".weight" suffix dropped).
 QString shortLayerName(const std::string &name);

@@ -14,6 +14,7 @@
 #include <QScatterSeries>
 #include <QValueAxis>
 
+#include <algorithm>
 #include <cmath>
 
 namespace qs::ui {
@@ -49,6 +50,12 @@ void styleAxis(QAbstractAxis *axis, const AxisSpec &spec, const ChartStyle &styl
     axis->setTitleBrush(Qt::black);
     axis->setLinePen(QPen(Qt::black, style.gridWidth));
     axis->setGridLinePen(QPen(QColor(225, 225, 225), style.gridWidth));
+    if (auto *value = qobject_cast<QValueAxis *>(axis);
+        value && value->tickType() == QValueAxis::TicksDynamic)
+        // Dynamic ticks are laid out at once for the new range with the old interval: an interval fit for
+        // both keeps that layout small (a histogram's log -> linear switch would otherwise lay out 10^5
+        // ticks).
+        value->setTickInterval(std::max(value->tickInterval(), niceTickStep(spec.min, spec.max)));
     axis->setRange(spec.min, spec.max);
     if (auto *category = qobject_cast<QCategoryAxis *>(axis)) {
         for (const auto &label : category->categoriesLabels())
@@ -63,9 +70,9 @@ void styleAxis(QAbstractAxis *axis, const AxisSpec &spec, const ChartStyle &styl
         value->setTickType(QValueAxis::TicksDynamic);
         value->setTickAnchor(0.0);
         value->setTickInterval(step);
-        value->setLabelFormat(step >= 1.0   ? QStringLiteral("%.0f")
-                              : step >= 0.1 ? QStringLiteral("%.1f")
-                                            : QStringLiteral("%.2f"));
+        // As many decimals as the step needs (a learning rate of 0.001 must not read "0.00").
+        const int decimals = std::clamp(int(std::ceil(-std::log10(step) - 1e-9)), 0, 8);
+        value->setLabelFormat(QStringLiteral("%.%1f").arg(decimals));
         value->setMinorTickCount(0);
     }
 }

@@ -24,6 +24,7 @@ FigureWidget::FigureWidget(QWidget *parent)
 
 void FigureWidget::setFigure(const FigureSpec &figure)
 {
+    const bool panelCountChanged = figure.panels.size() != m_figure.panels.size();
     m_figure = figure;
     for (int i = 0; i < figure.panels.size(); ++i) {
         const PanelSpec &panel = figure.panels[i];
@@ -41,6 +42,14 @@ void FigureWidget::setFigure(const FigureSpec &figure)
     }
     for (int i = int(figure.panels.size()); i < m_views.size(); ++i)
         m_views[i]->hide(); // kept for when the panel comes back; hidden charts are not in figure()
+    if (panelCountChanged && figure.panels.size() > 1) {
+        // A panel added to a splitter already laid out would get only its minimum height: share the
+        // height by the panels' weights again (setSizes takes relative sizes).
+        QList<int> sizes;
+        for (int i = 0; i < m_views.size(); ++i)
+            sizes << (i < figure.panels.size() ? int(1000 * figure.panels[i].heightWeight) : 0);
+        m_splitter->setSizes(sizes);
+    }
     m_note->setStyleSheet(QString());
     m_note->setText(figure.note);
     m_note->setVisible(!figure.note.isEmpty());

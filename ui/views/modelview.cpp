@@ -2,6 +2,8 @@
 
 #include "ui/figures/palette.h"
 #include "ui/plotting/figurewidget.h"
+#include "ui/views/backgroundjob.h"
+#include "ui/views/clipcontrol.h"
 
 #include <QApplication>
 #include <QChart>
@@ -20,12 +22,12 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMessageBox>
 #include <QMouseEvent>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
-#include <QSlider>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -42,9 +44,9 @@ namespace qs::ui {
 
 namespace {
 
-constexpr int kSliderSteps = 1000;
-constexpr double kMinAlpha = 0.01;
 constexpr int kSweepFrom = 2, kSweepTo = 6;
+constexpr int kDefaultCaptureImages = 256;
+constexpr int kDefaultAccuracyImages = 2000; // seconds to a minute on 2 cores for the 15 evaluations
 
 enum Column
 {
@@ -85,29 +87,62 @@ ModelView::ModelView(QWidget *parent) : QWidget(parent)
     connect(m_analysisThread, &QThread::finished, m_analysisWorker, &QObject::deleteLater);
     m_analysisThread->start();
 
-    m_sweepThread = new QThread;
-    m_sweepThread->setObjectName(QStringLiteral("modelSweep"));
-    m_sweepWorker = new QObject;
-    m_sweepWorker->moveToThread(m_sweepThread);
-    connect(m_sweepThread, &QThread::finished, m_sweepWorker, &QObject::deleteLater);
-    m_sweepThread->start();
-
-    m_recomputeTimer = new QTimer(this);
-    m_recomputeTimer->setSingleShot(true);
-    m_recomputeTimer->setInterval(10); // coalesce a burst of slider moves into one re-analysis
-    connect(m_recomputeTimer, &QTimer::timeout, this, &ModelView::recomputeSelected);
+    // Each job has its own thread, so none waits behind another's queue.
+    m_sweepJob = std::make_unique<BackgroundJob>(QStringLiteral("modelSweep"), m_sweepButton, m_cancelButton,
+                                                 m_progress);
+    m_captureJob = std::make_unique<BackgroundJob>(QStringLiteral("modelCapture"), m_captureButton,
+                                                   m_captureCancel, m_captureProgress);
+    m_accuracyJob = std::make_unique<BackgroundJob>(QStringLiteral("modelAccuracy"), m_accuracyButton,
+                                                    m_accuracyCancel, m_accuracyProgress);
 }
 
 ModelView::~ModelView()
 {
+    // ~QWidget closes the window after the members are gone; the data field's focus-out
+    // (editingFinished) must not reach this view then.
+    m_dataEdit->disconnect(this);
     m_generation->fetch_add(1); // stale: any running analysis stops at its next check
-    if (m_sweepCancel)
-        m_sweepCancel->store(true);
-    for (QThread *thread : {m_analysisThread, m_sweepThread}) {
-        thread->quit();
-        thread->wait();
-        delete thread;
-    }
+    m_sweepJob.reset();         // each cancels its job and waits for its thread
+    m_captureJob.reset();
+    m_accuracyJob.reset();
+    m_analysisThread->quit();
+    m_analysisThread->wait();
+    delete m_analysisThread;
+}
+
+QSlider *ModelView::alphaSlider() const
+{
+    return m_weightClip->slider();
+}
+
+QDoubleSpinBox *ModelView::alphaSpin() const
+{
+    return m_weightClip->spin();
+}
+
+QSlider *ModelView::activationAlphaSlider() const
+{
+    return m_actClip->slider();
+}
+
+QDoubleSpinBox *ModelView::activationAlphaSpin() const
+{
+    return m_actClip->spin();
+}
+
+bool ModelView::sweepRunning() const
+{
+    return m_sweepJob->running();
+}
+
+bool ModelView::captureRunning() const
+{
+    return m_captureJob->running();
+}
+
+bool ModelView::accuracyRunning() const
+{
+    return m_accuracyJob->running();
 }
 
 void ModelView::buildUi()
@@ -145,6 +180,20 @@ void ModelView::buildUi()
     m_description->setWordWrap(true);
     m_description->setTextInteractionFlags(Qt::TextSelectableByMouse);
     controlsLayout->addWidget(m_description);
+
+    auto *dataRow = new QHBoxLayout;
+    m_dataEdit = new QLineEdit;
+    m_dataEdit->setObjectName(QStringLiteral("dataSpecEdit"));
+    m_dataEdit->setClearButtonEnabled(true);
+    m_dataEdit->setToolTip(QStringLiteral(
+        "The data set the activation batch and the accuracy sweep run on: cifar10:DIR, cifar100:DIR, "
+        "mnist:DIR, fashion-mnist[:DIR] or synthetic[:N]. Empty: the one the checkpoint was trained on "
+        "(a PyTorch state_dict names none, so give one). The test split is used."));
+    auto *dataLabel = new QLabel(QStringLiteral("&Data set"));
+    dataLabel->setBuddy(m_dataEdit);
+    dataRow->addWidget(dataLabel);
+    dataRow->addWidget(m_dataEdit, 1);
+    controlsLayout->addLayout(dataRow);
 
     auto *gridBox = new QGroupBox(QStringLiteral("Grid (signed weights)"));
     auto *form = new QFormLayout(gridBox);
@@ -197,32 +246,25 @@ void ModelView::buildUi()
 
     auto *layerBox = new QGroupBox(QStringLiteral("Selected layer"));
     auto *layerLayout = new QVBoxLayout(layerBox);
+    ClipControlSetup weightClip;
+    weightClip.sliderName = QStringLiteral("alphaSlider");
+    weightClip.spinName = QStringLiteral("modelAlphaSpin");
+    weightClip.searchName = QStringLiteral("searchAlphaButton");
+    weightClip.resetName = QStringLiteral("resetAlphaButton");
+    weightClip.alphaToolTip = weightFormulas::alpha();
+    weightClip.searchToolTip =
+        QStringLiteral("Set this layer's clip to the one minimizing its MSE. ") + weightFormulas::mse();
+    weightClip.resetToolTip =
+        QStringLiteral("Back to the model-wide rule (checkpoint \u03b1, 3.0 or MSE-optimal).");
+    m_weightClip = new ClipControl(weightClip, this);
     auto *alphaRow = new QHBoxLayout;
-    m_alphaSlider = new QSlider(Qt::Horizontal);
-    m_alphaSlider->setObjectName(QStringLiteral("alphaSlider"));
-    m_alphaSlider->setRange(1, kSliderSteps);
-    m_alphaSlider->setToolTip(weightFormulas::alpha());
-    m_alphaSpin = new QDoubleSpinBox;
-    m_alphaSpin->setObjectName(QStringLiteral("modelAlphaSpin"));
-    m_alphaSpin->setRange(kMinAlpha, 100.0);
-    m_alphaSpin->setDecimals(3);
-    m_alphaSpin->setSingleStep(0.05);
-    m_alphaSpin->setToolTip(weightFormulas::alpha());
     alphaRow->addWidget(new QLabel(QStringLiteral("Clip \u03b1")));
-    alphaRow->addWidget(m_alphaSlider, 1);
-    alphaRow->addWidget(m_alphaSpin);
+    alphaRow->addWidget(m_weightClip->slider(), 1);
+    alphaRow->addWidget(m_weightClip->spin());
     layerLayout->addLayout(alphaRow);
     auto *buttons = new QHBoxLayout;
-    m_searchButton = new QPushButton(QStringLiteral("MSE-optimal \u03b1"));
-    m_searchButton->setObjectName(QStringLiteral("searchAlphaButton"));
-    m_searchButton->setToolTip(QStringLiteral("Set this layer's clip to the one minimizing its MSE. ") +
-                               weightFormulas::mse());
-    m_resetAlpha = new QPushButton(QStringLiteral("Reset \u03b1"));
-    m_resetAlpha->setObjectName(QStringLiteral("resetAlphaButton"));
-    m_resetAlpha->setToolTip(
-        QStringLiteral("Back to the model-wide rule (checkpoint \u03b1, 3.0 or MSE-optimal)."));
-    buttons->addWidget(m_searchButton);
-    buttons->addWidget(m_resetAlpha);
+    buttons->addWidget(m_weightClip->searchButton());
+    buttons->addWidget(m_weightClip->resetButton());
     layerLayout->addLayout(buttons);
     m_errorLabel = new QLabel;
     m_errorLabel->setObjectName(QStringLiteral("errorLabel"));
@@ -271,22 +313,114 @@ void ModelView::buildUi()
                                              "background."));
     m_cancelButton = new QPushButton(QStringLiteral("Cancel"));
     m_cancelButton->setObjectName(QStringLiteral("cancelSweepButton"));
-    m_cancelButton->setEnabled(false);
     m_progress = new QProgressBar;
     m_progress->setObjectName(QStringLiteral("sweepProgress"));
-    m_progress->setRange(0, 1);
-    m_progress->setValue(0);
     sweepBar->addWidget(m_sweepButton);
     sweepBar->addWidget(m_cancelButton);
     sweepBar->addWidget(m_progress, 1);
     sweepLayout->addLayout(sweepBar);
+    auto *accuracyBar = new QHBoxLayout;
+    m_accuracyButton = new QPushButton(QStringLiteral("Accuracy"));
+    m_accuracyButton->setObjectName(QStringLiteral("accuracyButton"));
+    m_accuracyButton->setToolTip(activationFormulas::ptq() +
+                                 QStringLiteral(" Every scheme at 2\u20136 bits, in the background."));
+    m_accuracyCancel = new QPushButton(QStringLiteral("Cancel"));
+    m_accuracyCancel->setObjectName(QStringLiteral("cancelAccuracyButton"));
+    m_accuracyImages = new QSpinBox;
+    m_accuracyImages->setObjectName(QStringLiteral("accuracyImagesSpin"));
+    m_accuracyImages->setRange(0, 100000);
+    m_accuracyImages->setSingleStep(500);
+    m_accuracyImages->setValue(kDefaultAccuracyImages);
+    m_accuracyImages->setSpecialValueText(QStringLiteral("all test images"));
+    m_accuracyImages->setSuffix(QStringLiteral(" test images"));
+    m_accuracyImages->setToolTip(QStringLiteral(
+        "Top-1 over the first N test images for each of the 15 (scheme, bits) points and the unquantized "
+        "baseline; 0 = the whole test split (slower)."));
+    m_accuracyProgress = new QProgressBar;
+    m_accuracyProgress->setObjectName(QStringLiteral("accuracyProgress"));
+    accuracyBar->addWidget(m_accuracyButton);
+    accuracyBar->addWidget(m_accuracyCancel);
+    accuracyBar->addWidget(m_accuracyImages);
+    accuracyBar->addWidget(m_accuracyProgress, 1);
+    sweepLayout->addLayout(accuracyBar);
     sweepLayout->addWidget(m_sweepFigure, 1);
+
+    // Activations page.
+    auto *actPage = new QWidget;
+    auto *actLayout = new QVBoxLayout(actPage);
+    actLayout->setContentsMargins(0, 0, 0, 0);
+    auto *captureBar = new QHBoxLayout;
+    m_captureButton = new QPushButton(QStringLiteral("Run batch"));
+    m_captureButton->setObjectName(QStringLiteral("captureButton"));
+    m_captureButton->setToolTip(activationFormulas::capture());
+    m_captureCancel = new QPushButton(QStringLiteral("Cancel"));
+    m_captureCancel->setObjectName(QStringLiteral("cancelCaptureButton"));
+    m_captureImages = new QSpinBox;
+    m_captureImages->setObjectName(QStringLiteral("captureImagesSpin"));
+    m_captureImages->setRange(1, 10000);
+    m_captureImages->setSingleStep(64);
+    m_captureImages->setValue(kDefaultCaptureImages);
+    m_captureImages->setSuffix(QStringLiteral(" images"));
+    m_captureImages->setToolTip(QStringLiteral("The first N images of the test split."));
+    m_captureProgress = new QProgressBar;
+    m_captureProgress->setObjectName(QStringLiteral("captureProgress"));
+    captureBar->addWidget(m_captureButton);
+    captureBar->addWidget(m_captureCancel);
+    captureBar->addWidget(m_captureImages);
+    captureBar->addWidget(m_captureProgress, 1);
+    actLayout->addLayout(captureBar);
+    auto *actControls = new QHBoxLayout;
+    m_actBitsSpin = new QSpinBox;
+    m_actBitsSpin->setObjectName(QStringLiteral("activationBitsSpin"));
+    m_actBitsSpin->setSuffix(QStringLiteral(" bit"));
+    m_actBitsSpin->setRange(2, 6);
+    m_actBitsSpin->setValue(4);
+    ClipControlSetup actClip;
+    actClip.sliderName = QStringLiteral("activationAlphaSlider");
+    actClip.spinName = QStringLiteral("activationAlphaSpin");
+    actClip.searchName = QStringLiteral("searchActivationAlphaButton");
+    actClip.resetName = QStringLiteral("resetActivationAlphaButton");
+    actClip.alphaToolTip = activationFormulas::alpha();
+    actClip.searchToolTip = QStringLiteral("Set this layer's activation clip to the one minimizing its MSE "
+                                           "over the recorded values. ") +
+                            activationFormulas::mse();
+    actClip.resetToolTip = QStringLiteral("Back to the checkpoint's act_alpha, else 8.0.");
+    actClip.spinMax = 1000.0;
+    actClip.spinStep = 0.1;
+    actClip.sliderMax = 10.0;
+    m_actClip = new ClipControl(actClip, this);
+    m_actLogScale = new QCheckBox(QStringLiteral("Log counts"));
+    m_actLogScale->setObjectName(QStringLiteral("activationLogCheck"));
+    m_actLogScale->setChecked(true);
+    m_actLogScale->setToolTip(QStringLiteral(
+        "Histogram height log\u2081\u2080(1 + count): post-ReLU inputs pile up at 0, log shows the tail."));
+    actControls->addWidget(new QLabel(QStringLiteral("Activation bits")));
+    actControls->addWidget(m_actBitsSpin);
+    actControls->addSpacing(8);
+    actControls->addWidget(new QLabel(QStringLiteral("Clip \u03b1")));
+    actControls->addWidget(m_actClip->slider(), 1);
+    actControls->addWidget(m_actClip->spin());
+    actControls->addWidget(m_actClip->searchButton());
+    actControls->addWidget(m_actClip->resetButton());
+    actControls->addWidget(m_actLogScale);
+    actLayout->addLayout(actControls);
+    m_actErrorLabel = new QLabel;
+    m_actErrorLabel->setObjectName(QStringLiteral("activationErrorLabel"));
+    m_actErrorLabel->setToolTip(activationFormulas::mse() + QStringLiteral("<br>") +
+                                activationFormulas::sqnr());
+    m_actErrorLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    actLayout->addWidget(m_actErrorLabel);
+    m_actFigure = new FigureWidget;
+    m_actFigure->setObjectName(QStringLiteral("activationFigure"));
+    m_actFigure->setToolTip(activationFormulas::quantizer());
+    actLayout->addWidget(m_actFigure, 1);
 
     m_pages = new QTabWidget;
     m_pages->setObjectName(QStringLiteral("modelPages"));
     m_pages->addTab(m_layerFigure, QStringLiteral("Layer weights"));
     m_pages->addTab(m_sqnrFigure, QStringLiteral("Per-layer SQNR"));
     m_pages->addTab(sweepPage, QStringLiteral("Bit sweep"));
+    m_pages->addTab(actPage, QStringLiteral("Activations"));
 
     m_splitter = new QSplitter(Qt::Horizontal);
     m_splitter->setObjectName(QStringLiteral("modelSplitter"));
@@ -305,10 +439,14 @@ void ModelView::buildUi()
     m_layerFigure->setFigure(placeholder(QStringLiteral("histogram"), QStringLiteral("Select a layer.")));
     m_sqnrFigure->setFigure(placeholder(QStringLiteral("layer-error"), QStringLiteral("Analysing\u2026")));
     m_sweepFigure->setFigure(placeholder(QStringLiteral("bit-sweep"), QStringLiteral("Run the sweep.")));
+    m_actFigure->setFigure(placeholder(QStringLiteral("activations"), QString()));
 
     connect(m_scheme, &QComboBox::currentIndexChanged, this, [this] {
         updateBitRange();
+        updateActivationBitRange();
         onGridChanged();
+        m_actOverrides.clear();
+        recomputeActivation();
     });
     connect(m_bitsSpin, &QSpinBox::valueChanged, this, &ModelView::onGridChanged);
     connect(m_searchAll, &QCheckBox::toggled, this, [this] {
@@ -324,42 +462,59 @@ void ModelView::buildUi()
             return;
         recomputeSelected();
         rebuildSqnrFigure();
+        recomputeActivation();
     });
-    connect(m_alphaSlider, &QSlider::valueChanged, this, [this](int v) {
-        double alpha = std::max(kMinAlpha, m_sliderMax * v / kSliderSteps);
-        {
-            const QSignalBlocker block(m_alphaSpin);
-            m_alphaSpin->setValue(alpha);
-            alpha = m_alphaSpin->value(); // the value shown (rounded to the box's decimals) is the one used
-        }
-        if (!m_selected)
-            return;
-        m_alphaOverride[m_selected->name] = alpha;
-        m_overrideSearched[m_selected->name] = false;
-        m_recomputeTimer->start();
-    });
-    connect(m_alphaSpin, &QDoubleSpinBox::valueChanged, this, [this](double alpha) {
-        {
-            const QSignalBlocker block(m_alphaSlider);
-            m_alphaSlider->setValue(
-                std::clamp(int(std::lround(alpha / m_sliderMax * kSliderSteps)), 1, kSliderSteps));
-        }
-        if (!m_selected)
-            return;
-        m_alphaOverride[m_selected->name] = alpha;
-        m_overrideSearched[m_selected->name] = false;
-        m_recomputeTimer->start();
-    });
-    connect(m_searchButton, &QPushButton::clicked, this, &ModelView::searchAlpha);
-    connect(m_resetAlpha, &QPushButton::clicked, this, [this] {
-        if (!m_selected)
-            return;
-        m_alphaOverride.erase(m_selected->name);
-        recomputeSelected();
-    });
+    m_recomputeTimer = connectClip(m_weightClip, m_weightOverrides, m_selected, &ModelView::recomputeSelected,
+                                   &ModelView::searchAlpha);
     connect(m_sweepButton, &QPushButton::clicked, this, &ModelView::startSweep);
     connect(m_cancelButton, &QPushButton::clicked, this, &ModelView::cancelSweep);
+    connect(m_accuracyButton, &QPushButton::clicked, this, &ModelView::startAccuracySweep);
+    connect(m_accuracyCancel, &QPushButton::clicked, this, &ModelView::cancelAccuracySweep);
+
+    connect(m_dataEdit, &QLineEdit::editingFinished, this, [this] {
+        m_captureError.clear(); // a new data set may work: the page says what to do next
+        if (!m_capture)
+            rebuildActivationFigure();
+    });
+    connect(m_captureButton, &QPushButton::clicked, this, &ModelView::startCapture);
+    connect(m_captureCancel, &QPushButton::clicked, this, &ModelView::cancelCapture);
+    connect(m_pages, &QTabWidget::currentChanged, this, [this] {
+        if (!m_restoring && page() == Page::Activations)
+            maybeStartCapture();
+    });
+    connect(m_actBitsSpin, &QSpinBox::valueChanged, this, [this] {
+        m_actOverrides.clear();
+        recomputeActivation();
+    });
+    connect(m_actLogScale, &QCheckBox::toggled, this, &ModelView::rebuildActivationFigure);
+    m_actRecomputeTimer = connectClip(m_actClip, m_actOverrides, m_actSelected,
+                                      &ModelView::recomputeActivation, &ModelView::searchActivationAlpha);
     updateBitRange();
+    updateActivationBitRange();
+}
+
+QTimer *ModelView::connectClip(ClipControl *clip, ClipOverrides &overrides,
+                               const std::optional<LayerWeightAnalysis> &selected,
+                               void (ModelView::*recompute)(), void (ModelView::*search)())
+{
+    auto *timer = new QTimer(this);
+    timer->setSingleShot(true);
+    timer->setInterval(10); // coalesce a burst of slider moves into one re-analysis
+    connect(timer, &QTimer::timeout, this, recompute);
+    connect(clip, &ClipControl::alphaEdited, this, [&overrides, &selected, timer](double alpha) {
+        if (!selected)
+            return;
+        overrides[selected->name] = {alpha, false};
+        timer->start();
+    });
+    connect(clip, &ClipControl::searchRequested, this, search);
+    connect(clip, &ClipControl::resetRequested, this, [this, &overrides, &selected, recompute] {
+        if (!selected)
+            return;
+        overrides.erase(selected->name);
+        (this->*recompute)();
+    });
+    return timer;
 }
 
 QString ModelView::defaultModelPath()
@@ -392,10 +547,23 @@ bool ModelView::openModel(const QString &path)
         return false;
     }
     cancelSweep();
+    cancelCapture();
+    cancelAccuracySweep();
+    // A data set typed for another model does not carry over to a checkpoint that names its own.
+    if (m_snapshot && m_snapshot->path() != loaded->path() && !loaded->dataSpec().empty())
+        m_dataEdit->clear();
     m_snapshot = std::move(loaded);
+    m_capture.reset();
+    m_captureError.clear();
+    m_actSelected.reset();
+    m_actSelectedFor.clear();
+    m_actOverrides.clear();
+    m_accuracy.reset();
+    m_captureJob->resetProgress();
+    m_accuracyJob->resetProgress();
+    updateDataPlaceholder();
     m_lastDir = QFileInfo(path).absolutePath();
-    m_alphaOverride.clear();
-    m_overrideSearched.clear();
+    m_weightOverrides.clear();
     m_selected.reset();
     m_selectedNormalized.clear();
     m_selectedNormalizedFor.clear();
@@ -411,6 +579,9 @@ bool ModelView::openModel(const QString &path)
     requestModelAnalysis();
     rebuildSweepFigure();
     startSweep();
+    recomputeActivation();
+    if (page() == Page::Activations && !m_restoring)
+        maybeStartCapture();
     Q_EMIT modelLoaded(path);
     return true;
 }
@@ -543,8 +714,7 @@ void ModelView::onGridChanged()
 {
     if (m_restoring)
         return;
-    m_alphaOverride.clear();
-    m_overrideSearched.clear();
+    m_weightOverrides.clear();
     recomputeSelected();
     requestModelAnalysis();
 }
@@ -596,16 +766,16 @@ void ModelView::applyModelAnalysis(int generation, const QList<SchemeLayers> &re
     if (!m_modelResults.isEmpty() && m_modelResults.front().scheme == scheme() && m_snapshot) {
         auto &layers = m_modelResults.front().layers;
         for (auto &a : layers) {
-            auto it = m_alphaOverride.find(a.name);
-            if (it == m_alphaOverride.end())
+            auto it = m_weightOverrides.find(a.name);
+            if (it == m_weightOverrides.end())
                 continue;
             if (m_selected && m_selected->name == a.name) {
                 a = *m_selected;
                 continue;
             }
             const auto *layer = m_snapshot->layer(a.name);
-            a = analyzeWeightValues(a.name, m_snapshot->weights(a.name), layer->shape, spec(), it->second,
-                                    false);
+            a = analyzeWeightValues(a.name, m_snapshot->weights(a.name), layer->shape, spec(),
+                                    it->second.alpha, false);
         }
     }
     for (int row = 0; row < m_tree->topLevelItemCount(); ++row)
@@ -629,14 +799,15 @@ void ModelView::recomputeSelected()
     const auto &values = m_snapshot->weights(key);
     std::optional<double> alpha = layer->checkpointAlpha;
     bool search = m_searchAll->isChecked();
-    if (auto it = m_alphaOverride.find(key); it != m_alphaOverride.end()) {
-        alpha = it->second;
+    const auto override = m_weightOverrides.find(key);
+    if (override != m_weightOverrides.end()) {
+        alpha = override->second.alpha;
         search = false;
     }
     try {
         auto a = analyzeWeightValues(key, values, layer->shape, spec(), alpha, search);
-        if (m_alphaOverride.count(key))
-            a.alphaSource = m_overrideSearched[key] ? "mse-search" : "manual";
+        if (override != m_weightOverrides.end())
+            a.alphaSource = override->second.source();
         else if (!search && layer->checkpointAlpha)
             a.alphaSource = "checkpoint";
         m_selected = std::move(a);
@@ -652,13 +823,10 @@ void ModelView::recomputeSelected()
         float maxAbs = 0;
         for (float v : m_selectedNormalized)
             maxAbs = std::max(maxAbs, std::abs(v));
-        m_sliderMax = std::max(1.0, std::ceil(double(maxAbs) * 1.1 * 10.0) / 10.0);
-        m_alphaSpin->setToolTip(weightFormulas::alpha() +
-                                QStringLiteral("<br>Slider range 0\u2013%1 (max|w\u0303| = %2).")
-                                    .arg(m_sliderMax)
-                                    .arg(double(maxAbs), 0, 'f', 2));
+        m_weightClip->fitSliderTo(double(maxAbs),
+                                  QStringLiteral("max|w\u0303| = %1").arg(double(maxAbs), 0, 'f', 2));
     }
-    setAlphaControls(m_selected->alpha);
+    m_weightClip->setAlpha(m_selected->alpha);
     m_errorLabel->setText(QStringLiteral("MSE <b>%1</b> \u00b7 SQNR <b>%2 dB</b> \u00b7 clip: %3")
                               .arg(m_selected->mse, 0, 'g', 4)
                               .arg(m_selected->sqnrDb, 0, 'f', 2)
@@ -667,20 +835,12 @@ void ModelView::recomputeSelected()
     const int row = selectedRow();
     if (!m_modelResults.isEmpty() && m_modelResults.front().scheme == scheme() && row >= 0 &&
         size_t(row) < m_modelResults.front().layers.size() &&
-        m_modelResults.front().layers[size_t(row)].name == key && m_alphaOverride.count(key)) {
+        m_modelResults.front().layers[size_t(row)].name == key && m_weightOverrides.count(key)) {
         m_modelResults.front().layers[size_t(row)] = *m_selected;
         rebuildSqnrFigure();
     }
     updateTreeRow(row);
     rebuildLayerFigure();
-}
-
-void ModelView::setAlphaControls(double alpha)
-{
-    const QSignalBlocker a(m_alphaSlider), b(m_alphaSpin);
-    m_alphaSpin->setValue(alpha);
-    m_alphaSlider->setValue(
-        std::clamp(int(std::lround(alpha / m_sliderMax * kSliderSteps)), 1, kSliderSteps));
 }
 
 void ModelView::searchAlpha()
@@ -693,8 +853,7 @@ void ModelView::searchAlpha()
     try {
         const auto a =
             analyzeWeightValues(key, m_snapshot->weights(key), layer->shape, spec(), std::nullopt, true);
-        m_alphaOverride[key] = a.alpha;
-        m_overrideSearched[key] = true;
+        m_weightOverrides[key] = {a.alpha, true};
     } catch (const std::exception &) {
     }
     QApplication::restoreOverrideCursor();
@@ -759,7 +918,8 @@ bool ModelView::eventFilter(QObject *watched, QEvent *event)
     }
     if (type == QEvent::MouseMove) {
         if (m_draggingClip) {
-            m_alphaSpin->setValue(std::abs(x)); // the spinbox clamps to its range and drives the analysis
+            m_weightClip->spin()->setValue(
+                std::abs(x)); // the spinbox clamps to its range and drives the analysis
             return true;
         }
         viewport->setCursor(nearClip ? Qt::SizeHorCursor : Qt::ArrowCursor);
@@ -783,110 +943,308 @@ void ModelView::rebuildSqnrFigure()
 
 void ModelView::rebuildSweepFigure()
 {
-    if (m_sweep.empty()) {
-        m_sweepFigure->setFigure(
-            placeholder(QStringLiteral("bit-sweep"), m_sweepRunning ? QStringLiteral("Sweeping\u2026")
-                                                                    : QStringLiteral("Run the sweep.")));
+    if (m_sweep.empty() && !m_accuracy) {
+        m_sweepFigure->setFigure(placeholder(QStringLiteral("bit-sweep"),
+                                             m_sweepJob->running() ? QStringLiteral("Sweeping\u2026")
+                                                                   : QStringLiteral("Run the sweep.")));
         return;
     }
-    m_sweepFigure->setFigure(makeBitSweepFigure(m_sweep, m_sweepSearched));
+    m_sweepFigure->setFigure(makeBitSweepFigure(m_sweep, m_sweepSearched, m_accuracy ? &*m_accuracy : nullptr,
+                                                m_accuracySearched));
 }
 
 void ModelView::startSweep()
 {
     if (!m_snapshot)
         return;
-    cancelSweep();
-    auto cancel = std::make_shared<std::atomic<bool>>(false);
-    m_sweepCancel = cancel;
-    const int generation = ++m_sweepGeneration;
-    m_sweepRunning = true;
-    m_sweepButton->setEnabled(false);
-    m_cancelButton->setEnabled(true);
-    m_progress->setRange(0, 1000);
-    m_progress->setValue(0);
-    m_progress->setFormat(QStringLiteral("%p%"));
     const auto snapshot = m_snapshot;
     const bool search = m_searchAll->isChecked();
-    QMetaObject::invokeMethod(m_sweepWorker, [this, snapshot, search, cancel, generation] {
-        int lastPermille = -1;
-        std::vector<SweepPoint> points;
-        QString error;
-        try {
-            points = bitSweep(*snapshot, {Scheme::Uniform, Scheme::PoT, Scheme::APoT}, kSweepFrom, kSweepTo,
-                              search, [&](int done, int total) {
-                                  if (cancel->load())
-                                      return false;
-                                  const int permille = total > 0 ? done * 1000 / total : 1000;
-                                  if (permille != lastPermille) { // throttled at the source: <= 1000 updates
-                                      lastPermille = permille;
-                                      QMetaObject::invokeMethod(
-                                          this,
-                                          [this, generation, permille] {
-                                              if (generation == m_sweepGeneration)
-                                                  m_progress->setValue(permille);
-                                          },
-                                          Qt::QueuedConnection);
-                                  }
-                                  return true;
-                              });
-        } catch (const std::exception &e) {
-            error = oneLine(QString::fromStdString(e.what()));
-        }
-        const bool cancelled = cancel->load();
-        QMetaObject::invokeMethod(
-            this,
-            [this, generation, points, cancelled, error, search] {
-                if (generation != m_sweepGeneration)
-                    return;
-                m_sweepRunning = false;
-                m_sweepButton->setEnabled(true);
-                m_cancelButton->setEnabled(false);
-                if (!error.isEmpty()) {
-                    m_progress->setFormat(QStringLiteral("failed"));
-                    m_sweepFigure->setError(error);
-                    return;
-                }
-                if (cancelled) {
-                    m_progress->setFormat(QStringLiteral("cancelled at %p%"));
-                    if (m_sweep.empty())
-                        rebuildSweepFigure();
-                    return;
-                }
-                m_progress->setValue(1000);
+    m_sweepJob->start(
+        [this, snapshot, search](const BackgroundJob::Progress &progress) -> BackgroundJob::Finish {
+            auto points = bitSweep(*snapshot, {Scheme::Uniform, Scheme::PoT, Scheme::APoT}, kSweepFrom,
+                                   kSweepTo, search, progress);
+            return [this, points = std::move(points), search] {
                 m_sweep = points;
                 m_sweepSearched = search;
                 rebuildSweepFigure();
-            },
-            Qt::QueuedConnection);
-    });
+            };
+        },
+        [this](const QString &error) { m_sweepFigure->setError(error); });
     if (m_sweep.empty())
         rebuildSweepFigure();
 }
 
 void ModelView::cancelSweep()
 {
-    if (m_sweepCancel)
-        m_sweepCancel->store(true);
-    if (m_sweepRunning) {
-        // The worker's result for this generation is ignored from now on; the UI is free at once.
-        ++m_sweepGeneration;
-        m_sweepRunning = false;
-        m_sweepButton->setEnabled(true);
-        m_cancelButton->setEnabled(false);
-        m_progress->setFormat(QStringLiteral("cancelled at %p%"));
+    m_sweepJob->cancel();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Data set jobs: activation capture and post-training accuracy.
+
+void ModelView::setDataSpec(const QString &spec)
+{
+    m_dataEdit->setText(spec);
+}
+
+QString ModelView::dataSpec() const
+{
+    return m_dataEdit->text().trimmed();
+}
+
+void ModelView::updateDataPlaceholder()
+{
+    const std::string own = m_snapshot ? m_snapshot->dataSpec() : std::string();
+    m_dataEdit->setPlaceholderText(
+        own.empty() ? QStringLiteral("needed for a PyTorch file, e.g. cifar10:DIR")
+                    : QStringLiteral("the checkpoint's: %1").arg(QString::fromStdString(own)));
+}
+
+void ModelView::setCaptureImages(int images)
+{
+    m_captureImages->setValue(images);
+}
+
+void ModelView::setAccuracyImages(int images)
+{
+    m_accuracyImages->setValue(images);
+}
+
+void ModelView::setActivationBits(int bits)
+{
+    m_actBitsSpin->setValue(bits);
+}
+
+int ModelView::activationBits() const
+{
+    return m_actBitsSpin->value();
+}
+
+void ModelView::updateActivationBitRange()
+{
+    const auto [lo, hi] = supportedBits(scheme(), false);
+    const QSignalBlocker block(m_actBitsSpin);
+    m_actBitsSpin->setRange(std::max(2, lo), std::min(hi, 8));
+    m_actBitsSpin->setToolTip(
+        QStringLiteral("Unsigned activation bits: 2<sup>b</sup> levels on [0, &alpha;]. "
+                       "%1 is defined for %2 to %3 bits.")
+            .arg(schemeLabel(scheme()))
+            .arg(lo)
+            .arg(hi) +
+        QStringLiteral("<br>") + schemeToolTip(scheme()));
+}
+
+void ModelView::maybeStartCapture()
+{
+    if (!m_snapshot || m_capture || m_captureJob->running() || !m_captureError.isEmpty())
+        return;
+    if (dataSpec().isEmpty() && m_snapshot->dataSpec().empty())
+        return; // a PyTorch file: wait for a data set and the button
+    startCapture();
+}
+
+void ModelView::startCapture()
+{
+    if (!m_snapshot)
+        return;
+    cancelCapture(); // redraws the page when a capture was running
+    m_captureError.clear();
+    ActivationRequest request;
+    request.weights = m_snapshot->path();
+    request.data = dataSpec().toStdString();
+    request.images = m_captureImages->value();
+    m_captureJob->start(
+        [this, request](const BackgroundJob::Progress &progress) -> BackgroundJob::Finish {
+            auto capture = std::make_shared<const ActivationCapture>(captureActivations(request, progress));
+            if (!capture->complete)
+                return {};
+            return [this, capture] {
+                m_captureProgress->setFormat(QStringLiteral("%1 images of %2")
+                                                 .arg(capture->images)
+                                                 .arg(QString::fromStdString(capture->dataSpec)));
+                m_capture = capture;
+                m_actOverrides.clear();
+                m_actSelectedFor.clear();
+                recomputeActivation();
+            };
+        },
+        [this](const QString &error) {
+            m_captureError = error;
+            m_actErrorLabel->setText(error.toHtmlEscaped());
+            m_actFigure->setError(error);
+        });
+    if (!m_capture)
+        rebuildActivationFigure();
+}
+
+void ModelView::cancelCapture()
+{
+    if (m_captureJob->cancel())
+        rebuildActivationFigure();
+}
+
+void ModelView::recomputeActivation()
+{
+    m_actRecomputeTimer->stop();
+    const std::string key = selectedLayer().toStdString();
+    const LayerActivations *layer = m_capture && !key.empty() ? m_capture->layer(key) : nullptr;
+    if (!layer || layer->values.empty()) {
+        m_actSelected.reset();
+        rebuildActivationFigure();
+        return;
     }
+    std::optional<double> alpha = layer->checkpointAlpha;
+    const auto override = m_actOverrides.find(key);
+    if (override != m_actOverrides.end())
+        alpha = override->second.alpha;
+    try {
+        auto a =
+            analyzeActivationValues(key, layer->values, {scheme(), activationBits(), false}, alpha, false);
+        if (override != m_actOverrides.end())
+            a.alphaSource = override->second.source();
+        else if (layer->checkpointAlpha)
+            a.alphaSource = "checkpoint";
+        m_actSelected = std::move(a);
+    } catch (const std::exception &e) {
+        m_actSelected.reset();
+        m_actErrorLabel->setText(QString::fromStdString(e.what()).toHtmlEscaped());
+        m_actFigure->setError(oneLine(QString::fromStdString(e.what())));
+        return;
+    }
+    if (m_actSelectedFor != key) {
+        m_actSelectedFor = key;
+        m_actClip->fitSliderTo(std::max(layer->maxValue, m_actSelected->alpha),
+                               QStringLiteral("max x = %1").arg(layer->maxValue, 0, 'f', 2));
+    }
+    m_actClip->setAlpha(m_actSelected->alpha);
+    m_actErrorLabel->setText(QStringLiteral("MSE <b>%1</b> \u00b7 SQNR <b>%2 dB</b> \u00b7 clip: %3 \u00b7 "
+                                            "%4 of %5 values at 0")
+                                 .arg(m_actSelected->mse, 0, 'g', 4)
+                                 .arg(m_actSelected->sqnrDb, 0, 'f', 2)
+                                 .arg(QString::fromStdString(m_actSelected->alphaSource))
+                                 .arg(m_actSelected->counts.empty() ? 0 : m_actSelected->counts.front())
+                                 .arg(m_actSelected->numel));
+    rebuildActivationFigure();
+}
+
+void ModelView::searchActivationAlpha()
+{
+    if (!m_actSelected || !m_capture)
+        return;
+    const std::string key = m_actSelected->name;
+    const LayerActivations *layer = m_capture->layer(key);
+    if (!layer)
+        return;
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    try {
+        const auto a = analyzeActivationValues(key, layer->values, {scheme(), activationBits(), false},
+                                               std::nullopt, true);
+        m_actOverrides[key] = {a.alpha, true};
+    } catch (const std::exception &) {
+    }
+    QApplication::restoreOverrideCursor();
+    recomputeActivation();
+}
+
+void ModelView::rebuildActivationFigure()
+{
+    if (m_restoring)
+        return;
+    const QString layerName = shortLayerName(selectedLayer().toStdString());
+    auto note = [&]() -> QString {
+        if (!m_snapshot)
+            return {};
+        if (m_captureJob->running())
+            return QStringLiteral("Running %1 images through the model\u2026").arg(m_captureImages->value());
+        if (!m_captureError.isEmpty())
+            return m_captureError;
+        if (!m_capture) {
+            const std::string own = m_snapshot->dataSpec();
+            if (dataSpec().isEmpty() && own.empty())
+                return QStringLiteral(
+                    "This file names no data set: type one (e.g. cifar10:DIR) above the grid, "
+                    "then Run batch.");
+            return QStringLiteral("Run batch: the first %1 test images of %2.")
+                .arg(m_captureImages->value())
+                .arg(dataSpec().isEmpty() ? QString::fromStdString(own) : dataSpec());
+        }
+        if (layerName.isEmpty())
+            return QStringLiteral("Select a layer.");
+        return QStringLiteral("%1 has no quantized input: the first conv takes the image and the last linear "
+                              "stays in full precision. Select a conv inside a block.")
+            .arg(layerName);
+    };
+    if (!m_actSelected || !m_capture) {
+        if (!m_actSelected)
+            m_actErrorLabel->clear();
+        m_actFigure->setFigure(placeholder(QStringLiteral("activations"), note()));
+        return;
+    }
+    const LayerActivations *layer = m_capture->layer(m_actSelected->name);
+    if (!layer)
+        return;
+    ActivationFigureOptions o;
+    o.scheme = scheme();
+    o.bits = activationBits();
+    o.bins = m_bins->value();
+    o.logScale = m_actLogScale->isChecked();
+    try {
+        m_actFigure->setFigure(makeActivationFigure(*m_actSelected, *layer, o));
+    } catch (const std::exception &e) {
+        m_actFigure->setError(oneLine(QString::fromStdString(e.what())));
+    }
+}
+
+void ModelView::startAccuracySweep()
+{
+    if (!m_snapshot)
+        return;
+    PtqRequest request;
+    request.weights = m_snapshot->path();
+    request.data = dataSpec().toStdString();
+    request.fromBits = kSweepFrom;
+    request.toBits = kSweepTo;
+    request.testImages = m_accuracyImages->value();
+    request.alphaSearch = m_searchAll->isChecked();
+    m_accuracyJob->start(
+        [this, request](const BackgroundJob::Progress &progress) -> BackgroundJob::Finish {
+            auto result = ptqAccuracySweep(request, progress);
+            if (!result.complete)
+                return {};
+            return [this, result = std::move(result), search = request.alphaSearch] {
+                m_accuracyProgress->setFormat(QStringLiteral("unquantized %1% on %2 images")
+                                                  .arg(result.fpTop1, 0, 'f', 2)
+                                                  .arg(result.images));
+                m_accuracyProgress->setToolTip(QString());
+                m_accuracy = result;
+                m_accuracySearched = search;
+                rebuildSweepFigure();
+            };
+        },
+        [this](const QString &error) {
+            m_accuracyProgress->setToolTip(error);
+            m_sweepFigure->setError(error);
+        });
+}
+
+void ModelView::cancelAccuracySweep()
+{
+    m_accuracyJob->cancel();
 }
 
 bool ModelView::waitUntilIdle(int timeoutMs)
 {
     QElapsedTimer timer;
     timer.start();
-    while ((m_analysisPending || m_sweepRunning || m_recomputeTimer->isActive()) &&
+    auto jobsRunning = [this] {
+        return m_analysisPending || m_sweepJob->running() || m_captureJob->running() ||
+               m_accuracyJob->running();
+    };
+    while ((jobsRunning() || m_recomputeTimer->isActive() || m_actRecomputeTimer->isActive()) &&
            timer.elapsed() < timeoutMs)
         QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
     QCoreApplication::processEvents();
-    return !m_analysisPending && !m_sweepRunning;
+    return !jobsRunning();
 }
 
 const FigureSpec &ModelView::figure() const
@@ -896,6 +1254,8 @@ const FigureSpec &ModelView::figure() const
         return m_sqnrFigure->figure();
     case int(Page::BitSweep):
         return m_sweepFigure->figure();
+    case int(Page::Activations):
+        return m_actFigure->figure();
     default:
         return m_layerFigure->figure();
     }
@@ -904,6 +1264,11 @@ const FigureSpec &ModelView::figure() const
 void ModelView::showPage(Page page)
 {
     m_pages->setCurrentIndex(int(page));
+}
+
+ModelView::Page ModelView::page() const
+{
+    return Page(m_pages->currentIndex());
 }
 
 void ModelView::saveSettings(QSettings &settings) const
@@ -919,6 +1284,11 @@ void ModelView::saveSettings(QSettings &settings) const
     settings.setValue(QStringLiteral("log"), m_logScale->isChecked());
     settings.setValue(QStringLiteral("page"), m_pages->currentIndex());
     settings.setValue(QStringLiteral("splitter"), m_splitter->saveState());
+    settings.setValue(QStringLiteral("data"), m_dataEdit->text());
+    settings.setValue(QStringLiteral("captureImages"), m_captureImages->value());
+    settings.setValue(QStringLiteral("activationBits"), m_actBitsSpin->value());
+    settings.setValue(QStringLiteral("activationLog"), m_actLogScale->isChecked());
+    settings.setValue(QStringLiteral("accuracyImages"), m_accuracyImages->value());
     settings.endGroup();
 }
 
@@ -936,6 +1306,13 @@ void ModelView::restoreSettings(QSettings &settings)
     m_bins->setValue(settings.value(QStringLiteral("bins"), m_bins->value()).toInt());
     m_logScale->setChecked(settings.value(QStringLiteral("log"), false).toBool());
     m_pages->setCurrentIndex(settings.value(QStringLiteral("page"), 0).toInt());
+    m_dataEdit->setText(settings.value(QStringLiteral("data")).toString());
+    m_captureImages->setValue(settings.value(QStringLiteral("captureImages"), kDefaultCaptureImages).toInt());
+    updateActivationBitRange();
+    m_actBitsSpin->setValue(settings.value(QStringLiteral("activationBits"), m_actBitsSpin->value()).toInt());
+    m_actLogScale->setChecked(settings.value(QStringLiteral("activationLog"), true).toBool());
+    m_accuracyImages->setValue(
+        settings.value(QStringLiteral("accuracyImages"), kDefaultAccuracyImages).toInt());
     m_splitter->restoreState(settings.value(QStringLiteral("splitter")).toByteArray());
     m_lastDir = settings.value(QStringLiteral("dir")).toString();
     const QString last = settings.value(QStringLiteral("path")).toString();

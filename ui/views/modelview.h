@@ -3,12 +3,17 @@
 // layers, and see one layer's normalized weight histogram with a grid's levels and clip on it, the exact
 // level occupancy, the clip alpha moved live with its MSE and SQNR; per-layer SQNR of the whole model and a
 // bit-width sweep of uniform/PoT/APoT run in the background (latest request wins; the sweep can be
-// cancelled).
+// cancelled), with the post-training top-1 at each bit width when the model's data set is at hand; and a
+// layer's input activations, recorded from a batch of that data set, against the unsigned grids.
 
+#include "core/activations.h"
 #include "core/analysis.h"
 #include "core/levels.h"
 #include "core/modelsnapshot.h"
+#include "core/ptq.h"
+#include "ui/figures/activationfigures.h"
 #include "ui/figures/weightfigures.h"
+#include "ui/views/clipcontrol.h"
 
 #include <QList>
 #include <QString>
@@ -26,6 +31,7 @@ class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
+class QLineEdit;
 class QProgressBar;
 class QPushButton;
 class QSettings;
@@ -41,6 +47,7 @@ QT_END_NAMESPACE
 
 namespace qs::ui {
 
+class BackgroundJob;
 class FigureWidget;
 
 class ModelView final : public QWidget
@@ -53,7 +60,8 @@ public:
     {
         Layer = 0,
         LayerSqnr = 1,
-        BitSweep = 2
+        BitSweep = 2,
+        Activations = 3
     };
 
     explicit ModelView(QWidget *parent = nullptr);
@@ -83,17 +91,42 @@ public:
     FigureWidget *layerFigure() const { return m_layerFigure; }
     FigureWidget *sqnrFigure() const { return m_sqnrFigure; }
     FigureWidget *sweepFigure() const { return m_sweepFigure; }
+    FigureWidget *activationFigure() const { return m_actFigure; }
     void showPage(Page page);
+    Page page() const;
 
-    QSlider *alphaSlider() const { return m_alphaSlider; }
-    QDoubleSpinBox *alphaSpin() const { return m_alphaSpin; }
+    QSlider *alphaSlider() const;
+    QDoubleSpinBox *alphaSpin() const;
     QLabel *errorLabel() const { return m_errorLabel; }
     QTreeWidget *layerTree() const { return m_tree; }
     QSpinBox *binsSpin() const { return m_bins; }
 
     bool analysisPending() const { return m_analysisPending; }
-    bool sweepRunning() const { return m_sweepRunning; }
+    bool sweepRunning() const;
     const std::vector<SweepPoint> &sweepPoints() const { return m_sweep; }
+
+    // The data set the activation capture and the accuracy sweep run on; empty: the checkpoint's own.
+    void setDataSpec(const QString &spec);
+    QString dataSpec() const;
+
+    // Activations page: the last capture of the open model, and the selected layer's analysis against the
+    // unsigned grid of the current scheme at activationBits() (what its label and chart show).
+    void setCaptureImages(int images);
+    void setActivationBits(int bits);
+    int activationBits() const;
+    bool captureRunning() const;
+    std::shared_ptr<const ActivationCapture> activations() const { return m_capture; }
+    const std::optional<LayerWeightAnalysis> &selectedActivationAnalysis() const { return m_actSelected; }
+    QDoubleSpinBox *activationAlphaSpin() const;
+    QSlider *activationAlphaSlider() const;
+    QLabel *activationErrorLabel() const { return m_actErrorLabel; }
+    QProgressBar *captureProgress() const { return m_captureProgress; }
+
+    // Bit sweep page: post-training top-1 per scheme and bits (the last finished run).
+    void setAccuracyImages(int images); // 0: the whole test split
+    bool accuracyRunning() const;
+    const std::optional<PtqResult> &accuracy() const { return m_accuracy; }
+    QProgressBar *accuracyProgress() const { return m_accuracyProgress; }
     // Processes events until no background job runs (or the timeout passes); true when idle.
     bool waitUntilIdle(int timeoutMs);
 
@@ -104,7 +137,12 @@ public Q_SLOTS:
     void openModelDialog(); // File > Open model...: a file dialog, errors in one message box
     void startSweep();
     void cancelSweep();
-    void searchAlpha(); // the selected layer's MSE-optimal clip
+    void searchAlpha();  // the selected layer's MSE-optimal clip
+    void startCapture(); // a batch of the data set through the model, in the background
+    void cancelCapture();
+    void searchActivationAlpha(); // the selected layer's MSE-optimal activation clip
+    void startAccuracySweep();
+    void cancelAccuracySweep();
 
 Q_SIGNALS:
     void modelLoaded(const QString &path);
@@ -126,21 +164,28 @@ private:
     void requestModelAnalysis(); // background, latest request wins
     void applyModelAnalysis(int generation, const QList<SchemeLayers> &results);
     void recomputeSelected(); // synchronous, the selected layer only
-    void setAlphaControls(double alpha);
+    // Wires a clip control to its layer's overrides; returns the timer that coalesces edits into one
+    // `recompute`.
+    QTimer *connectClip(ClipControl *clip, ClipOverrides &overrides,
+                        const std::optional<LayerWeightAnalysis> &selected, void (ModelView::*recompute)(),
+                        void (ModelView::*search)());
     void rebuildLayerFigure();
     void rebuildSqnrFigure();
     void rebuildSweepFigure();
     int selectedRow() const;
+    void updateActivationBitRange();
+    void updateDataPlaceholder();
+    void maybeStartCapture();   // on showing the Activations page: once per model, when a data set is known
+    void recomputeActivation(); // synchronous, the selected layer only
+    void rebuildActivationFigure();
 
     std::shared_ptr<const ModelSnapshot> m_snapshot;
     std::optional<LayerWeightAnalysis> m_selected;
     std::vector<float> m_selectedNormalized; // of the selected layer; mean/std do not depend on the grid
     std::string m_selectedNormalizedFor;
-    std::map<std::string, double> m_alphaOverride;  // per layer, cleared when the grid changes
-    std::map<std::string, bool> m_overrideSearched; // the override came from the MSE search
-    QList<SchemeLayers> m_modelResults;             // first: the chosen scheme
+    ClipOverrides m_weightOverrides;    // per layer, cleared when the grid changes
+    QList<SchemeLayers> m_modelResults; // first: the chosen scheme
     std::vector<SweepPoint> m_sweep;
-    double m_sliderMax = 8.0;
 
     QStackedWidget *m_stack = nullptr;
     QLabel *m_emptyLabel = nullptr;
@@ -150,10 +195,7 @@ private:
     QComboBox *m_overlay = nullptr;
     QCheckBox *m_searchAll = nullptr;
     QTreeWidget *m_tree = nullptr;
-    QSlider *m_alphaSlider = nullptr;
-    QDoubleSpinBox *m_alphaSpin = nullptr;
-    QPushButton *m_searchButton = nullptr;
-    QPushButton *m_resetAlpha = nullptr;
+    ClipControl *m_weightClip = nullptr;
     QLabel *m_errorLabel = nullptr;
     QSpinBox *m_bins = nullptr;
     QCheckBox *m_logScale = nullptr;
@@ -167,15 +209,37 @@ private:
     QProgressBar *m_progress = nullptr;
     QTimer *m_recomputeTimer = nullptr;
 
+    // Activations page.
+    QLineEdit *m_dataEdit = nullptr;
+    QSpinBox *m_captureImages = nullptr;
+    QPushButton *m_captureButton = nullptr;
+    QPushButton *m_captureCancel = nullptr;
+    QProgressBar *m_captureProgress = nullptr;
+    QSpinBox *m_actBitsSpin = nullptr;
+    ClipControl *m_actClip = nullptr;
+    QCheckBox *m_actLogScale = nullptr;
+    QLabel *m_actErrorLabel = nullptr;
+    FigureWidget *m_actFigure = nullptr;
+    QTimer *m_actRecomputeTimer = nullptr;
+    std::shared_ptr<const ActivationCapture> m_capture;
+    std::optional<LayerWeightAnalysis> m_actSelected;
+    std::string m_actSelectedFor; // the layer the activation slider's range was fitted to
+    ClipOverrides m_actOverrides; // per layer, cleared when the grid changes
+    QString m_captureError;
+
+    // Accuracy sweep (bit sweep page).
+    QPushButton *m_accuracyButton = nullptr;
+    QPushButton *m_accuracyCancel = nullptr;
+    QSpinBox *m_accuracyImages = nullptr;
+    QProgressBar *m_accuracyProgress = nullptr;
+    std::optional<PtqResult> m_accuracy;
+    bool m_accuracySearched = false; // the clip rule of the accuracy shown
+
     QThread *m_analysisThread = nullptr; // owned: quit + wait + delete in the destructor
-    QThread *m_sweepThread = nullptr;
-    QObject *m_analysisWorker = nullptr; // context objects living on those threads
-    QObject *m_sweepWorker = nullptr;
+    QObject *m_analysisWorker = nullptr; // context object living on that thread
     std::shared_ptr<std::atomic<int>> m_generation = std::make_shared<std::atomic<int>>(0);
-    std::shared_ptr<std::atomic<bool>> m_sweepCancel;
-    int m_sweepGeneration = 0;
     bool m_analysisPending = false;
-    bool m_sweepRunning = false;
+    std::unique_ptr<BackgroundJob> m_sweepJob, m_captureJob, m_accuracyJob;
     bool m_sweepSearched = false; // the clip rule of the sweep shown
     bool m_restoring = false;
     QString m_lastDir;

@@ -1,0 +1,354 @@
+#include "core/runhistory.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <limits>
+#include <stdexcept>
+
+namespace qs {
+
+namespace {
+
+// The nested values of a metrics record arrive as raw JSON text (MetricsRecord::nested); these read the
+// three shapes the trainer writes: arrays of numbers, of strings, and of flat objects.
+std::vector<std::string> arrayElements(const std::string &raw)
+{
+    std::vector<std::string> out;
+    const size_t open = raw.find('[');
+    if (open == std::string::npos)
+        return out;
+    int depth = 0;
+    bool inString = false;
+    size_t start = open + 1;
+    auto push = [&](size_t end) {
+        size_t b = start, e = end;
+        while (b < e && std::isspace(static_cast<unsigned char>(raw[b])))
+            ++b;
+        while (e > b && std::isspace(static_cast<unsigned char>(raw[e - 1])))
+            --e;
+        if (e > b)
+            out.push_back(raw.substr(b, e - b));
+    };
+    for (size_t i = open + 1; i < raw.size(); ++i) {
+        const char c = raw[i];
+        if (inString) {
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                inString = false;
+        } else if (c == '"') {
+            inString = true;
+        } else if (c == '[' || c == '{') {
+            ++depth;
+        } else if (c == ']' || c == '}') {
+            if (depth == 0) { // the closing bracket of the array itself
+                push(i);
+                return out;
+            }
+            --depth;
+        } else if (c == ',' && depth == 0) {
+            push(i);
+            start = i + 1;
+        }
+    }
+    return out; // unterminated: what was complete
+}
+
+std::string unquote(const std::string &text)
+{
+    if (text.size() < 2 || text.front() != '"')
+        return text;
+    std::string out;
+    for (size_t i = 1; i + 1 < text.size(); ++i) {
+        char c = text[i];
+        if (c == '\\' && i + 2 < text.size()) {
+            const char e = text[++i];
+            c = e == 'n' ? '\n' : e == 't' ? '\t' : e;
+        }
+        out += c;
+    }
+    return out;
+}
+
+double numberOf(const std::string &text)
+{
+    if (!text.empty() && text.front() == '"') {
+        const std::string s = unquote(text);
+        if (s == "NaN")
+            return std::numeric_limits<double>::quiet_NaN();
+        if (s == "Infinity")
+            return HUGE_VAL;
+        if (s == "-Infinity")
+            return -HUGE_VAL;
+        return std::numeric_limits<double>::quiet_NaN();
+    }
+    char *end = nullptr;
+    const double v = std::strtod(text.c_str(), &end);
+    return end == text.c_str() ? std::numeric_limits<double>::quiet_NaN() : v;
+}
+
+std::vector<double> numberArray(const MetricsRecord &r, const std::string &key)
+{
+    std::vector<double> out;
+    auto it = r.nested.find(key);
+    if (it == r.nested.end())
+        return out;
+    for (const auto &e : arrayElements(it->second))
+        out.push_back(numberOf(e));
+    return out;
+}
+
+std::string stringField(const MetricsRecord &r, const std::string &key)
+{
+    auto it = r.strings.find(key);
+    return it == r.strings.end() ? std::string() : it->second;
+}
+
+int64_t intField(const MetricsRecord &r, const std::string &key, int64_t fallback)
+{
+    const double v = r.number(key, double(fallback));
+    return std::isfinite(v) ? int64_t(v) : fallback;
+}
+
+bool isLayerChar(char c)
+{
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_';
+}
+
+// The first word of `reason` that looks like a module path ("layer2.0.conv1", "conv1", "fc"), else "".
+std::string layerInReason(const std::string &reason, const std::vector<std::string> &known)
+{
+    size_t bestPos = std::string::npos;
+    std::string best;
+    for (const auto &name : known) { // a known layer name wins, wherever it is
+        const size_t pos = reason.find(name);
+        if (pos != std::string::npos && (pos < bestPos || (pos == bestPos && name.size() > best.size()))) {
+            bestPos = pos;
+            best = name;
+        }
+    }
+    if (!best.empty())
+        return best;
+    for (size_t i = 0; i < reason.size();) {
+        while (i < reason.size() && !isLayerChar(reason[i]))
+            ++i;
+        const size_t start = i;
+        while (i < reason.size() && isLayerChar(reason[i]))
+            ++i;
+        const std::string word = reason.substr(start, i - start);
+        if (word.find('.') != std::string::npos &&
+            (word.rfind("layer", 0) == 0 || word.find("conv") != std::string::npos ||
+             word.find("linear") != std::string::npos || word.find("fc") != std::string::npos))
+            return word;
+    }
+    return {};
+}
+
+} // namespace
+
+RunHistory::RunHistory(std::string runDir) : m_dir(std::move(runDir))
+{
+    // The label summarizeRun gives the run (method, backward, bits), so the table and the legends agree.
+    std::ifstream config(m_dir + "/config.ini");
+    std::map<std::string, std::string> values;
+    std::string line;
+    while (std::getline(config, line)) {
+        const auto eq = line.find('=');
+        if (eq == std::string::npos || line.empty() || line[0] == '#')
+            continue;
+        auto trim = [](const std::string &s) {
+            const auto b = s.find_first_not_of(" \t\r");
+            const auto e = s.find_last_not_of(" \t\r");
+            return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+        };
+        values[trim(line.substr(0, eq))] = trim(line.substr(eq + 1));
+    }
+    const std::string method = values["method"];
+    m_label = method.empty() ? m_dir : method;
+    if (!method.empty() && method != "fp")
+        m_label += (values["backward"] == "ewgs" ? "+EWGS" : "") + std::string(" W") + values["wbits"] + "A" +
+                   values["abits"];
+}
+
+void RunHistory::append(const std::vector<MetricsRecord> &records)
+{
+    for (const auto &r : records)
+        append(r);
+}
+
+void RunHistory::append(const MetricsRecord &r)
+{
+    const int64_t step = intField(r, "step", m_lastStep);
+    const int64_t epoch = intField(r, "epoch", m_epochs.empty() ? 0 : m_epochs.back().epoch);
+    auto addLayerPoint = [&](const std::string &name, const LayerPoint &p, bool full) {
+        auto &points = m_layers[name];
+        if (points.empty() && std::find(m_layerNames.begin(), m_layerNames.end(), name) == m_layerNames.end())
+            m_layerNames.push_back(name);
+        // An EWGS update and an epoch-end record at the same step describe one moment: merge them.
+        if (!points.empty() && points.back().step == p.step) {
+            LayerPoint &last = points.back();
+            last.deltaW = p.deltaW;
+            last.deltaA = p.deltaA;
+            if (full) {
+                last.alphaW = p.alphaW;
+                last.alphaA = p.alphaA;
+                last.mse = p.mse;
+                last.sqnrDb = p.sqnrDb;
+                last.full = true;
+            }
+            return;
+        }
+        points.push_back(p);
+        points.back().full = full;
+    };
+    // "layers" and "divergence" records carry every layer's state: clips, deltas, error and occupancy.
+    auto readLayerStates = [&] {
+        auto it = r.nested.find("layers");
+        if (it == r.nested.end())
+            return;
+        for (const auto &element : arrayElements(it->second)) {
+            if (element.empty() || element.front() != '{')
+                continue;
+            MetricsRecord layer;
+            try {
+                layer = parseMetricsLine(element);
+            } catch (const std::invalid_argument &) {
+                continue;
+            }
+            const std::string name = stringField(layer, "name");
+            if (name.empty())
+                continue;
+            LayerPoint p;
+            p.step = step;
+            p.epoch = epoch;
+            p.alphaW = layer.number("alpha_w", 0);
+            p.alphaA = layer.number("alpha_a", 0);
+            p.deltaW = layer.number("delta_w", 0);
+            p.deltaA = layer.number("delta_a", 0);
+            p.mse = layer.number("mse", 0);
+            p.sqnrDb = layer.number("sqnr_db", 0);
+            addLayerPoint(name, p, true);
+            LayerOccupancy occupancy{step, numberArray(layer, "levels"), numberArray(layer, "counts")};
+            if (!occupancy.levels.empty() && occupancy.levels.size() == occupancy.counts.size())
+                m_occupancy[name] = std::move(occupancy);
+        }
+    };
+
+    if (r.type == "step") {
+        m_steps.push_back({step, epoch, r.number("loss", std::numeric_limits<double>::quiet_NaN()),
+                           r.number("lr", 0), r.number("grad_norm", 0)});
+    } else if (r.type == "epoch") {
+        EpochPoint e;
+        e.epoch = epoch;
+        e.step = step;
+        e.trainLoss = r.number("train_loss", 0);
+        e.trainTop1 = r.number("train_top1", 0);
+        e.testLoss = r.number("test_loss", 0);
+        e.testTop1 = r.number("test_top1", 0);
+        e.testTop5 = r.number("test_top5", 0);
+        e.lr = r.number("lr", 0);
+        e.seconds = r.number("seconds", 0);
+        m_epochs.push_back(e);
+    } else if (r.type == "layers") {
+        readLayerStates();
+    } else if (r.type == "ewgs_update") {
+        auto it = r.nested.find("layers");
+        const auto names = it == r.nested.end() ? std::vector<std::string>() : arrayElements(it->second);
+        const auto dw = numberArray(r, "delta_w"), da = numberArray(r, "delta_a");
+        for (size_t i = 0; i < names.size(); ++i) {
+            LayerPoint p;
+            p.step = step;
+            p.epoch = epoch;
+            p.deltaW = i < dw.size() ? dw[i] : 0.0;
+            p.deltaA = i < da.size() ? da[i] : 0.0;
+            // Alpha is not in an EWGS update: carry the layer's last known clip so the point is not a 0.
+            const auto &known = layer(unquote(names[i]));
+            if (!known.empty()) {
+                p.alphaW = known.back().alphaW;
+                p.alphaA = known.back().alphaA;
+            }
+            addLayerPoint(unquote(names[i]), p, false);
+        }
+    } else if (r.type == "divergence") {
+        readLayerStates();
+        DivergenceEvent d;
+        d.step = step;
+        d.epoch = epoch;
+        d.reason = stringField(r, "reason");
+        d.layer = stringField(r, "layer");
+        if (d.layer.empty())
+            d.layer = layerInReason(d.reason, m_layerNames);
+        for (const auto &[key, v] : r.numbers)
+            if (key != "step" && key != "epoch")
+                d.values[key] = v;
+        m_divergence = std::move(d);
+        m_finished = true;
+    } else if (r.type == "start" || r.type == "resume") {
+        // A resumed run repeats the steps after its last checkpoint: the repeat replaces them.
+        if (r.type == "resume") {
+            auto later = [&](const auto &p) { return p.step > step; };
+            m_steps.erase(std::remove_if(m_steps.begin(), m_steps.end(), later), m_steps.end());
+            m_epochs.erase(std::remove_if(m_epochs.begin(), m_epochs.end(),
+                                          [&](const EpochPoint &e) { return e.epoch >= epoch; }),
+                           m_epochs.end());
+            for (auto &[name, points] : m_layers)
+                points.erase(std::remove_if(points.begin(), points.end(), later), points.end());
+        }
+        m_finished = false;
+    } else if (r.type == "done" || r.type == "stop") {
+        m_finished = true;
+    } else {
+        return; // rollback and unknown types add nothing
+    }
+    m_lastStep = std::max(m_lastStep, step);
+    if (r.type == "resume")
+        m_lastStep = step;
+    ++m_records;
+}
+
+const std::vector<LayerPoint> &RunHistory::layer(const std::string &name) const
+{
+    static const std::vector<LayerPoint> empty;
+    auto it = m_layers.find(name);
+    return it == m_layers.end() ? empty : it->second;
+}
+
+int64_t RunHistory::lastStep() const
+{
+    return m_lastStep;
+}
+
+std::vector<double> RunHistory::smoothedLoss(double beta) const
+{
+    // TensorBoard's rule: last = beta*last + (1-beta)*x over the finite values, divided by 1 - beta^n so the
+    // first points are not pulled toward 0; a non-finite loss is passed through and does not enter the mean.
+    std::vector<double> out;
+    out.reserve(m_steps.size());
+    beta = std::clamp(beta, 0.0, 0.9999);
+    double last = 0, weight = 1;
+    for (const auto &s : m_steps) {
+        if (!std::isfinite(s.loss)) {
+            out.push_back(s.loss);
+            continue;
+        }
+        last = beta * last + (1 - beta) * s.loss;
+        weight *= beta;
+        out.push_back(weight < 1 ? last / (1 - weight) : s.loss);
+    }
+    return out;
+}
+
+RunHistory loadRunHistory(const std::string &runDir)
+{
+    if (!std::ifstream(runDir + "/metrics.jsonl"))
+        throw std::runtime_error(runDir + ": no metrics.jsonl (not a QuantScope run directory)");
+    RunHistory history(runDir);
+    MetricsFollower follower(runDir);
+    history.append(follower.poll());
+    return history;
+}
+
+} // namespace qs

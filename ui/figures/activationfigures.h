@@ -1,0 +1,39 @@
+#pragma once
+// The Model view's data-driven figures: one layer's input activations against an unsigned grid (histogram
+// with the levels and the clip drawn on it, plus the unbinned level occupancy), and the formulas the
+// activation and accuracy controls show as tooltips. The accuracy panel of the bit sweep is built by
+// makeBitSweepFigure (weightfigures.h).
+
+#include "core/activations.h"
+#include "core/analysis.h"
+#include "core/levels.h"
+#include "ui/plotting/figure.h"
+
+#include <vector>
+
+namespace qs::ui {
+
+struct ActivationFigureOptions
+{
+    Scheme scheme = Scheme::APoT;
+    int bits = 4; // unsigned activation bits
+    int bins = 120;
+    bool logScale = true; // histogram y as log10(1 + count): post-ReLU data has a spike at 0
+};
+
+// Panels "histogram" (series "histogram", "levels.<scheme>", "clip") over [min(0, min x), max(max x, alpha)]
+// and "occupancy" (series "occupancy.stems", "occupancy": x analysis.levels, y analysis.counts).
+// `analysis` is analyzeActivationValues of `layer.values`. Figure id "activations".
+FigureSpec makeActivationFigure(const LayerWeightAnalysis &analysis, const LayerActivations &layer,
+                                const ActivationFigureOptions &options);
+
+namespace activationFormulas {
+QString quantizer(); // Q(x) = alpha P(min(x/alpha, 1))
+QString mse();
+QString sqnr();
+QString alpha();
+QString capture(); // what "Run batch" records
+QString ptq();     // what the accuracy sweep does
+} // namespace activationFormulas
+
+} // namespace qs::ui

@@ -1,0 +1,76 @@
+#include "ui/views/clipcontrol.h"
+
+#include <QDoubleSpinBox>
+#include <QPushButton>
+#include <QSignalBlocker>
+#include <QSlider>
+
+#include <algorithm>
+#include <cmath>
+
+namespace qs::ui {
+
+namespace {
+constexpr int kSliderSteps = 1000;
+}
+
+ClipControl::ClipControl(const ClipControlSetup &setup, QObject *parent)
+    : QObject(parent), m_alphaToolTip(setup.alphaToolTip), m_sliderMax(setup.sliderMax)
+{
+    m_slider = new QSlider(Qt::Horizontal);
+    m_slider->setObjectName(setup.sliderName);
+    m_slider->setRange(1, kSliderSteps);
+    m_slider->setToolTip(setup.alphaToolTip);
+    m_spin = new QDoubleSpinBox;
+    m_spin->setObjectName(setup.spinName);
+    m_spin->setRange(kMinAlpha, setup.spinMax);
+    m_spin->setDecimals(3);
+    m_spin->setSingleStep(setup.spinStep);
+    m_spin->setToolTip(setup.alphaToolTip);
+    m_search = new QPushButton(QStringLiteral("MSE-optimal \u03b1"));
+    m_search->setObjectName(setup.searchName);
+    m_search->setToolTip(setup.searchToolTip);
+    m_reset = new QPushButton(QStringLiteral("Reset \u03b1"));
+    m_reset->setObjectName(setup.resetName);
+    m_reset->setToolTip(setup.resetToolTip);
+
+    connect(m_slider, &QSlider::valueChanged, this, [this](int v) {
+        double alpha = std::max(kMinAlpha, m_sliderMax * v / kSliderSteps);
+        {
+            const QSignalBlocker block(m_spin);
+            m_spin->setValue(alpha);
+            alpha = m_spin->value(); // the value shown (rounded to the box's decimals) is the one used
+        }
+        Q_EMIT alphaEdited(alpha);
+    });
+    connect(m_spin, &QDoubleSpinBox::valueChanged, this, [this](double alpha) {
+        {
+            const QSignalBlocker block(m_slider);
+            m_slider->setValue(sliderPosition(alpha));
+        }
+        Q_EMIT alphaEdited(alpha);
+    });
+    connect(m_search, &QPushButton::clicked, this, &ClipControl::searchRequested);
+    connect(m_reset, &QPushButton::clicked, this, &ClipControl::resetRequested);
+}
+
+void ClipControl::fitSliderTo(double largest, const QString &dataNote)
+{
+    m_sliderMax = std::max(1.0, std::ceil(largest * 1.1 * 10.0) / 10.0);
+    m_spin->setToolTip(m_alphaToolTip +
+                       QStringLiteral("<br>Slider range 0\u2013%1 (%2).").arg(m_sliderMax).arg(dataNote));
+}
+
+void ClipControl::setAlpha(double alpha)
+{
+    const QSignalBlocker a(m_slider), b(m_spin);
+    m_spin->setValue(alpha);
+    m_slider->setValue(sliderPosition(alpha));
+}
+
+int ClipControl::sliderPosition(double alpha) const
+{
+    return std::clamp(int(std::lround(alpha / m_sliderMax * kSliderSteps)), 1, kSliderSteps);
+}
+
+} // namespace qs::ui

@@ -1,0 +1,410 @@
+#include "ui/views/rundashboard.h"
+
+#include "ui/plotting/figurewidget.h"
+
+#include <QComboBox>
+#include <QRegularExpression>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QSignalBlocker>
+#include <QTabWidget>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace qs::ui {
+
+namespace {
+constexpr int kPages = 5;
+const QString kTopLayers = QStringLiteral("largest first");
+} // namespace
+
+struct RunDashboard::Followed
+{
+    explicit Followed(const QString &d) : dir(d), follower(d.toStdString()) {}
+    QString dir;
+    MetricsFollower follower;
+    bool divergenceReported = false;
+    bool labelFromConfig = false; // config.ini may appear after the directory (a run about to start)
+};
+
+RunDashboard::RunDashboard(QWidget *parent)
+    : QWidget(parent), m_pages(new QTabWidget(this)), m_layer(new QComboBox(this)),
+      m_run(new QComboBox(this)), m_smoothing(new QDoubleSpinBox(this)), m_status(new QLabel(this)),
+      m_pollTimer(new QTimer(this))
+{
+    setObjectName(QStringLiteral("runDashboard"));
+    m_pages->setObjectName(QStringLiteral("dashboardPages"));
+    m_layer->setObjectName(QStringLiteral("dashboardLayer"));
+    m_run->setObjectName(QStringLiteral("dashboardRun"));
+    m_smoothing->setObjectName(QStringLiteral("dashboardSmoothing"));
+    m_status->setObjectName(QStringLiteral("dashboardStatus"));
+
+    const QStringList titles = {QStringLiteral("Loss && accuracy"), QStringLiteral("EWGS \u03b4"),
+                                QStringLiteral("Clip \u03b1"), QStringLiteral("Occupancy"),
+                                QStringLiteral("Compare")};
+    const QStringList tips = {runFormulas::smoothing(), runFormulas::delta(), runFormulas::alpha(),
+                              runFormulas::occupancy(), runFormulas::compare()};
+    for (int i = 0; i < kPages; ++i) {
+        auto *figure = new FigureWidget(m_pages);
+        figure->setObjectName(QStringLiteral("dashboardFigure%1").arg(i));
+        figure->setToolTip(tips[i]);
+        m_pages->addTab(figure, titles[i]);
+        m_pages->setTabToolTip(i, tips[i]);
+        m_figures << figure;
+        m_specs << FigureSpec();
+        m_specStale << true;
+        m_viewStale << true;
+    }
+    m_pages->setTabVisible(int(Page::Compare), false);
+
+    m_smoothing->setRange(0.0, 0.999);
+    m_smoothing->setDecimals(3);
+    m_smoothing->setSingleStep(0.05);
+    m_smoothing->setValue(0.9);
+    m_smoothing->setToolTip(runFormulas::smoothing());
+    m_layer->setToolTip(QStringLiteral(
+        "<b>Layer</b>: on the &delta; and &alpha; pages the layer drawn in colour (the others grey); "
+        "&ldquo;largest first&rdquo; colours the few layers with the largest &delta; (or the &alpha; that "
+        "moved most). On the occupancy page the layer whose levels are shown."));
+    m_run->setToolTip(
+        QStringLiteral("The run shown on the &delta;, &alpha; and occupancy pages (one run at a "
+                       "time; the Compare page overlays them all)."));
+    m_layer->addItem(kTopLayers);
+    m_layer->setMinimumContentsLength(14);
+    m_layer->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_run->setMinimumContentsLength(12);
+    m_run->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+
+    auto *controls = new QHBoxLayout;
+    controls->setContentsMargins(0, 0, 0, 0);
+    auto *smoothingLabel = new QLabel(QStringLiteral("Smoothing \u03b2"), this);
+    smoothingLabel->setToolTip(runFormulas::smoothing());
+    controls->addWidget(smoothingLabel);
+    controls->addWidget(m_smoothing);
+    controls->addSpacing(12);
+    controls->addWidget(new QLabel(QStringLiteral("Layer"), this));
+    controls->addWidget(m_layer);
+    controls->addSpacing(12);
+    controls->addWidget(new QLabel(QStringLiteral("Run"), this));
+    controls->addWidget(m_run);
+    controls->addStretch(1);
+
+    m_status->setWordWrap(true);
+    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_status->setText(QStringLiteral("No run open."));
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(controls);
+    layout->addWidget(m_pages, 1);
+    layout->addWidget(m_status);
+
+    m_pollTimer->setInterval(250);
+    connect(m_pollTimer, &QTimer::timeout, this, &RunDashboard::pollNow);
+    connect(m_pages, &QTabWidget::currentChanged, this, [this] { redraw(); });
+    connect(m_pages, &QTabWidget::currentChanged, this, [this] { refreshChoices(); });
+    auto optionsChanged = [this] {
+        markStale();
+        redraw();
+    };
+    connect(m_layer, &QComboBox::currentIndexChanged, this, optionsChanged);
+    connect(m_run, &QComboBox::currentIndexChanged, this, optionsChanged);
+    connect(m_run, &QComboBox::activated, this, [this] { m_run->setProperty("userChosen", true); });
+    connect(m_smoothing, &QDoubleSpinBox::valueChanged, this, optionsChanged);
+    redraw();
+}
+
+RunDashboard::~RunDashboard() = default;
+
+bool RunDashboard::addRun(const QString &dir, QString *error)
+{
+    const QFileInfo info(dir);
+    if (!info.isDir()) {
+        if (error)
+            *error = QStringLiteral("%1: not a directory").arg(dir);
+        return false;
+    }
+    const QString path = QDir::cleanPath(info.absoluteFilePath());
+    if (runs().contains(path)) {
+        if (error)
+            *error = QStringLiteral("%1: already shown").arg(path);
+        return false;
+    }
+    auto history = std::make_unique<RunHistory>(path.toStdString());
+    auto followed = std::make_unique<Followed>(path);
+    followed->labelFromConfig = QFileInfo::exists(path + QStringLiteral("/config.ini"));
+    // Two runs of the same recipe get the same label: the directory name tells them apart.
+    for (const auto &other : m_histories)
+        if (other->label() == history->label())
+            history->setLabel(history->label() + " (" + info.fileName().toStdString() + ")");
+    m_histories.push_back(std::move(history));
+    m_followers.push_back(std::move(followed));
+    if (!m_pollTimer->isActive())
+        m_pollTimer->start();
+    markStale();
+    Q_EMIT runsChanged();
+    pollNow();
+    refreshChoices();
+    redraw();
+    updateStatus();
+    return true;
+}
+
+void RunDashboard::removeRun(const QString &dir)
+{
+    const QString path = QDir::cleanPath(QFileInfo(dir).absoluteFilePath());
+    for (size_t i = 0; i < m_followers.size(); ++i) {
+        if (m_followers[i]->dir != path && m_followers[i]->dir != dir)
+            continue;
+        m_followers.erase(m_followers.begin() + std::ptrdiff_t(i));
+        m_histories.erase(m_histories.begin() + std::ptrdiff_t(i));
+        afterRemoval();
+        return;
+    }
+}
+
+void RunDashboard::clearRuns()
+{
+    if (m_followers.empty())
+        return;
+    m_followers.clear();
+    m_histories.clear();
+    afterRemoval();
+}
+
+void RunDashboard::afterRemoval()
+{
+    if (m_followers.empty())
+        m_pollTimer->stop();
+    markStale();
+    refreshChoices();
+    redraw();
+    updateStatus();
+    Q_EMIT runsChanged();
+}
+
+QStringList RunDashboard::runs() const
+{
+    QStringList out;
+    for (const auto &f : m_followers)
+        out << f->dir;
+    return out;
+}
+
+void RunDashboard::setPollInterval(int milliseconds)
+{
+    m_pollTimer->setInterval(std::max(10, milliseconds));
+}
+
+void RunDashboard::pollNow()
+{
+    bool changed = false;
+    QList<QPair<QString, QString>> diverged;
+    for (size_t i = 0; i < m_followers.size(); ++i) {
+        Followed &f = *m_followers[i];
+        RunHistory &history = *m_histories[i];
+        const auto records = f.follower.poll();
+        if (records.empty())
+            continue;
+        if (!f.labelFromConfig && QFileInfo::exists(f.dir + QStringLiteral("/config.ini"))) {
+            history.setLabel(RunHistory(f.dir.toStdString()).label());
+            f.labelFromConfig = true;
+        }
+        history.append(records);
+        changed = true;
+        if (history.divergence() && !f.divergenceReported) {
+            f.divergenceReported = true;
+            diverged.append({f.dir, QString::fromStdString(history.label()) + QStringLiteral(": ") +
+                                        divergenceLine(history)});
+        }
+    }
+    if (!changed)
+        return;
+    // One redraw per tick however many records arrived (coalesced at the sink, house style 8).
+    markStale();
+    refreshChoices();
+    redraw();
+    updateStatus();
+    Q_EMIT updated();
+    for (const auto &[dir, line] : diverged)
+        Q_EMIT divergenceSeen(dir, line);
+}
+
+void RunDashboard::setCompareVisible(bool visible)
+{
+    m_pages->setTabVisible(int(Page::Compare), visible);
+}
+
+void RunDashboard::showPage(Page page)
+{
+    m_pages->setCurrentIndex(int(page));
+}
+
+RunDashboard::Page RunDashboard::page() const
+{
+    return Page(std::clamp(m_pages->currentIndex(), 0, kPages - 1));
+}
+
+const FigureSpec &RunDashboard::figure() const
+{
+    return spec(int(page()));
+}
+
+FigureWidget *RunDashboard::figureWidget(Page page) const
+{
+    syncWidget(int(page)); // a page not drawn since its data changed is brought up to date first
+    return m_figures.value(int(page));
+}
+
+void RunDashboard::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    redraw();
+}
+
+RunFigureOptions RunDashboard::options() const
+{
+    RunFigureOptions o;
+    o.smoothing = m_smoothing->value();
+    const bool top = m_layer->currentIndex() <= 0;
+    const std::string layer = top ? std::string() : m_layer->currentText().toStdString();
+    o.highlightLayer = layer;
+    o.occupancyLayer = layer;
+    o.occupancyRun = std::max(0, m_run->currentIndex());
+    return o;
+}
+
+FigureSpec RunDashboard::buildFigure(int page) const
+{
+    std::vector<const RunHistory *> runs;
+    for (const auto &h : m_histories)
+        runs.push_back(h.get());
+    RunFigureOptions o = options();
+    // The per-layer pages show one run (the Run chooser's): 19 layers of several runs do not fit one screen.
+    if ((Page(page) == Page::Ewgs || Page(page) == Page::Alpha || Page(page) == Page::Occupancy) &&
+        runs.size() > 1) {
+        runs = {runs[size_t(std::clamp(o.occupancyRun, 0, int(runs.size()) - 1))]};
+        o.occupancyRun = 0;
+    }
+    switch (Page(page)) {
+    case Page::Curves:
+        return makeCurvesFigure(runs, o);
+    case Page::Ewgs:
+        return makeEwgsFigure(runs, o);
+    case Page::Alpha:
+        return makeAlphaFigure(runs, o);
+    case Page::Occupancy:
+        return makeOccupancyFigure(runs, o);
+    case Page::Compare:
+        return makeCompareFigure(runs, o);
+    }
+    return {};
+}
+
+const FigureSpec &RunDashboard::spec(int page) const
+{
+    page = std::clamp(page, 0, kPages - 1);
+    if (m_specStale[page]) {
+        m_specs[page] = buildFigure(page);
+        m_specStale[page] = false;
+    }
+    return m_specs[page];
+}
+
+void RunDashboard::syncWidget(int page) const
+{
+    if (page < 0 || page >= kPages || !m_viewStale[page])
+        return;
+    m_figures[page]->setFigure(spec(page));
+    m_viewStale[page] = false;
+}
+
+void RunDashboard::markStale()
+{
+    for (int i = 0; i < kPages; ++i)
+        m_specStale[i] = m_viewStale[i] = true;
+}
+
+void RunDashboard::redraw()
+{
+    if (!isVisible())
+        return; // drawn in showEvent
+    syncWidget(m_pages->currentIndex());
+}
+
+void RunDashboard::refreshChoices()
+{
+    QStringList names;
+    for (const auto &h : m_histories)
+        for (const auto &n : h->layerNames()) {
+            const QString name = QString::fromStdString(n);
+            if (!names.contains(name))
+                names << name;
+        }
+    if (names != m_layerNames) {
+        const QSignalBlocker block(m_layer);
+        const QString current = m_layer->currentText();
+        m_layer->clear();
+        m_layer->addItem(kTopLayers);
+        m_layer->addItems(names);
+        m_layer->setCurrentIndex(std::max(0, m_layer->findText(current)));
+        m_layerNames = names;
+    }
+    QStringList labels;
+    for (const auto &h : m_histories)
+        labels << QString::fromStdString(h->label());
+    QStringList shown;
+    for (int i = 0; i < m_run->count(); ++i)
+        shown << m_run->itemText(i);
+    if (labels != shown) {
+        const QSignalBlocker block(m_run);
+        const int current = m_run->currentIndex();
+        m_run->clear();
+        m_run->addItems(labels);
+        int chosen = std::clamp(current, 0, int(labels.size()) - 1);
+        // The per-layer pages are about EWGS: unless the user picked one, start on the first EWGS run.
+        if (!m_run->property("userChosen").toBool() &&
+            !labels.value(chosen).contains(QStringLiteral("EWGS"))) {
+            const auto ewgs = labels.indexOf(QRegularExpression(QStringLiteral("EWGS")));
+            if (ewgs >= 0)
+                chosen = int(ewgs);
+        }
+        m_run->setCurrentIndex(chosen);
+    }
+    const Page p = page();
+    m_run->setEnabled(labels.size() > 1 && (p == Page::Ewgs || p == Page::Alpha || p == Page::Occupancy));
+    m_layer->setEnabled(p == Page::Ewgs || p == Page::Alpha || p == Page::Occupancy);
+    m_smoothing->setEnabled(p == Page::Curves || p == Page::Compare);
+}
+
+void RunDashboard::updateStatus()
+{
+    if (m_histories.empty()) {
+        m_status->setText(QStringLiteral("No run open."));
+        return;
+    }
+    QStringList lines;
+    for (const auto &h : m_histories) {
+        QString state = h->divergence() ? QStringLiteral("diverged")
+                        : h->finished() ? QStringLiteral("finished")
+                                        : QStringLiteral("running or stopped");
+        QString line = QStringLiteral("<b>%1</b>: step %2, %3 epoch(s), %4")
+                           .arg(QString::fromStdString(h->label()).toHtmlEscaped())
+                           .arg(h->lastStep())
+                           .arg(h->epochs().size())
+                           .arg(state);
+        if (!h->epochs().empty())
+            line += QStringLiteral(", test top-1 %1 %").arg(h->epochs().back().testTop1, 0, 'f', 2);
+        if (h->divergence()) {
+            line += QStringLiteral(" &mdash; <span style=\"color:#b00020\">%1</span>")
+                        .arg(divergenceLine(*h).toHtmlEscaped());
+        }
+        lines << line;
+    }
+    m_status->setText(lines.join(QStringLiteral("<br>")));
+}
+
+} // namespace qs::ui

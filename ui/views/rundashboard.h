@@ -1,0 +1,101 @@
+#pragma once
+// The run dashboard: one or more run directories followed as they grow (metrics.jsonl polled on a timer,
+// redraws coalesced to the poll), drawn as pages of charts: loss (raw and smoothed) / accuracy / learning
+// rate, EWGS delta_W and delta_A per layer, alpha per layer, and the newest level occupancy of a chosen
+// layer; a divergence is marked on every chart with the layer and values that caused it. The Train view shows
+// the live run in one; the Runs view overlays several.
+
+#include "core/runhistory.h"
+#include "ui/figures/runfigures.h"
+#include "ui/plotting/figure.h"
+
+#include <QString>
+#include <QStringList>
+#include <QWidget>
+
+#include <memory>
+#include <vector>
+
+QT_BEGIN_NAMESPACE
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QTabWidget;
+class QTimer;
+QT_END_NAMESPACE
+
+namespace qs::ui {
+
+class FigureWidget;
+
+class RunDashboard final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(RunDashboard)
+
+public:
+    enum class Page
+    {
+        Curves = 0,
+        Ewgs = 1,
+        Alpha = 2,
+        Occupancy = 3,
+        Compare = 4 // several runs overlaid (loss, test top-1, largest delta); shown after setCompareVisible
+    };
+
+    explicit RunDashboard(QWidget *parent = nullptr);
+    ~RunDashboard() override;
+
+    // Follows DIR/metrics.jsonl from its start. A directory whose metrics.jsonl does not exist yet (a run
+    // about to start) is accepted and picked up when the file appears. False, with one line in *error, when
+    // DIR is not a directory or is already shown.
+    bool addRun(const QString &dir, QString *error = nullptr);
+    void removeRun(const QString &dir);
+    void clearRuns();
+    QStringList runs() const;
+    const std::vector<std::unique_ptr<RunHistory>> &histories() const { return m_histories; }
+
+    void setPollInterval(int milliseconds); // default 250 ms
+    void pollNow(); // reads what is new in every followed file, redraws if anything was
+
+    void setCompareVisible(bool visible); // the Compare page's tab (off by default: one run needs no overlay)
+    void showPage(Page page);
+    Page page() const;
+    const FigureSpec &figure() const; // the current page's (Ctrl+E exports it)
+    FigureWidget *figureWidget(Page page) const;
+
+Q_SIGNALS:
+    void runsChanged(); // a run added or removed
+    void updated();     // new records drawn
+    void divergenceSeen(const QString &dir, const QString &line);
+
+protected:
+    void showEvent(QShowEvent *event) override;
+
+private:
+    struct Followed;
+    void redraw(); // the current page, when the dashboard is visible (hidden pages wait until shown)
+    FigureSpec buildFigure(int page) const;
+    const FigureSpec &spec(int page) const;
+    void syncWidget(int page) const;
+    void markStale();
+    void refreshChoices(); // the layer and run choosers follow the runs' layers
+    void updateStatus();
+    void afterRemoval(); // a run or all of them removed: stop polling when none is left, redraw, tell
+    RunFigureOptions options() const;
+
+    std::vector<std::unique_ptr<RunHistory>> m_histories;
+    std::vector<std::unique_ptr<Followed>> m_followers; // same order as m_histories
+    QTabWidget *m_pages = nullptr;
+    QComboBox *m_layer = nullptr; // EWGS/alpha: the highlighted layer; occupancy: the layer shown
+    QComboBox *m_run = nullptr;   // occupancy: which run
+    QDoubleSpinBox *m_smoothing = nullptr;
+    QLabel *m_status = nullptr;
+    QTimer *m_pollTimer = nullptr;
+    QList<FigureWidget *> m_figures;
+    mutable QList<FigureSpec> m_specs;
+    mutable QList<bool> m_specStale, m_viewStale;
+    QStringList m_layerNames;
+};
+
+} // namespace qs::ui

@@ -1,0 +1,347 @@
+#include "ui/views/runsview.h"
+
+#include "ui/figures/runfigures.h"
+#include "ui/views/rundashboard.h"
+
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QListWidget>
+#include <QPainter>
+#include <QPixmap>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QSettings>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+#include <stdexcept>
+
+namespace qs::ui {
+
+namespace {
+
+QIcon swatch(const QColor &color)
+{
+    QPixmap pixmap(14, 14);
+    pixmap.fill(Qt::transparent);
+    QPainter painter(&pixmap);
+    painter.fillRect(QRect(1, 5, 12, 4), color);
+    return QIcon(pixmap);
+}
+
+QString fixed(double v, int digits)
+{
+    return QString::number(v, 'f', digits);
+}
+
+enum Column
+{
+    RunColumn,
+    EpochsColumn,
+    StepsColumn,
+    FinalColumn,
+    BestColumn,
+    LossColumn,
+    DivergedColumn,
+    ColumnCount
+};
+
+} // namespace
+
+RunsView::RunsView(QWidget *parent)
+    : QWidget(parent), m_dashboard(new RunDashboard(this)), m_list(new QListWidget(this)),
+      m_table(new QTableWidget(0, ColumnCount, this)),
+      m_remove(new QPushButton(QStringLiteral("Remove"), this))
+{
+    setObjectName(QStringLiteral("runsView"));
+    m_dashboard->setCompareVisible(true);
+    m_list->setObjectName(QStringLiteral("runList"));
+    m_list->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_list->setToolTip(QStringLiteral("The open runs, each in its colour on every chart. Runs still being "
+                                      "written are followed as they grow."));
+    m_table->setObjectName(QStringLiteral("runTable"));
+    m_remove->setObjectName(QStringLiteral("removeRun"));
+
+    auto *open = new QPushButton(QStringLiteral("Open run\u2026"), this);
+    open->setObjectName(QStringLiteral("openRun"));
+    open->setToolTip(QStringLiteral(
+        "Open a run directory (config.ini + metrics.jsonl), e.g. one <tt>quantscope-cli train --out DIR</tt> "
+        "writes, here or copied from a GPU server. Open several to overlay them."));
+    m_remove->setToolTip(QStringLiteral("Close the selected runs (their files are not touched)."));
+    m_remove->setEnabled(false);
+
+    auto *side = new QWidget(this);
+    auto *sideLayout = new QVBoxLayout(side);
+    sideLayout->setContentsMargins(0, 0, 0, 0);
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(open);
+    buttons->addWidget(m_remove);
+    sideLayout->addLayout(buttons);
+    sideLayout->addWidget(m_list, 1);
+
+    m_table->setHorizontalHeaderLabels({QStringLiteral("Run"), QStringLiteral("Epochs"),
+                                        QStringLiteral("Steps"), QStringLiteral("Final top-1 (%)"),
+                                        QStringLiteral("Best top-1 (%)"), QStringLiteral("Final train loss"),
+                                        QStringLiteral("Diverged")});
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->verticalHeader()->setVisible(false);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->setToolTip(QStringLiteral(
+        "Per run: epochs completed, steps, the test top-1 after the last epoch and the best over all epochs, "
+        "the last epoch's training loss, and where it diverged. The same numbers as <tt>quantscope-cli "
+        "compare</tt>; export them for a paper's table."));
+
+    auto *tableBox = new QWidget(this);
+    auto *tableLayout = new QVBoxLayout(tableBox);
+    tableLayout->setContentsMargins(0, 0, 0, 0);
+    auto *exportRow = new QHBoxLayout;
+    exportRow->addWidget(new QLabel(QStringLiteral("Final and best accuracy per run"), this));
+    exportRow->addStretch(1);
+    const std::pair<const char *, TableFormat> formats[] = {{"CSV\u2026", TableFormat::Csv},
+                                                            {"Markdown\u2026", TableFormat::Markdown},
+                                                            {"LaTeX\u2026", TableFormat::Latex}};
+    for (const auto &[text, format] : formats) {
+        auto *button = new QPushButton(QString::fromUtf8(text), this);
+        button->setObjectName(QStringLiteral("exportTable%1").arg(int(format)));
+        button->setToolTip(QStringLiteral("Save the table as %1 (written to a temporary name, then renamed).")
+                               .arg(QString::fromUtf8(text).chopped(1)));
+        const TableFormat f = format;
+        connect(button, &QPushButton::clicked, this, [this, f] { exportTableDialog(f); });
+        exportRow->addWidget(button);
+    }
+    tableLayout->addLayout(exportRow);
+    tableLayout->addWidget(m_table, 1);
+
+    m_inner = new QSplitter(Qt::Horizontal, this);
+    m_inner->setObjectName(QStringLiteral("runsInnerSplitter"));
+    m_inner->addWidget(side);
+    m_inner->addWidget(m_dashboard);
+    m_inner->setStretchFactor(0, 0);
+    m_inner->setStretchFactor(1, 1);
+    m_inner->setSizes({240, 900});
+    m_outer = new QSplitter(Qt::Vertical, this);
+    m_outer->setObjectName(QStringLiteral("runsOuterSplitter"));
+    m_outer->addWidget(m_inner);
+    m_outer->addWidget(tableBox);
+    m_outer->setStretchFactor(0, 4);
+    m_outer->setStretchFactor(1, 1);
+    m_outer->setChildrenCollapsible(false);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(m_outer);
+
+    connect(open, &QPushButton::clicked, this, &RunsView::openRunDialog);
+    connect(m_remove, &QPushButton::clicked, this, &RunsView::removeSelected);
+    connect(m_list, &QListWidget::itemSelectionChanged, this,
+            [this] { m_remove->setEnabled(!m_list->selectedItems().isEmpty()); });
+    connect(m_dashboard, &RunDashboard::runsChanged, this, [this] {
+        refreshList();
+        refreshTable(true);
+    });
+    connect(m_dashboard, &RunDashboard::updated, this, [this] { refreshTable(false); });
+    connect(m_dashboard, &RunDashboard::divergenceSeen, this,
+            [this](const QString &, const QString &line) { Q_EMIT statusMessage(line); });
+}
+
+RunsView::~RunsView() = default;
+
+bool RunsView::addRun(const QString &dir, QString *error)
+{
+    QString why;
+    if (!m_dashboard->addRun(dir, &why)) {
+        if (error)
+            *error = why;
+        return false;
+    }
+    m_lastDir = QFileInfo(QDir::cleanPath(QFileInfo(dir).absoluteFilePath())).path();
+    return true;
+}
+
+void RunsView::removeRun(const QString &dir)
+{
+    m_dashboard->removeRun(dir);
+}
+
+QStringList RunsView::runs() const
+{
+    return m_dashboard->runs();
+}
+
+const FigureSpec &RunsView::figure() const
+{
+    return m_dashboard->figure();
+}
+
+QString RunsView::tableText(TableFormat format) const
+{
+    return QString::fromStdString(formatRunTable(m_summaries, format));
+}
+
+std::optional<QString> RunsView::exportTable(const QString &path, TableFormat format) const
+{
+    QSaveFile file(path); // a temporary name, renamed into place on commit
+    if (!file.open(QIODevice::WriteOnly))
+        return QStringLiteral("%1: %2").arg(path, file.errorString());
+    const QByteArray bytes = tableText(format).toUtf8();
+    if (file.write(bytes) != bytes.size() || !file.commit())
+        return QStringLiteral("%1: %2").arg(path, file.errorString());
+    return std::nullopt;
+}
+
+void RunsView::openRunDialog()
+{
+    const QString dir =
+        QFileDialog::getExistingDirectory(this, QStringLiteral("Open a run directory"), m_lastDir);
+    if (dir.isEmpty())
+        return;
+    QString error;
+    if (!addRun(dir, &error))
+        Q_EMIT statusMessage(error);
+    else if (!QFileInfo::exists(dir + QStringLiteral("/metrics.jsonl")))
+        Q_EMIT statusMessage(
+            QStringLiteral("%1: no metrics.jsonl yet; it is followed and shown when training writes it.")
+                .arg(dir));
+}
+
+void RunsView::exportTableDialog(TableFormat format)
+{
+    const QString suffix = format == TableFormat::Csv        ? QStringLiteral("csv")
+                           : format == TableFormat::Markdown ? QStringLiteral("md")
+                                                             : QStringLiteral("tex");
+    const QString path = QFileDialog::getSaveFileName(
+        this, QStringLiteral("Export the run table"),
+        QDir(m_lastDir.isEmpty() ? QDir::homePath() : m_lastDir).filePath(QStringLiteral("runs.") + suffix),
+        QStringLiteral("*.%1").arg(suffix));
+    if (path.isEmpty())
+        return;
+    if (auto error = exportTable(path, format))
+        Q_EMIT statusMessage(*error);
+    else
+        Q_EMIT statusMessage(QStringLiteral("Wrote %1").arg(path));
+}
+
+void RunsView::saveSettings(QSettings &settings) const
+{
+    settings.beginGroup(QStringLiteral("runs"));
+    settings.setValue(QStringLiteral("dirs"), runs());
+    settings.setValue(QStringLiteral("lastDir"), m_lastDir);
+    settings.setValue(QStringLiteral("page"), int(m_dashboard->page()));
+    settings.setValue(QStringLiteral("outer"), m_outer->saveState());
+    settings.setValue(QStringLiteral("inner"), m_inner->saveState());
+    settings.endGroup();
+}
+
+void RunsView::restoreSettings(QSettings &settings)
+{
+    settings.beginGroup(QStringLiteral("runs"));
+    m_lastDir = settings.value(QStringLiteral("lastDir")).toString();
+    m_outer->restoreState(settings.value(QStringLiteral("outer")).toByteArray());
+    m_inner->restoreState(settings.value(QStringLiteral("inner")).toByteArray());
+    const auto dirs = settings.value(QStringLiteral("dirs")).toStringList();
+    const int page = settings.value(QStringLiteral("page"), 0).toInt();
+    settings.endGroup();
+    const QString lastDir = m_lastDir;
+    for (const QString &dir : dirs)
+        if (QFileInfo(dir).isDir() && !runs().contains(dir))
+            addRun(dir); // a run deleted since is dropped quietly
+    m_lastDir = lastDir;
+    m_dashboard->showPage(RunDashboard::Page(std::clamp(page, 0, int(RunDashboard::Page::Compare))));
+}
+
+void RunsView::refreshList()
+{
+    m_list->clear();
+    const auto &histories = m_dashboard->histories();
+    for (size_t i = 0; i < histories.size(); ++i) {
+        auto *item =
+            new QListWidgetItem(swatch(runColor(int(i))), QString::fromStdString(histories[i]->label()));
+        item->setToolTip(QString::fromStdString(histories[i]->dir()));
+        item->setData(Qt::UserRole, QString::fromStdString(histories[i]->dir()));
+        m_list->addItem(item);
+    }
+    m_remove->setEnabled(false);
+}
+
+void RunsView::refreshTable(bool force)
+{
+    const auto &histories = m_dashboard->histories();
+    QStringList keys;
+    for (const auto &h : histories)
+        keys << QStringLiteral("%1|%2|%3|%4")
+                    .arg(QString::fromStdString(h->dir()))
+                    .arg(h->epochs().size())
+                    .arg(h->finished())
+                    .arg(bool(h->divergence()));
+    const bool rebuild = force || keys != m_tableKeys;
+    if (rebuild) {
+        // Re-read only when an epoch ended or the run's state changed: summarizeRun is what the CLI's
+        // `compare` prints, so the table and `compare` cannot disagree.
+        m_summaries.clear();
+        for (const auto &h : histories) {
+            RunSummary s;
+            try {
+                s = summarizeRun(h->dir());
+            } catch (const std::runtime_error &) { // no metrics.jsonl yet
+                s.dir = h->dir();
+            }
+            s.label = h->label(); // the dashboard's, told apart from a same-recipe run
+            m_summaries.push_back(std::move(s));
+        }
+        m_tableKeys = keys;
+    }
+    // The step count moves every poll; it is taken from what the dashboard has read.
+    for (size_t i = 0; i < histories.size() && i < m_summaries.size(); ++i)
+        m_summaries[i].steps = std::max(m_summaries[i].steps, histories[i]->lastStep());
+
+    m_table->setRowCount(int(m_summaries.size()));
+    for (int row = 0; row < int(m_summaries.size()); ++row) {
+        const RunSummary &s = m_summaries[size_t(row)];
+        const bool hasEpochs = s.epochs > 0;
+        const QString diverged = s.diverged ? QStringLiteral("step %1: %2")
+                                                  .arg(s.divergedAtStep)
+                                                  .arg(QString::fromStdString(s.divergenceReason))
+                                            : QString();
+        const QString cells[ColumnCount] = {QString::fromStdString(s.label),
+                                            QString::number(s.epochs),
+                                            QString::number(s.steps),
+                                            hasEpochs ? fixed(s.finalTop1, 2) : QStringLiteral("\u2014"),
+                                            hasEpochs ? fixed(s.bestTop1, 2) : QStringLiteral("\u2014"),
+                                            hasEpochs ? fixed(s.finalTrainLoss, 4) : QStringLiteral("\u2014"),
+                                            diverged};
+        for (int c = 0; c < ColumnCount; ++c) {
+            QTableWidgetItem *item = m_table->item(row, c);
+            if (!item) {
+                item = new QTableWidgetItem;
+                m_table->setItem(row, c, item);
+            }
+            if (item->text() != cells[c])
+                item->setText(cells[c]);
+            item->setTextAlignment(c == RunColumn || c == DivergedColumn ? Qt::AlignLeft | Qt::AlignVCenter
+                                                                         : Qt::AlignRight | Qt::AlignVCenter);
+            if (c == RunColumn) {
+                item->setIcon(swatch(runColor(row)));
+                item->setToolTip(QString::fromStdString(s.dir));
+            }
+            if (c == DivergedColumn)
+                item->setForeground(QColor(0xB0, 0x00, 0x20));
+        }
+    }
+}
+
+void RunsView::removeSelected()
+{
+    QStringList dirs;
+    for (auto *item : m_list->selectedItems())
+        dirs << item->data(Qt::UserRole).toString();
+    for (const QString &dir : dirs)
+        m_dashboard->removeRun(dir);
+}
+
+} // namespace qs::ui

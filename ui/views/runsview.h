@@ -1,0 +1,79 @@
+#pragma once
+// The Runs tab: open run directories (finished, or still being written by `quantscope-cli train` here or on a
+// GPU server and copied over), follow and overlay them in a RunDashboard, and tabulate final and best
+// accuracy per run (the seed paper's Tables 1-3) with CSV, Markdown and LaTeX export.
+
+#include "core/runreader.h"
+#include "ui/plotting/figure.h"
+
+#include <QString>
+#include <QStringList>
+#include <QWidget>
+
+#include <optional>
+#include <vector>
+
+QT_BEGIN_NAMESPACE
+class QListWidget;
+class QPushButton;
+class QSettings;
+class QSplitter;
+class QTableWidget;
+QT_END_NAMESPACE
+
+namespace qs::ui {
+
+class RunDashboard;
+
+class RunsView final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(RunsView)
+
+public:
+    explicit RunsView(QWidget *parent = nullptr);
+    ~RunsView() override;
+
+    // Opens a run directory (see RunDashboard::addRun). False, with one line in *error, when DIR is not a
+    // directory or is already open.
+    bool addRun(const QString &dir, QString *error = nullptr);
+    void removeRun(const QString &dir);
+    QStringList runs() const;
+
+    RunDashboard *dashboard() const { return m_dashboard; }
+    QTableWidget *table() const { return m_table; }
+    // The table as the CLI's `compare` writes it (one summary per open run, in the list's order).
+    const std::vector<RunSummary> &summaries() const { return m_summaries; }
+    QString tableText(TableFormat format) const;
+    // Writes tableText(format) to PATH through a temporary file renamed into place. An error line, or
+    // nothing.
+    std::optional<QString> exportTable(const QString &path, TableFormat format) const;
+
+    const FigureSpec &figure() const; // the dashboard's current page (Ctrl+E)
+
+    void saveSettings(QSettings &settings) const; // group "runs": open directories, page, splitters
+    void restoreSettings(QSettings &settings);    // reopens the directories that still exist
+
+public Q_SLOTS:
+    void openRunDialog();                       // "Open run…": a directory chooser
+    void exportTableDialog(TableFormat format); // a file chooser, then exportTable
+
+Q_SIGNALS:
+    void statusMessage(const QString &message); // one line for the main window's status bar
+
+private:
+    void refreshList();
+    void refreshTable(bool force);
+    void removeSelected();
+
+    RunDashboard *m_dashboard = nullptr;
+    QListWidget *m_list = nullptr;
+    QTableWidget *m_table = nullptr;
+    QPushButton *m_remove = nullptr;
+    QSplitter *m_outer = nullptr, *m_inner = nullptr;
+    std::vector<RunSummary> m_summaries;
+    QStringList m_tableKeys; // per run: what the table was last built from (epochs, step, state)
+    QString m_lastDir;
+};
+
+} // namespace qs::ui
