@@ -166,6 +166,8 @@ bool MainWindow::saveScreenshots(const QString &directory)
             {ModelView::Page::Activations, QStringLiteral("model-activations.png")}};
         for (const auto &[page, name] : modelShots) {
             m_model->showPage(page);
+            if (page == ModelView::Page::BitSweep && !m_model->snapshot()->dataSpec().empty())
+                m_model->startAccuracySweep(); // the sweep page shows SQNR and post-training top-1 together
             ok = m_model->waitUntilIdle(300000) && ok; // the background analysis and sweep finish first
             QApplication::processEvents();
             ok = grab().save(QDir(directory).filePath(name)) && ok;

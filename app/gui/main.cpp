@@ -1,17 +1,23 @@
 // quantscope: the QuantScope desktop GUI.
 //   quantscope                     the window, with the last session's geometry, tab and choices
 //   quantscope --screenshot DIR    render each view to DIR/levels.png, DIR/softround.png, DIR/train.png and
-//                                  DIR/runs.png (and, with a model, DIR/model.png and DIR/model-sweep.png),
-//                                  then exit
+//                                  DIR/runs.png (and, with a model, DIR/model.png, DIR/model-sweep.png and
+//                                  DIR/model-activations.png), then exit
 //   quantscope --model FILE        open FILE in the Model tab (a .qsckpt or a PyTorch state_dict)
 //   quantscope --run DIR           open the run directory DIR in the Runs tab (repeatable)
+//   quantscope --screenshot DIR --screenshot-train-seconds N
+//                                  train the Train tab's default recipe for N seconds first (docs
+//                                  screenshots)
 
 #include "ui/mainwindow.h"
 #include "ui/views/modelview.h"
+#include "ui/views/trainview.h"
 #include "ui/views/runsview.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QElapsedTimer>
+#include <QTemporaryDir>
 
 int main(int argc, char **argv)
 {
@@ -40,6 +46,12 @@ int main(int argc, char **argv)
                                  QStringLiteral("Open the run directory DIR in the Runs tab (repeatable)."),
                                  QStringLiteral("DIR"));
     parser.addOption(run);
+    const QCommandLineOption trainFor(
+        QStringLiteral("screenshot-train-seconds"),
+        QStringLiteral("With --screenshot: first train the Train tab's default recipe for N seconds (into a "
+                       "temporary run directory, epochs of 3200 images) so train.png shows a live run."),
+        QStringLiteral("N"));
+    parser.addOption(trainFor);
     parser.process(app);
 
     qs::ui::MainWindow window;
@@ -73,7 +85,30 @@ int main(int argc, char **argv)
         window.resize(1400, 860);
         window.show();
         QApplication::processEvents();
-        return window.saveScreenshots(parser.value(screenshot)) ? 0 : 1;
+        QTemporaryDir trainRoot;
+        if (parser.isSet(trainFor)) {
+            auto *train = window.trainView();
+            window.showTab(qs::ui::MainWindow::Tab::Train);
+            // Epochs of 25 steps, so the accuracy panel has points within a minute or two.
+            if (auto config = train->config()) {
+                config->trainSubset = 3200;
+                config->testSubset = 1000;
+                config->epochs = 20;
+                train->setConfig(*config);
+            }
+            train->setRunDirectory(trainRoot.filePath(QStringLiteral("run")));
+            if (!train->startTraining()) {
+                qWarning("%s", qPrintable(train->validationMessage()));
+                return 1;
+            }
+            QElapsedTimer running;
+            running.start();
+            while (running.elapsed() < 1000 * parser.value(trainFor).toInt())
+                QApplication::processEvents(QEventLoop::AllEvents, 50);
+        }
+        const bool saved = window.saveScreenshots(parser.value(screenshot));
+        window.trainView()->shutdown();
+        return saved ? 0 : 1;
     }
     window.restoreSettings();
     if (parser.isSet(model)) {

@@ -350,7 +350,7 @@ FigureSpec makeCurvesFigure(const std::vector<const RunHistory *> &runs, const R
     PanelSpec loss;
     loss.id = QStringLiteral("loss");
     loss.title = QStringLiteral("Training loss per step");
-    loss.heightWeight = 1.3;
+    loss.heightWeight = 1.15;
     double top = 0;
     for (size_t i = 0; i < runs.size(); ++i) {
         const auto &steps = runs[i]->steps();
@@ -421,7 +421,7 @@ FigureSpec makeCurvesFigure(const std::vector<const RunHistory *> &runs, const R
     PanelSpec lr;
     lr.id = QStringLiteral("lr");
     lr.title = QStringLiteral("Learning rate");
-    lr.heightWeight = 0.7;
+    lr.heightWeight = 0.95;
     lr.showLegend = several;
     double lrTop = 0;
     for (size_t i = 0; i < runs.size(); ++i) {

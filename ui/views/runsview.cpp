@@ -130,8 +130,10 @@ RunsView::RunsView(QWidget *parent)
     m_outer->setObjectName(QStringLiteral("runsOuterSplitter"));
     m_outer->addWidget(m_inner);
     m_outer->addWidget(tableBox);
-    m_outer->setStretchFactor(0, 4);
-    m_outer->setStretchFactor(1, 1);
+    // The charts get the height; the table starts at a few rows (the splitter gives it more).
+    m_outer->setStretchFactor(0, 1);
+    m_outer->setStretchFactor(1, 0);
+    m_outer->setSizes({900, 150});
     m_outer->setChildrenCollapsible(false);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
