@@ -281,8 +281,8 @@ class Run
 {
 public:
     Run(const TrainConfig &config, fs::path dir, const std::atomic<bool> *stop,
-        const TrainCallbacks &callbacks)
-        : m_config(config), m_dir(std::move(dir)), m_stop(stop), m_callbacks(callbacks)
+        const TrainCallbacks &callbacks, int threads)
+        : m_config(config), m_dir(std::move(dir)), m_stop(stop), m_callbacks(callbacks), m_threads(threads)
     {}
 
     TrainResult execute(bool resume);
@@ -303,11 +303,18 @@ private:
     std::optional<DeltaExplosion> updateEwgsDeltas(int64_t epoch);
     TrainResult diverge(const std::string &reason, JsonObject record, int64_t epoch);
     std::string suspectLayer();
+    struct BadClip
+    {
+        std::string layer, detail;
+        double value = 0;
+    };
+    std::optional<BadClip> nonPositiveClip();
 
     TrainConfig m_config;
     fs::path m_dir;
     const std::atomic<bool> *m_stop;
     TrainCallbacks m_callbacks;
+    int m_threads = 0; // > 0: this session's thread count instead of config.threads (not stored)
     torch::Device m_device = torch::kCPU;
     ResNet m_model{nullptr};
     Optimizers m_opt;
@@ -391,6 +398,24 @@ std::optional<Run::DeltaExplosion> Run::updateEwgsDeltas(int64_t epoch)
     return explosion;
 }
 
+std::optional<Run::BadClip> Run::nonPositiveClip()
+{
+    if (m_config.method != "uniform" && m_config.method != "pot" && m_config.method != "apot" &&
+        m_config.method != "lsq")
+        return std::nullopt; // DSQ/DAQ bounds may cross zero; FP has none
+    for (auto &[name, layer] : m_model->quantLayers()) {
+        const double clips[2] = {layer->weightClip(), layer->actClip()};
+        for (int k = 0; k < 2; ++k)
+            if (!(clips[k] > 0)) {
+                std::ostringstream why;
+                why << name << (k == 0 ? " weight" : " activation") << " clip alpha = " << clips[k]
+                    << " (must stay positive)";
+                return BadClip{name, why.str(), clips[k]};
+            }
+    }
+    return std::nullopt;
+}
+
 std::string Run::suspectLayer()
 {
     // The first layer whose parameters are no longer finite; else the one with the largest EWGS delta.
@@ -443,7 +468,7 @@ void Run::saveLast(int64_t epoch, int64_t batchInEpoch)
 
 TrainResult Run::execute(bool resume)
 {
-    const int threads = configureThreads(m_config.threads);
+    const int threads = configureThreads(m_threads > 0 ? m_threads : m_config.threads);
     m_device = pickDevice(m_config.device);
     if (auto why = checkTrainConfig(m_config))
         throw std::runtime_error("configuration: " + *why);
@@ -577,6 +602,14 @@ TrainResult Run::execute(bool resume)
             m_opt.model->step();
             if (m_opt.quant)
                 m_opt.quant->step();
+            if (auto clip = nonPositiveClip()) {
+                // A learned clip pushed through zero (large EWGS-scaled gradients do this) makes the next
+                // forward meaningless: it is a divergence with the layer and value, not an exception.
+                JsonObject rec;
+                rec.add("loss", lossValue).add("layer", clip->layer).add("alpha", clip->value);
+                ++m_step;
+                return diverge(clip->detail, rec, epoch);
+            }
             ++m_step;
             lossSum += lossValue * double(y.size(0));
             correct += out.argmax(1).eq(y).sum().item<int64_t>();
@@ -649,22 +682,22 @@ TrainResult Run::execute(bool resume)
 } // namespace
 
 TrainResult runTraining(const TrainConfig &config, const std::string &runDir, const std::atomic<bool> *stop,
-                        const TrainCallbacks &callbacks)
+                        const TrainCallbacks &callbacks, int threads)
 {
     if (fs::exists(fs::path(runDir) / "last.qsckpt") || fs::exists(fs::path(runDir) / "metrics.jsonl"))
         throw std::runtime_error(runDir + ": already holds a run; use --resume or another --out");
-    Run run(config, runDir, stop, callbacks);
+    Run run(config, runDir, stop, callbacks, threads);
     return run.execute(false);
 }
 
 TrainResult resumeTraining(const std::string &runDir, const std::atomic<bool> *stop,
-                           const TrainCallbacks &callbacks)
+                           const TrainCallbacks &callbacks, int threads)
 {
     const fs::path dir(runDir);
     if (!fs::exists(dir / "last.qsckpt"))
         throw std::runtime_error(runDir + ": no last.qsckpt to resume from");
     const auto state = readCheckpointState((dir / "last.qsckpt").string());
-    Run run(parseTrainConfig(state.configText), dir, stop, callbacks);
+    Run run(parseTrainConfig(state.configText), dir, stop, callbacks, threads);
     return run.execute(true);
 }
 

@@ -57,12 +57,13 @@ struct TrainResult
 };
 
 // Starts a run in runDir (created; must not already hold a run). Throws std::runtime_error with one line for
-// bad configuration, data or I/O problems before training starts.
+// bad configuration, data or I/O problems before training starts. `threads` > 0 sets this session's intra-op
+// thread count instead of config.threads (a property of the machine, so it is not stored with the run).
 TrainResult runTraining(const TrainConfig &config, const std::string &runDir, const std::atomic<bool> *stop,
-                        const TrainCallbacks &callbacks);
+                        const TrainCallbacks &callbacks, int threads = 0);
 // Continues the run in runDir from its last.qsckpt, exactly where it stopped.
 TrainResult resumeTraining(const std::string &runDir, const std::atomic<bool> *stop,
-                           const TrainCallbacks &callbacks);
+                           const TrainCallbacks &callbacks, int threads = 0);
 
 struct EvalRequest
 {

@@ -317,6 +317,33 @@ private Q_SLOTS:
         QCOMPARE(div[0].value(QStringLiteral("epoch")).toInt(), 0);
     }
 
+    // A large fixed EWGS delta scales the activation gradients enough that one SGD step pushes a learned clip
+    // alpha through zero (measured: -163 from 8): the run records a divergence naming the layer, it does not
+    // die in the next forward with a LibTorch exception.
+    void clipAlphaThroughZeroDiverges()
+    {
+        auto config = smallConfig();
+        config.dataset = "synthetic:64";
+        config.batchSize = 16;
+        config.epochs = 1;
+        config.method = "apot";
+        config.wbits = config.abits = 2;
+        config.backward = "ewgs";
+        config.ewgsUpdate = "never";
+        config.ewgsDeltaInit = 32;
+        config.lr = 0.04;
+        QVERIFY(!qs::checkTrainConfig(config));
+        const auto dir = path(m_dir, "clip");
+        const auto result = qs::runTraining(config, dir, nullptr, {});
+        QCOMPARE(result.outcome, qs::TrainOutcome::Diverged);
+        QVERIFY2(result.message.find("clip alpha") != std::string::npos, result.message.c_str());
+        const auto div = ofType(readMetrics(QString::fromStdString(dir)), "divergence");
+        QCOMPARE(div.size(), size_t(1));
+        QVERIFY(div[0].value(QStringLiteral("alpha")).toDouble() <= 0);
+        QVERIFY(div[0].value(QStringLiteral("layer")).toString().startsWith(QStringLiteral("layer")));
+        QCOMPARE(div[0].value(QStringLiteral("step")).toInt(), int(result.steps));
+    }
+
     void checkTrainConfigNamesTheKey_data()
     {
         QTest::addColumn<QString>("assignment");
