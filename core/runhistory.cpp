@@ -151,26 +151,8 @@ std::string layerInReason(const std::string &reason, const std::vector<std::stri
 
 RunHistory::RunHistory(std::string runDir) : m_dir(std::move(runDir))
 {
-    // The label summarizeRun gives the run (method, backward, bits), so the table and the legends agree.
-    std::ifstream config(m_dir + "/config.ini");
-    std::map<std::string, std::string> values;
-    std::string line;
-    while (std::getline(config, line)) {
-        const auto eq = line.find('=');
-        if (eq == std::string::npos || line.empty() || line[0] == '#')
-            continue;
-        auto trim = [](const std::string &s) {
-            const auto b = s.find_first_not_of(" \t\r");
-            const auto e = s.find_last_not_of(" \t\r");
-            return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-        };
-        values[trim(line.substr(0, eq))] = trim(line.substr(eq + 1));
-    }
-    const std::string method = values["method"];
-    m_label = method.empty() ? m_dir : method;
-    if (!method.empty() && method != "fp")
-        m_label += (values["backward"] == "ewgs" ? "+EWGS" : "") + std::string(" W") + values["wbits"] + "A" +
-                   values["abits"];
+    // The label summarizeRun gives the run, so the table and the legends agree.
+    m_label = runLabel(readRunConfig(m_dir), m_dir);
 }
 
 void RunHistory::append(const std::vector<MetricsRecord> &records)

@@ -277,12 +277,8 @@ RunSummary summarizeRun(const std::string &runDir)
     std::ifstream probe(runDir + "/metrics.jsonl");
     if (!probe)
         throw std::runtime_error(runDir + ": no metrics.jsonl (not a QuantScope run directory)");
-    s.config = readConfig(runDir + "/config.ini");
-    const std::string method = value(s.config, "method");
-    s.label = method.empty() ? runDir : method;
-    if (!method.empty() && method != "fp")
-        s.label += (value(s.config, "backward") == "ewgs" ? "+EWGS" : "") + std::string(" W") +
-                   value(s.config, "wbits") + "A" + value(s.config, "abits");
+    s.config = readRunConfig(runDir);
+    s.label = runLabel(s.config, runDir);
     MetricsFollower follower(runDir);
     for (const auto &r : follower.poll()) {
         if (r.type == "epoch") {
@@ -340,6 +336,24 @@ std::string formatRunTable(const std::vector<RunSummary> &runs, TableFormat form
         break;
     }
     return out.str();
+}
+
+std::map<std::string, std::string> readRunConfig(const std::string &runDir)
+{
+    return readConfig(runDir + "/config.ini");
+}
+
+std::string runLabel(const std::map<std::string, std::string> &config, const std::string &fallback)
+{
+    const std::string method = value(config, "method");
+    std::string label = method.empty() ? fallback : method;
+    if (!method.empty() && method != "fp")
+        label += (value(config, "backward") == "ewgs" ? "+EWGS" : "") + std::string(" W") +
+                 value(config, "wbits") + "A" + value(config, "abits");
+    // A fixed delta (no Hessian updates) is a different experiment from the reference's EWGS: say which.
+    if (value(config, "backward") == "ewgs" && value(config, "ewgs_update") == "never")
+        label += " δ=" + value(config, "ewgs_delta_init") + " fixed";
+    return label;
 }
 
 } // namespace qs

@@ -52,6 +52,10 @@ struct RunSummary
 
 // Throws std::runtime_error with one line naming the directory when it holds no readable run.
 RunSummary summarizeRun(const std::string &runDir);
+// RUNDIR/config.ini as key -> value (empty when unreadable).
+std::map<std::string, std::string> readRunConfig(const std::string &runDir);
+// "apot+EWGS W2A2" (", δ=2 fixed" for a fixed-delta EWGS run); `fallback` when the config names no method.
+std::string runLabel(const std::map<std::string, std::string> &config, const std::string &fallback);
 
 enum class TableFormat
 {

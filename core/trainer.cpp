@@ -256,7 +256,15 @@ std::string layerRecords(ResNet &model)
         rec.add("alpha_a", layer->actClip());
         rec.add("delta_w", layer->ewgsDeltaW());
         rec.add("delta_a", layer->ewgsDeltaA());
-        const auto [input, quantized] = layer->weightQuantizationPair();
+        at::Tensor input, quantized;
+        try {
+            std::tie(input, quantized) = layer->weightQuantizationPair();
+        } catch (const c10::Error &) {
+            // A clip pushed through zero (the divergence being recorded) leaves nothing to quantize with.
+            out += (first ? "" : ",") + rec.str();
+            first = false;
+            continue;
+        }
         const auto in = input.to(torch::kCPU, torch::kDouble), q = quantized.to(torch::kCPU, torch::kDouble);
         const double noise = (in - q).pow(2).sum().item<double>();
         rec.add("mse", noise / double(in.numel()));

@@ -21,6 +21,7 @@
 #include "ui/plotting/figureexport.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -64,6 +65,15 @@ training runs (directories written by `quantscope-cli train`, also while it is s
 
 Writes FILE and its plotted data as FILE.csv (columns panel,series,x,y). Works without a display.
 )";
+
+// "runs/apot/" -> "apot": a legend has room for the name, not the path.
+std::string directoryName(const std::string &dir)
+{
+    auto path = std::filesystem::path(dir).lexically_normal();
+    if (path.filename().empty())
+        path = path.parent_path();
+    return path.filename().empty() ? dir : path.filename().string();
+}
 
 Scheme schemeOption(const ArgParser &parser, const std::string &name, const std::string &fallback)
 {
@@ -269,7 +279,7 @@ ui::FigureSpec buildRunFigure(const ArgParser &parser, const std::string &kind)
     for (size_t i = 0; i < histories.size(); ++i) // same recipe twice: the directory tells them apart
         for (size_t j = 0; j < i; ++j)
             if (histories[j].label() == histories[i].label())
-                histories[i].setLabel(histories[i].label() + " (" + dirs[i] + ")");
+                histories[i].setLabel(histories[i].label() + " (" + directoryName(dirs[i]) + ")");
     if (!o.highlightLayer.empty()) {
         const auto &names = histories.front().layerNames();
         bool known = false;

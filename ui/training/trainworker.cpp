@@ -54,10 +54,15 @@ void yieldToGui()
 // in the CLI. Unless the run asks for a count, the GUI leaves one core to itself.
 int trainingThreads(int configured)
 {
-    return configured > 0 ? configured : std::max(1, QThread::idealThreadCount() - 1);
+    return configured > 0 ? configured : TrainWorker::defaultTrainingThreads();
 }
 
 } // namespace
+
+int TrainWorker::defaultTrainingThreads()
+{
+    return std::max(1, QThread::idealThreadCount() - 1);
+}
 
 TrainWorker::TrainWorker(QObject *parent) : QObject(parent)
 {

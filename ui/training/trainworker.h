@@ -69,6 +69,8 @@ public:
     QString runDir() const { return m_runDir; }
     std::optional<TrainOutcome> lastOutcome() const { return m_lastOutcome; }
     static bool canResume(const QString &runDir); // runDir/last.qsckpt exists
+    // Intra-op threads for a run whose config leaves it to the machine (threads = 0): every core but one.
+    static int defaultTrainingThreads();
 
     // Minimum time between two progress/steps deliveries (default 100 ms).
     void setProgressInterval(int milliseconds);

@@ -233,6 +233,11 @@ void RunDashboard::pollNow()
         Q_EMIT divergenceSeen(dir, line);
 }
 
+void RunDashboard::setStatusVisible(bool visible)
+{
+    m_status->setVisible(visible);
+}
+
 void RunDashboard::setCompareVisible(bool visible)
 {
     m_pages->setTabVisible(int(Page::Compare), visible);

@@ -58,7 +58,9 @@ public:
     void setPollInterval(int milliseconds); // default 250 ms
     void pollNow(); // reads what is new in every followed file, redraws if anything was
 
-    void setCompareVisible(bool visible); // the Compare page's tab (off by default: one run needs no overlay)
+    void setCompareVisible(bool visible);
+    void setStatusVisible(bool visible); // the per-run status lines (the Runs view's table says the same) //
+                                         // the Compare page's tab (off by default: one run needs no overlay)
     void showPage(Page page);
     Page page() const;
     const FigureSpec &figure() const; // the current page's (Ctrl+E exports it)

@@ -60,6 +60,7 @@ RunsView::RunsView(QWidget *parent)
 {
     setObjectName(QStringLiteral("runsView"));
     m_dashboard->setCompareVisible(true);
+    m_dashboard->setStatusVisible(false); // the table below gives each run's state, divergence in red
     m_list->setObjectName(QStringLiteral("runList"));
     m_list->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_list->setToolTip(QStringLiteral("The open runs, each in its colour on every chart. Runs still being "
@@ -93,6 +94,7 @@ RunsView::RunsView(QWidget *parent)
     m_table->verticalHeader()->setVisible(false);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
     m_table->setToolTip(QStringLiteral(
         "Per run: epochs completed, steps, the test top-1 after the last epoch and the best over all epochs, "
         "the last epoch's training loss, and where it diverged. The same numbers as <tt>quantscope-cli "
@@ -133,7 +135,7 @@ RunsView::RunsView(QWidget *parent)
     // The charts get the height; the table starts at a few rows (the splitter gives it more).
     m_outer->setStretchFactor(0, 1);
     m_outer->setStretchFactor(1, 0);
-    m_outer->setSizes({900, 150});
+    m_outer->setSizes({900, 120});
     m_outer->setChildrenCollapsible(false);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
