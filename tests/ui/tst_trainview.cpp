@@ -4,6 +4,7 @@
 
 #include "core/trainconfig.h"
 #include "ui/mainwindow.h"
+#include "trainfixtures.h"
 #include "ui/training/trainworker.h"
 #include "ui/views/rundashboard.h"
 #include "ui/views/trainview.h"
@@ -49,22 +50,9 @@ void selectData(QComboBox *combo, const QString &value)
     combo->setCurrentIndex(i);
 }
 
-// 64 generated images, batches of 16: 4 steps an epoch; one thread (OpenMP teams crawl under ctest -j).
 TrainConfig tinyConfig(int epochs)
 {
-    TrainConfig c;
-    c.dataset = "synthetic:64";
-    c.method = "fp";
-    c.edgeLayers = "fp";
-    c.epochs = epochs;
-    c.batchSize = 16;
-    c.evalBatchSize = 64;
-    c.lr = 0.02;
-    c.schedule = "constant";
-    c.augment = false;
-    c.threads = 1;
-    c.device = "cpu";
-    return c;
+    return qs::test::tinyTrainConfig(epochs);
 }
 
 struct Buttons

@@ -1,6 +1,7 @@
 // The training worker on real few-step runs (ResNet-20 on 64 synthetic images): snapshots arrive on the GUI
 // thread, coalesced; pause leaves a checkpoint that resume continues from; stop and bad configs end cleanly.
 
+#include "trainfixtures.h"
 #include "ui/training/trainworker.h"
 
 #include <QDir>
@@ -22,23 +23,9 @@ namespace {
 
 constexpr int kTimeoutMs = 120000;
 
-// 64 images in batches of 16: 4 steps per epoch. fp keeps each step cheap; one thread, because OpenMP teams
-// on an oversubscribed CI machine (ctest -j) spend most of their time waiting for each other.
 TrainConfig tinyConfig(int epochs)
 {
-    TrainConfig c;
-    c.dataset = "synthetic:64";
-    c.method = "fp";
-    c.edgeLayers = "fp";
-    c.epochs = epochs;
-    c.batchSize = 16;
-    c.evalBatchSize = 64;
-    c.lr = 0.02;
-    c.schedule = "constant";
-    c.augment = false;
-    c.threads = 1;
-    c.device = "cpu";
-    return c;
+    return qs::test::tinyTrainConfig(epochs);
 }
 
 QList<QJsonObject> readMetrics(const QString &runDir)
