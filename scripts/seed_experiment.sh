@@ -7,10 +7,12 @@
 # then draws the comparison figures (quantscope-cli figure --kind curves|ewgs) and the table (compare).
 #
 #   scripts/seed_experiment.sh --out DIR [--data fashion-mnist,cifar10] [--cifar-dir DIR] [--scale cpu|full]
-#                              [--cli PATH] [--threads T]
+#                              [--cli PATH] [--threads T] [--fixed-delta D1,D2,...]
 #
 # --scale cpu (the default) is the short run documented in docs/seed-experiment.md: a training subset, few epochs,
 #   a constant learning rate and a cheaper EWGS delta estimate (joint Hutchinson, few iterations, every K steps).
+# --fixed-delta also runs APoT+EWGS with delta held at each D (no Hessian updates, 5 epochs at the CPU scale): the
+#   test of the paper's mechanism in docs/seed-experiment.md (2,8,32 there).
 # --scale full is the paper's setting (300 epochs, all images, lr 0.04 with steps at 150/225, delta re-estimated
 #   every step from 3 batches, per-tensor Hutchinson as the EWGS reference): for a GPU machine (device = auto
 #   picks CUDA when the LibTorch build has it).
@@ -24,6 +26,7 @@ datasets="fashion-mnist,cifar10"
 cifar_dir="$root/../shared/data/cifar10-bin"
 scale=cpu
 threads=0
+fixed_deltas=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
     --out) out="$2"; shift 2 ;;
@@ -32,6 +35,7 @@ while [[ $# -gt 0 ]]; do
     --scale) scale="$2"; shift 2 ;;
     --cli) cli="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
+    --fixed-delta) fixed_deltas="$2"; shift 2 ;;
     *) echo "seed_experiment.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -87,6 +91,12 @@ for data in ${datasets//,/ }; do
         --set backward=ste --set init="$fp_init"
     run "$out/$data-apot-ewgs" --preset fashion-mnist-fp "${spec[@]}" "${common[@]}" "${sized[@]}" "${ewgs[@]}" \
         --set backward=ewgs --set init="$fp_init"
+    for d in ${fixed_deltas//,/ }; do
+        fixed_epochs=(); [[ "$scale" == cpu ]] && fixed_epochs=(--set epochs=5)
+        run "$out/$data-apot-ewgs-fixed$d" --preset fashion-mnist-fp "${spec[@]}" "${common[@]}" "${sized[@]}" \
+            "${fixed_epochs[@]}" --set backward=ewgs --set ewgs_update=never --set ewgs_delta_init="$d" \
+            --set init="$fp_init"
+    done
     if "$cli" figure --help >/dev/null 2>&1 && "$cli" figure --kind curves --help >/dev/null 2>&1; then
         "$cli" figure --kind curves --runs "$out/$data-apot" "$out/$data-apot-ewgs" --out "$out/$data-curves.svg" || true
         "$cli" figure --kind ewgs --runs "$out/$data-apot-ewgs" --out "$out/$data-ewgs.svg" || true
