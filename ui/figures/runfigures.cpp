@@ -812,6 +812,9 @@ FigureSpec makeCompareFigure(const std::vector<const RunHistory *> &runs, const 
     delta.y = deltaAxis(QStringLiteral("max \u03b4"), dy, o.logDelta);
     addDivergenceOnSteps(delta, runs);
 
+    // One colour per run on every panel: one legend (the last panel's, which lists every run and divergence)
+    // keeps the upper panels' legends from eliding the names in a paper column.
+    loss.showLegend = acc.showLegend = runs.size() <= 1;
     FigureSpec figure;
     figure.id = QStringLiteral("compare");
     figure.panels = {loss, acc, delta};
