@@ -144,6 +144,22 @@ private Q_SLOTS:
                  RunFixture::deltaW(2, m_fixture.epochs - 1));
     }
 
+    // delta_W and delta_A peak in different layers: each panel colours its own largest.
+    void eachDeltaPanelColoursItsOwnLargest()
+    {
+        qs::RunHistory h;
+        h.append(
+            qs::parseMetricsLine(R"({"type":"ewgs_update","epoch":0,"step":10,"layers":["first","last"],)"
+                                 R"("delta_w":[0.5,0.01],"delta_a":[0.002,0.2]})"));
+        RunFigureOptions o;
+        o.topLayers = 1;
+        const FigureSpec f = makeEwgsFigure({&h}, o);
+        QVERIFY(seriesOf(f, QStringLiteral("delta-w.0"), QStringLiteral("delta-w.0.first"))->inLegend);
+        QVERIFY(!seriesOf(f, QStringLiteral("delta-w.0"), QStringLiteral("delta-w.0.last"))->inLegend);
+        QVERIFY(seriesOf(f, QStringLiteral("delta-a.0"), QStringLiteral("delta-a.0.last"))->inLegend);
+        QVERIFY(!seriesOf(f, QStringLiteral("delta-a.0"), QStringLiteral("delta-a.0.first"))->inLegend);
+    }
+
     void steRunHasNoDeltaPanelsButANote()
     {
         RunFixture ste;

@@ -475,14 +475,17 @@ FigureSpec makeEwgsFigure(const std::vector<const RunHistory *> &runs, const Run
             continue;
         }
         const std::vector<const RunHistory *> one{&run};
-        // One ranking for both panels (largest delta of either kind), so a layer has one colour on both.
-        std::map<std::string, double> score;
-        for (const auto &name : run.layerNames())
-            for (const auto &p : run.layer(name))
-                for (double d : {p.deltaW, p.deltaA})
+        for (int which = 0; which < 2; ++which) {
+            // Each panel colours its own largest: delta_W and delta_A peak in different layers (in the seed
+            // experiment the first stage for weights, the last for activations), and a shared ranking would
+            // leave the larger curves of one panel grey. Each panel's legend names its coloured layers.
+            std::map<std::string, double> score;
+            for (const auto &name : run.layerNames())
+                for (const auto &p : run.layer(name)) {
+                    const double d = which == 0 ? p.deltaW : p.deltaA;
                     if (std::isfinite(d))
                         score[name] = std::max(score.count(name) ? score[name] : -kInf, d);
-        for (int which = 0; which < 2; ++which) {
+                }
             const QString key = which == 0 ? QStringLiteral("delta-w") : QStringLiteral("delta-a");
             const QString symbol = which == 0 ? QStringLiteral("\u03b4_W") : QStringLiteral("\u03b4_A");
             std::vector<LayerCurve> curves;
@@ -538,7 +541,8 @@ FigureSpec makeEwgsFigure(const std::vector<const RunHistory *> &runs, const Run
                        "(Tr(H)/N)/(3\u03c3(g)) from Hutchinson's estimate.");
     if (layersTotal > coloured)
         note += o.highlightLayer.empty()
-                    ? QStringLiteral(" The %1 layers with the largest \u03b4 coloured, the other %2 grey.")
+                    ? QStringLiteral(
+                          " In each panel the %1 layers with the largest \u03b4 coloured, the other %2 grey.")
                           .arg(coloured)
                           .arg(layersTotal - coloured)
                     : QStringLiteral(" %1 coloured, the other layers grey.")
