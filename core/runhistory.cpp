@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <stdexcept>
@@ -12,93 +12,24 @@ namespace qs {
 
 namespace {
 
-// The nested values of a metrics record arrive as raw JSON text (MetricsRecord::nested); these read the
-// three shapes the trainer writes: arrays of numbers, of strings, and of flat objects.
-std::vector<std::string> arrayElements(const std::string &raw)
+// A nested array of the record, or nothing when it is absent or malformed (a record is kept for what it has).
+template <typename T>
+std::vector<T> nestedArray(const MetricsRecord &r, const std::string &key,
+                           std::vector<T> (*parse)(const std::string &))
 {
-    std::vector<std::string> out;
-    const size_t open = raw.find('[');
-    if (open == std::string::npos)
-        return out;
-    int depth = 0;
-    bool inString = false;
-    size_t start = open + 1;
-    auto push = [&](size_t end) {
-        size_t b = start, e = end;
-        while (b < e && std::isspace(static_cast<unsigned char>(raw[b])))
-            ++b;
-        while (e > b && std::isspace(static_cast<unsigned char>(raw[e - 1])))
-            --e;
-        if (e > b)
-            out.push_back(raw.substr(b, e - b));
-    };
-    for (size_t i = open + 1; i < raw.size(); ++i) {
-        const char c = raw[i];
-        if (inString) {
-            if (c == '\\')
-                ++i;
-            else if (c == '"')
-                inString = false;
-        } else if (c == '"') {
-            inString = true;
-        } else if (c == '[' || c == '{') {
-            ++depth;
-        } else if (c == ']' || c == '}') {
-            if (depth == 0) { // the closing bracket of the array itself
-                push(i);
-                return out;
-            }
-            --depth;
-        } else if (c == ',' && depth == 0) {
-            push(i);
-            start = i + 1;
-        }
+    auto it = r.nested.find(key);
+    if (it == r.nested.end())
+        return {};
+    try {
+        return parse(it->second);
+    } catch (const std::invalid_argument &) {
+        return {};
     }
-    return out; // unterminated: what was complete
-}
-
-std::string unquote(const std::string &text)
-{
-    if (text.size() < 2 || text.front() != '"')
-        return text;
-    std::string out;
-    for (size_t i = 1; i + 1 < text.size(); ++i) {
-        char c = text[i];
-        if (c == '\\' && i + 2 < text.size()) {
-            const char e = text[++i];
-            c = e == 'n' ? '\n' : e == 't' ? '\t' : e;
-        }
-        out += c;
-    }
-    return out;
-}
-
-double numberOf(const std::string &text)
-{
-    if (!text.empty() && text.front() == '"') {
-        const std::string s = unquote(text);
-        if (s == "NaN")
-            return std::numeric_limits<double>::quiet_NaN();
-        if (s == "Infinity")
-            return HUGE_VAL;
-        if (s == "-Infinity")
-            return -HUGE_VAL;
-        return std::numeric_limits<double>::quiet_NaN();
-    }
-    char *end = nullptr;
-    const double v = std::strtod(text.c_str(), &end);
-    return end == text.c_str() ? std::numeric_limits<double>::quiet_NaN() : v;
 }
 
 std::vector<double> numberArray(const MetricsRecord &r, const std::string &key)
 {
-    std::vector<double> out;
-    auto it = r.nested.find(key);
-    if (it == r.nested.end())
-        return out;
-    for (const auto &e : arrayElements(it->second))
-        out.push_back(numberOf(e));
-    return out;
+    return nestedArray(r, key, &parseNumberArray);
 }
 
 std::string stringField(const MetricsRecord &r, const std::string &key)
@@ -155,6 +86,16 @@ RunHistory::RunHistory(std::string runDir) : m_dir(std::move(runDir))
     m_label = runLabel(readRunConfig(m_dir), m_dir);
 }
 
+void RunHistory::distinguishFrom(const RunHistory &other)
+{
+    if (other.m_label != m_label)
+        return;
+    auto path = std::filesystem::path(m_dir).lexically_normal();
+    if (path.filename().empty())
+        path = path.parent_path();
+    m_label += " (" + (path.filename().empty() ? m_dir : path.filename().string()) + ")";
+}
+
 void RunHistory::append(const std::vector<MetricsRecord> &records)
 {
     for (const auto &r : records)
@@ -188,18 +129,7 @@ void RunHistory::append(const MetricsRecord &r)
     };
     // "layers" and "divergence" records carry every layer's state: clips, deltas, error and occupancy.
     auto readLayerStates = [&] {
-        auto it = r.nested.find("layers");
-        if (it == r.nested.end())
-            return;
-        for (const auto &element : arrayElements(it->second)) {
-            if (element.empty() || element.front() != '{')
-                continue;
-            MetricsRecord layer;
-            try {
-                layer = parseMetricsLine(element);
-            } catch (const std::invalid_argument &) {
-                continue;
-            }
+        for (const auto &layer : nestedArray(r, "layers", &parseRecordArray)) {
             const std::string name = stringField(layer, "name");
             if (name.empty())
                 continue;
@@ -237,8 +167,7 @@ void RunHistory::append(const MetricsRecord &r)
     } else if (r.type == "layers") {
         readLayerStates();
     } else if (r.type == "ewgs_update") {
-        auto it = r.nested.find("layers");
-        const auto names = it == r.nested.end() ? std::vector<std::string>() : arrayElements(it->second);
+        const auto names = nestedArray(r, "layers", &parseStringArray);
         const auto dw = numberArray(r, "delta_w"), da = numberArray(r, "delta_a");
         for (size_t i = 0; i < names.size(); ++i) {
             LayerPoint p;
@@ -247,12 +176,12 @@ void RunHistory::append(const MetricsRecord &r)
             p.deltaW = i < dw.size() ? dw[i] : 0.0;
             p.deltaA = i < da.size() ? da[i] : 0.0;
             // Alpha is not in an EWGS update: carry the layer's last known clip so the point is not a 0.
-            const auto &known = layer(unquote(names[i]));
+            const auto &known = layer(names[i]);
             if (!known.empty()) {
                 p.alphaW = known.back().alphaW;
                 p.alphaA = known.back().alphaA;
             }
-            addLayerPoint(unquote(names[i]), p, false);
+            addLayerPoint(names[i], p, false);
         }
     } else if (r.type == "divergence") {
         readLayerStates();

@@ -62,6 +62,9 @@ public:
     const std::string &dir() const { return m_dir; }
     const std::string &label() const { return m_label; }
     void setLabel(std::string label) { m_label = std::move(label); }
+    // Two runs of the same recipe get the same label: when `other`'s equals this one's, this run's directory
+    // name ("runs/apot/" -> "apot") is added to it.
+    void distinguishFrom(const RunHistory &other);
 
     const std::vector<StepPoint> &steps() const { return m_steps; }
     const std::vector<EpochPoint> &epochs() const { return m_epochs; }

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -37,10 +38,8 @@ public:
             const char c = peek();
             if (c == '"') {
                 const std::string value = parseString();
-                if (value == "NaN")
-                    r.numbers[key] = std::numeric_limits<double>::quiet_NaN();
-                else if (value == "Infinity" || value == "-Infinity")
-                    r.numbers[key] = value[0] == '-' ? -HUGE_VAL : HUGE_VAL;
+                if (const auto special = specialNumber(value))
+                    r.numbers[key] = *special;
                 else
                     r.strings[key] = value;
             } else if (c == '{' || c == '[') {
@@ -68,7 +67,47 @@ public:
         return r;
     }
 
+    // `[e, e, ...]`: calls element() with the parser at each element's first character.
+    template <typename Element> void parseArray(Element element)
+    {
+        skipSpace();
+        expect('[');
+        skipSpace();
+        if (peek() == ']') {
+            ++m_i;
+            return;
+        }
+        while (true) {
+            skipSpace();
+            element();
+            skipSpace();
+            if (peek() == ',') {
+                ++m_i;
+                continue;
+            }
+            expect(']');
+            return;
+        }
+    }
+    // A number, or one of the strings the writer uses for non-finite values; another string is NaN.
+    double parseNumberValue()
+    {
+        if (peek() != '"')
+            return parseNumber();
+        return specialNumber(parseString()).value_or(std::numeric_limits<double>::quiet_NaN());
+    }
+    std::string parseStringValue() { return parseString(); }
+
 private:
+    // jsonNumber() writes NaN and the infinities as strings so that a record is never lost.
+    static std::optional<double> specialNumber(const std::string &value)
+    {
+        if (value == "NaN")
+            return std::numeric_limits<double>::quiet_NaN();
+        if (value == "Infinity" || value == "-Infinity")
+            return value[0] == '-' ? -HUGE_VAL : HUGE_VAL;
+        return std::nullopt;
+    }
     char peek() const { return m_i < m_s.size() ? m_s[m_i] : '\0'; }
     void skipSpace()
     {
@@ -232,6 +271,30 @@ double MetricsRecord::number(const std::string &key, double fallback) const
 MetricsRecord parseMetricsLine(const std::string &line)
 {
     return LineParser(line).parse();
+}
+
+std::vector<MetricsRecord> parseRecordArray(const std::string &json)
+{
+    LineParser p(json);
+    std::vector<MetricsRecord> out;
+    p.parseArray([&] { out.push_back(p.parse()); });
+    return out;
+}
+
+std::vector<double> parseNumberArray(const std::string &json)
+{
+    LineParser p(json);
+    std::vector<double> out;
+    p.parseArray([&] { out.push_back(p.parseNumberValue()); });
+    return out;
+}
+
+std::vector<std::string> parseStringArray(const std::string &json)
+{
+    LineParser p(json);
+    std::vector<std::string> out;
+    p.parseArray([&] { out.push_back(p.parseStringValue()); });
+    return out;
 }
 
 MetricsFollower::MetricsFollower(std::string runDir) : m_path(std::move(runDir) + "/metrics.jsonl") {}

@@ -21,6 +21,11 @@ struct MetricsRecord
 
 // Parses one line; throws std::invalid_argument when it is not a JSON object.
 MetricsRecord parseMetricsLine(const std::string &line);
+// A nested value (MetricsRecord::nested) read as an array of flat objects, numbers ("NaN"/"Infinity" strings
+// as numbers) or strings. Throw std::invalid_argument when it is not such an array.
+std::vector<MetricsRecord> parseRecordArray(const std::string &json);
+std::vector<double> parseNumberArray(const std::string &json);
+std::vector<std::string> parseStringArray(const std::string &json);
 
 // Follows RUNDIR/metrics.jsonl: each poll() returns the records of the lines completed since the last poll. A
 // last line without its newline (the writer is mid-write, or the file was copied mid-write) waits for the

@@ -408,9 +408,18 @@ std::optional<Run::DeltaExplosion> Run::updateEwgsDeltas(int64_t epoch)
 
 std::optional<Run::BadClip> Run::nonPositiveClip()
 {
-    if (m_config.method != "uniform" && m_config.method != "pot" && m_config.method != "apot" &&
-        m_config.method != "lsq")
+    const bool lsq = m_config.method == "lsq";
+    if (m_config.method != "uniform" && m_config.method != "pot" && m_config.method != "apot" && !lsq)
         return std::nullopt; // DSQ/DAQ bounds may cross zero; FP has none
+    // Every step: one synchronization for all clips; the layer is looked up only when one is not positive.
+    torch::NoGradGuard noGrad;
+    std::vector<at::Tensor> clips;
+    for (auto &[name, layer] : m_model->quantLayers()) {
+        clips.push_back(lsq ? layer->weightStep : layer->wgtAlpha);
+        clips.push_back(lsq ? layer->actStep : layer->actAlpha);
+    }
+    if (clips.empty() || torch::stack(clips).min().item<double>() > 0)
+        return std::nullopt;
     for (auto &[name, layer] : m_model->quantLayers()) {
         const double clips[2] = {layer->weightClip(), layer->actClip()};
         for (int k = 0; k < 2; ++k)

@@ -21,7 +21,6 @@
 #include "ui/plotting/figureexport.h"
 
 #include <algorithm>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -65,15 +64,6 @@ training runs (directories written by `quantscope-cli train`, also while it is s
 
 Writes FILE and its plotted data as FILE.csv (columns panel,series,x,y). Works without a display.
 )";
-
-// "runs/apot/" -> "apot": a legend has room for the name, not the path.
-std::string directoryName(const std::string &dir)
-{
-    auto path = std::filesystem::path(dir).lexically_normal();
-    if (path.filename().empty())
-        path = path.parent_path();
-    return path.filename().empty() ? dir : path.filename().string();
-}
 
 Scheme schemeOption(const ArgParser &parser, const std::string &name, const std::string &fallback)
 {
@@ -278,8 +268,7 @@ ui::FigureSpec buildRunFigure(const ArgParser &parser, const std::string &kind)
         histories.push_back(loadRunHistory(dir)); // std::runtime_error: exit 1
     for (size_t i = 0; i < histories.size(); ++i) // same recipe twice: the directory tells them apart
         for (size_t j = 0; j < i; ++j)
-            if (histories[j].label() == histories[i].label())
-                histories[i].setLabel(histories[i].label() + " (" + directoryName(dirs[i]) + ")");
+            histories[i].distinguishFrom(histories[j]);
     if (!o.highlightLayer.empty()) {
         const auto &names = histories.front().layerNames();
         bool known = false;

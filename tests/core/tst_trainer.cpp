@@ -58,6 +58,19 @@ std::vector<QJsonObject> readMetrics(const QString &dir)
     return records;
 }
 
+// One epoch of 4 steps, APoT WbAb with the EWGS backward.
+qs::TrainConfig apotEwgsConfig(int bits)
+{
+    auto config = smallConfig();
+    config.dataset = "synthetic:64";
+    config.batchSize = 16;
+    config.epochs = 1;
+    config.method = "apot";
+    config.wbits = config.abits = bits;
+    config.backward = "ewgs";
+    return config;
+}
+
 int countLines(const QString &dir)
 {
     QFile f(dir + QStringLiteral("/metrics.jsonl"));
@@ -286,13 +299,7 @@ private Q_SLOTS:
 
     void explodingEwgsDeltaDiverges()
     {
-        auto config = smallConfig();
-        config.dataset = "synthetic:64";
-        config.batchSize = 16;
-        config.epochs = 1;
-        config.method = "apot";
-        config.wbits = config.abits = 3;
-        config.backward = "ewgs";
+        auto config = apotEwgsConfig(3);
         config.ewgsUpdate = "iterations";
         config.ewgsUpdateEvery = 1;
         config.ewgsUpdateStart = 1;
@@ -322,13 +329,7 @@ private Q_SLOTS:
     // die in the next forward with a LibTorch exception.
     void clipAlphaThroughZeroDiverges()
     {
-        auto config = smallConfig();
-        config.dataset = "synthetic:64";
-        config.batchSize = 16;
-        config.epochs = 1;
-        config.method = "apot";
-        config.wbits = config.abits = 2;
-        config.backward = "ewgs";
+        auto config = apotEwgsConfig(2);
         config.ewgsUpdate = "never";
         config.ewgsDeltaInit = 32;
         config.lr = 0.04;

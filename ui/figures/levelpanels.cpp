@@ -16,6 +16,30 @@ QList<QPointF> verticalLines(const std::vector<double> &xs, double y0, double y1
     return points;
 }
 
+QList<SeriesSpec> occupancyStems(const std::vector<double> &levels, const std::vector<double> &counts,
+                                 const QColor &color, const QString &name)
+{
+    SeriesSpec stems, marks;
+    stems.id = QStringLiteral("occupancy.stems");
+    stems.name = QStringLiteral("stems");
+    stems.color = color;
+    stems.widthScale = 1.2;
+    stems.inLegend = false;
+    marks.id = QStringLiteral("occupancy");
+    marks.name = name;
+    marks.kind = SeriesKind::Scatter;
+    marks.color = color;
+    marks.markerScale = levels.size() > 40 ? 0.5 : 0.8;
+    for (size_t i = 0; i < levels.size() && i < counts.size(); ++i) {
+        const double x = levels[i], y = counts[i];
+        if (!std::isfinite(x) || !std::isfinite(y))
+            continue;
+        stems.points << QPointF(x, 0.0) << QPointF(x, y) << QPointF(x, 0.0);
+        marks.points << QPointF(x, y);
+    }
+    return {stems, marks};
+}
+
 QList<PanelSpec> makeLevelPanels(const LayerWeightAnalysis &a, const Histogram &h,
                                  const LevelPanelsSpec &spec)
 {
@@ -92,24 +116,9 @@ QList<PanelSpec> makeLevelPanels(const LayerWeightAnalysis &a, const Histogram &
     occ.x = {spec.levelLabel, spec.xMin, spec.xMax, {}};
     occ.y = {spec.unit, 0.0, 1.15 * double(maxOcc), {}};
     occ.showLegend = false;
-    SeriesSpec stems;
-    stems.id = QStringLiteral("occupancy.stems");
-    stems.name = QStringLiteral("stems");
-    stems.color = schemeColor(spec.scheme);
-    stems.widthScale = 1.2;
-    stems.inLegend = false;
-    SeriesSpec marks;
-    marks.id = QStringLiteral("occupancy");
-    marks.name = spec.unit + QStringLiteral(" per level");
-    marks.kind = SeriesKind::Scatter;
-    marks.color = schemeColor(spec.scheme);
-    marks.markerScale = a.levels.size() > 40 ? 0.5 : 0.8;
-    for (size_t i = 0; i < a.levels.size() && i < a.counts.size(); ++i) {
-        stems.points << QPointF(a.levels[i], 0.0) << QPointF(a.levels[i], double(a.counts[i]))
-                     << QPointF(a.levels[i], 0.0);
-        marks.points << QPointF(a.levels[i], double(a.counts[i]));
-    }
-    occ.series << stems << marks;
+    const std::vector<double> counts(a.counts.begin(), a.counts.end());
+    occ.series << occupancyStems(a.levels, counts, schemeColor(spec.scheme),
+                                 spec.unit + QStringLiteral(" per level"));
     return {hist, occ};
 }
 

@@ -32,6 +32,11 @@ struct LevelPanelsSpec
 // Vertical lines at each x from y0 to y1, as one polyline that returns along y0 between them (the baseline).
 QList<QPointF> verticalLines(const std::vector<double> &xs, double y0, double y1);
 
+// Exact level occupancy as stems with a marker on top: series "occupancy.stems" and "occupancy" (x the level,
+// y the count; non-finite pairs skipped). The Model view's and the run dashboard's occupancy panels.
+QList<SeriesSpec> occupancyStems(const std::vector<double> &levels, const std::vector<double> &counts,
+                                 const QColor &color, const QString &name);
+
 // Panels "histogram" (series "histogram", "levels.<scheme>", "levels.overlay" when asked, "clip") and
 // "occupancy" (series "occupancy.stems", "occupancy": x analysis.levels, y analysis.counts).
 QList<PanelSpec> makeLevelPanels(const LayerWeightAnalysis &analysis, const Histogram &histogram,

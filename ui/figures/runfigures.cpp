@@ -1,5 +1,7 @@
 #include "ui/figures/runfigures.h"
 
+#include "ui/figures/levelpanels.h"
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -43,15 +45,7 @@ void visibleWhenSingle(SeriesSpec &s)
 // A line's points again as markers: an epoch's value stays visible where the line has one point or a gap.
 SeriesSpec epochMarkers(const SeriesSpec &line)
 {
-    SeriesSpec marks;
-    marks.id = line.id + QStringLiteral(".markers");
-    marks.name = line.name + QStringLiteral(" markers");
-    marks.kind = SeriesKind::Scatter;
-    marks.color = line.color;
-    marks.markerScale = 0.55;
-    marks.inLegend = false;
-    marks.points = line.points;
-    return marks;
+    return markersFor(line, line.name + QStringLiteral(" markers"), 0.55);
 }
 
 // A top-1 axis in whole tens around the data, at least 10 wide, within [0, 100].
@@ -682,31 +676,16 @@ FigureSpec makeOccupancyFigure(const std::vector<const RunHistory *> &runs, cons
             occ = &it->second;
         }
     }
-    SeriesSpec stems, marks;
-    stems.id = QStringLiteral("occupancy.stems");
-    stems.name = QStringLiteral("stems");
-    stems.inLegend = false;
-    stems.widthScale = 1.2;
-    marks.id = QStringLiteral("occupancy");
-    marks.name = QStringLiteral("weights per level");
-    marks.kind = SeriesKind::Scatter;
-    const QColor color = runColor(std::max(0, o.occupancyRun));
-    stems.color = marks.color = color;
+    static const std::vector<double> none;
+    panel.series << occupancyStems(occ ? occ->levels : none, occ ? occ->counts : none,
+                                   runColor(std::max(0, o.occupancyRun)),
+                                   QStringLiteral("weights per level"));
     double xMax = 1, yMax = 1, total = 0;
-    if (occ) {
-        for (size_t k = 0; k < occ->levels.size() && k < occ->counts.size(); ++k) {
-            const double x = occ->levels[k], y = occ->counts[k];
-            if (!std::isfinite(x) || !std::isfinite(y))
-                continue;
-            stems.points << QPointF(x, 0.0) << QPointF(x, y) << QPointF(x, 0.0);
-            marks.points << QPointF(x, y);
-            xMax = std::max(xMax, std::abs(x));
-            yMax = std::max(yMax, y);
-            total += y;
-        }
-        marks.markerScale = occ->levels.size() > 40 ? 0.5 : 0.8;
+    for (const QPointF &p : panel.series.back().points) {
+        xMax = std::max(xMax, std::abs(p.x()));
+        yMax = std::max(yMax, p.y());
+        total += p.y();
     }
-    panel.series << stems << marks;
     panel.x = {
         QStringLiteral("quantized weight \u03b1\u00b7P (normalized units)"), -1.1 * xMax, 1.1 * xMax, {}};
     panel.y = {QStringLiteral("weights on the level"), 0.0, 1.15 * yMax, {}};

@@ -28,21 +28,14 @@ void addSchemeLines(PanelSpec &panel, const QString &prefix,
                     const std::function<QList<QPointF>(Scheme)> &pointsOf)
 {
     for (Scheme scheme : {Scheme::Uniform, Scheme::PoT, Scheme::APoT}) {
-        SeriesSpec line, marks;
+        SeriesSpec line;
         line.id = prefix + QStringLiteral(".") + lower(scheme);
         line.name = schemeLabel(scheme);
         line.color = schemeColor(scheme);
         line.points = pointsOf(scheme);
         if (line.points.isEmpty())
             continue;
-        marks.id = line.id + QStringLiteral(".markers");
-        marks.name = line.name + QStringLiteral(" points");
-        marks.kind = SeriesKind::Scatter;
-        marks.color = line.color;
-        marks.markerScale = 0.7;
-        marks.inLegend = false;
-        marks.points = line.points;
-        panel.series << line << marks;
+        panel.series << line << markersFor(line, line.name + QStringLiteral(" points"), 0.7);
     }
 }
 
@@ -174,16 +167,11 @@ FigureSpec makeLayerErrorFigure(const QList<SchemeLayers> &schemes, int bits, in
         }
         panel.series << line;
         if (k == 0) {
-            SeriesSpec marks;
-            marks.id = line.id + QStringLiteral(".markers");
-            marks.name = schemeLabel(s.scheme) + QStringLiteral(" per layer");
-            marks.kind = SeriesKind::Scatter;
-            marks.color = line.color;
-            marks.markerScale = 0.6;
-            marks.inLegend = false;
+            QList<QPointF> centres;
             for (size_t i = 0; i < s.layers.size(); ++i)
-                marks.points << QPointF(double(i), finiteOr(s.layers[i].sqnrDb, top));
-            panel.series << marks;
+                centres << QPointF(double(i), finiteOr(s.layers[i].sqnrDb, top));
+            panel.series << markersFor(line, schemeLabel(s.scheme) + QStringLiteral(" per layer"), 0.6,
+                                       centres);
         }
     }
     if (selected >= 0 && size_t(selected) < n) {

@@ -57,4 +57,19 @@ struct FigureSpec
     QString note; // one line of context (what differs from the paper), shown under the charts
 };
 
+// Markers in a line's colour, out of the legend (id "<line id>.markers"): its points, or `points` when given.
+inline SeriesSpec markersFor(const SeriesSpec &line, const QString &name, double markerScale,
+                             const QList<QPointF> &points = {})
+{
+    SeriesSpec marks;
+    marks.id = line.id + QStringLiteral(".markers");
+    marks.name = name;
+    marks.kind = SeriesKind::Scatter;
+    marks.color = line.color;
+    marks.markerScale = markerScale;
+    marks.inLegend = false;
+    marks.points = points.isEmpty() ? line.points : points;
+    return marks;
+}
+
 } // namespace qs::ui

@@ -138,8 +138,7 @@ bool RunDashboard::addRun(const QString &dir, QString *error)
     followed->labelFromConfig = QFileInfo::exists(path + QStringLiteral("/config.ini"));
     // Two runs of the same recipe get the same label: the directory name tells them apart.
     for (const auto &other : m_histories)
-        if (other->label() == history->label())
-            history->setLabel(history->label() + " (" + info.fileName().toStdString() + ")");
+        history->distinguishFrom(*other);
     m_histories.push_back(std::move(history));
     m_followers.push_back(std::move(followed));
     if (!m_pollTimer->isActive())
