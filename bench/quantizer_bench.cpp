@@ -3,8 +3,8 @@
 //
 //   quantscope-bench [--numel N] [--reps R] [--threads T]
 
-#include "core/levels.h"
-#include "core/quantizers.h"
+#include "core/quant/levels.h"
+#include "core/quant/quantizers.h"
 
 #include <torch/torch.h>
 

@@ -8,7 +8,7 @@
 // --grab saves the window (Train tab) mid-run. QUANTSCOPE_TRAIN_NICE=0 measures without the training
 // thread's lower priority.
 
-#include "core/modelsnapshot.h"
+#include "core/analysis/modelsnapshot.h"
 #include "ui/mainwindow.h"
 #include "ui/plotting/figurewidget.h"
 #include "ui/views/modelview.h"

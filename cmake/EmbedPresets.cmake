@@ -10,7 +10,7 @@ foreach(path IN LISTS presets)
     string(APPEND texts "    {\"${name}\", R\"qs_preset(${text})qs_preset\"},\n")
 endforeach()
 file(WRITE "${OUT}.tmp" "// Generated from resources/presets by cmake/EmbedPresets.cmake. Do not edit.
-#include \"core/trainconfig.h\"
+#include \"core/train/trainconfig.h\"
 #include <map>
 namespace qs {
 namespace {

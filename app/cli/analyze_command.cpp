@@ -2,7 +2,7 @@
 #include "commands.h"
 #include "format.h"
 
-#include "core/analysis.h"
+#include "core/analysis/analysis.h"
 
 namespace qs::cli {
 

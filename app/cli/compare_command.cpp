@@ -1,7 +1,7 @@
 #include "argparse.h"
 #include "commands.h"
 
-#include "core/runreader.h"
+#include "core/runs/runreader.h"
 
 namespace qs::cli {
 

@@ -2,7 +2,7 @@
 #include "commands.h"
 #include "format.h"
 
-#include "core/curves.h"
+#include "core/quant/curves.h"
 
 namespace qs::cli {
 

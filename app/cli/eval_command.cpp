@@ -2,7 +2,7 @@
 #include "commands.h"
 #include "format.h"
 
-#include "core/trainer.h"
+#include "core/train/trainer.h"
 
 #include <cmath>
 

@@ -1,7 +1,7 @@
 #include "argparse.h"
 #include "commands.h"
 
-#include "core/modelio.h"
+#include "core/io/export.h"
 
 namespace qs::cli {
 

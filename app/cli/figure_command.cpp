@@ -7,12 +7,12 @@
 #include <unistd.h>
 #include "commands.h"
 
-#include "core/activations.h"
-#include "core/curves.h"
-#include "core/levels.h"
-#include "core/modelsnapshot.h"
-#include "core/ptq.h"
-#include "core/runhistory.h"
+#include "core/analysis/activations.h"
+#include "core/quant/curves.h"
+#include "core/quant/levels.h"
+#include "core/analysis/modelsnapshot.h"
+#include "core/analysis/ptq.h"
+#include "core/runs/runhistory.h"
 #include "ui/figures/activationfigures.h"
 #include "ui/figures/levelsfigure.h"
 #include "ui/figures/runfigures.h"

@@ -2,7 +2,7 @@
 #include "commands.h"
 #include "format.h"
 
-#include "core/levels.h"
+#include "core/quant/levels.h"
 
 namespace qs::cli {
 

@@ -3,6 +3,8 @@
 #include "argparse.h"
 #include "commands.h"
 
+
+
 #include <exception>
 #include <iostream>
 #include <string>
@@ -39,17 +41,6 @@ Malformed arguments or an undefined combination print one line and exit with sta
 )";
 }
 
-namespace {
-// LibTorch's errors carry a C++ backtrace after their first line: the user gets the line that says what is
-// wrong.
-std::string firstLine(const char *what)
-{
-    std::string text(what);
-    const auto end = text.find('\n');
-    return end == std::string::npos ? text : text.substr(0, end);
-}
-} // namespace
-
 int main(int argc, char **argv)
 {
     std::vector<std::string> args(argv + 1, argv + argc);
@@ -80,10 +71,10 @@ int main(int argc, char **argv)
             return qs::cli::runCompareCommand(args, std::cout);
         throw qs::cli::UsageError("unknown command '" + command + "' (try quantscope-cli --help)");
     } catch (const qs::cli::UsageError &e) {
-        std::cerr << "quantscope-cli: error: " << firstLine(e.what()) << '\n';
+        std::cerr << "quantscope-cli: error: " << e.what() << '\n';
         return 2;
     } catch (const std::exception &e) {
-        std::cerr << "quantscope-cli: error: " << firstLine(e.what()) << '\n';
+        std::cerr << "quantscope-cli: error: " << e.what() << '\n';
         return 1;
     }
 }

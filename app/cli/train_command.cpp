@@ -3,7 +3,7 @@
 #include "format.h"
 #include "progress.h"
 
-#include "core/trainer.h"
+#include "core/train/trainer.h"
 
 #include <atomic>
 #include <cmath>

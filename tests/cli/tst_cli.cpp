@@ -1,7 +1,7 @@
 // quantscope-cli `levels` and `curve`: exact output against core, and every error path (one line, exit 2).
 
-#include "core/curves.h"
-#include "core/levels.h"
+#include "core/quant/curves.h"
+#include "core/quant/levels.h"
 
 #include "testsupport.h"
 

@@ -197,7 +197,7 @@ private Q_SLOTS:
         QVERIFY(r.err.isEmpty());
     }
 
-    // BUG (core/trainconfig.cpp checkTrainConfig): bit limits of lsq/dsq/daq are only checked by the model's
+    // BUG (core/train/trainconfig.cpp checkTrainConfig): bit limits of lsq/dsq/daq are only checked by the model's
     // checkQuantConfig, so this undefined combination passes the config check, the ResNet constructor throws
     // std::invalid_argument inside runTraining, and the CLI exits 1 (runtime error) instead of 2 (usage).
     void trainRejectsLsqOneBitWeightsAsUsageError()

@@ -4,14 +4,15 @@
 // the PTQ sweep's numbers equal a hand-quantized model's, 8-bit weights keep the default model's
 // accuracy, and both jobs cancel at once.
 
-#include "core/activations.h"
-#include "core/analysis.h"
-#include "core/datasets.h"
-#include "core/modelio.h"
-#include "core/modelsnapshot.h"
-#include "core/ptq.h"
-#include "core/trainconfig.h"
-#include "core/trainer.h"
+#include "core/analysis/activations.h"
+#include "core/analysis/analysis.h"
+#include "core/data/datasets.h"
+#include "core/io/modelio.h"
+#include "core/io/export.h"
+#include "core/analysis/modelsnapshot.h"
+#include "core/analysis/ptq.h"
+#include "core/train/trainconfig.h"
+#include "core/train/trainer.h"
 #include "testsupport.h"
 
 #include <torch/torch.h>

@@ -1,6 +1,6 @@
 // Plotting curves: the closed forms of methods.md 5.1 and 6.1, and consistency between y and dy/dx.
 
-#include "core/curves.h"
+#include "core/quant/curves.h"
 #include "testsupport.h"
 
 #include <QtTest>

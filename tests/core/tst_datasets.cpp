@@ -1,7 +1,7 @@
 // Data set loaders on small files written here (exact round trips, corrupt files), the spec parser, and the
 // batch loader's normalization, augmentation, shuffling and determinism.
 
-#include "core/datasets.h"
+#include "core/data/datasets.h"
 #include "testsupport.h"
 
 #include <torch/torch.h>

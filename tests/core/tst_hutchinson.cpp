@@ -1,6 +1,6 @@
 // Hutchinson traces on quadratics with known Hessians, and the EWGS delta formula.
 
-#include "core/hutchinson.h"
+#include "core/quant/hutchinson.h"
 #include "testsupport.h"
 
 #include <torch/torch.h>

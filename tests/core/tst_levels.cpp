@@ -1,6 +1,6 @@
 // Level sets against the tables of methods.md (1.1, 1.2, 2), computed there with exact fractions.
 
-#include "core/levels.h"
+#include "core/quant/levels.h"
 #include "testsupport.h"
 
 #include <QtTest>

@@ -1,9 +1,9 @@
 // QuantScope checkpoints (round trip, schema and format checks) and PyTorch state_dict import/export:
 // layout inference, strict and non-strict loading, the option-A `linear` naming, warm starts.
 
-#include "core/modelio.h"
-#include "core/torchformat.h"
-#include "core/trainconfig.h"
+#include "core/io/modelio.h"
+#include "core/io/torchformat.h"
+#include "core/train/trainconfig.h"
 #include "testsupport.h"
 
 #include <torch/torch.h>

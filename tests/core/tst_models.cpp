@@ -1,8 +1,8 @@
 // CIFAR ResNets: parameter counts against the literature, output shapes, gradients through every quantizer,
 // APoT state_dict naming, config checks, and the APoT QuantConv2d forward against methods.md 1.3/1.4.
 
-#include "core/levels.h"
-#include "core/models.h"
+#include "core/quant/levels.h"
+#include "core/nn/models.h"
 #include "testsupport.h"
 
 #include <torch/torch.h>

@@ -1,10 +1,10 @@
 // ModelSnapshot: both file formats give the model's conv/linear weights exactly, with the learned clips;
 // the whole-model analysis and the bit sweep agree with analyzeWeightValues; errors name the file.
 
-#include "core/modelio.h"
-#include "core/modelsnapshot.h"
-#include "core/torchformat.h"
-#include "core/trainconfig.h"
+#include "core/io/modelio.h"
+#include "core/analysis/modelsnapshot.h"
+#include "core/io/torchformat.h"
+#include "core/train/trainconfig.h"
 #include "testsupport.h"
 
 #include <torch/torch.h>

@@ -2,8 +2,8 @@
 // official Python does it), finite differences, hand-computed EWGS values, and the fused CPU kernels against
 // the tensor-op path used on other devices.
 
-#include "core/levels.h"
-#include "core/quantizers.h"
+#include "core/quant/levels.h"
+#include "core/quant/quantizers.h"
 #include "testsupport.h"
 
 #include <torch/torch.h>

@@ -4,9 +4,9 @@
 // same logits on the same inputs: max |diff| < 1e-4 in float32 and the same argmax for every image. This is
 // what makes a reference checkpoint's accuracy the same in QuantScope as in its own code.
 
-#include "core/modelio.h"
-#include "core/models.h"
-#include "core/torchformat.h"
+#include "core/io/modelio.h"
+#include "core/nn/models.h"
+#include "core/io/torchformat.h"
 #include "testsupport.h"
 
 #include <torch/torch.h>

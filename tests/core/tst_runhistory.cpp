@@ -1,7 +1,7 @@
 // A run's metrics.jsonl as plot-ready series: every record type, a file being appended to (half-written
 // last line included), the divergence event, and the smoothed loss checked by hand.
 
-#include "core/runhistory.h"
+#include "core/runs/runhistory.h"
 #include "testsupport.h"
 
 #include <QDir>

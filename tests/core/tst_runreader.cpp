@@ -1,6 +1,6 @@
 // Following a growing metrics.jsonl (half-written last line included) and the run comparison table.
 
-#include "core/runreader.h"
+#include "core/runs/runreader.h"
 #include "testsupport.h"
 
 #include <QDir>

@@ -2,7 +2,7 @@
 // with Python torch), rejecting corrupt files with one-line errors, and writing files that read back here and
 // in Python.
 
-#include "core/torchformat.h"
+#include "core/io/torchformat.h"
 #include "testsupport.h"
 
 #include <caffe2/serialize/inline_container.h>

@@ -1,9 +1,9 @@
 // Training runs on synthetic data: the loss falls, the run directory, resume == uninterrupted, divergence
 // records, and the configuration file format (parse, check, serialize, presets).
 
-#include "core/modelio.h"
-#include "core/trainconfig.h"
-#include "core/trainer.h"
+#include "core/io/modelio.h"
+#include "core/train/trainconfig.h"
+#include "core/train/trainer.h"
 #include "testsupport.h"
 
 #include <torch/torch.h>

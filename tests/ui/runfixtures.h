@@ -1,5 +1,5 @@
 #pragma once
-// Run directories for the ui tests, written the way core/trainer.cpp writes them (config.ini +
+// Run directories for the ui tests, written the way core/train/trainer.cpp writes them (config.ini +
 // metrics.jsonl), with numbers that follow simple formulas, so a test can check a chart or a table against
 // the formulas rather than against the code under test.
 

@@ -2,7 +2,7 @@
 // A training run small enough for a GUI test: 64 generated images in batches of 16 (4 steps an epoch), fp so
 // each step is cheap, one thread because OpenMP teams crawl when ctest -j oversubscribes the machine.
 
-#include "core/trainconfig.h"
+#include "core/train/trainconfig.h"
 
 namespace qs::test {
 

@@ -3,10 +3,10 @@
 #include "runfixtures.h"
 #include "testsupport.h"
 
-#include "core/activations.h"
-#include "core/analysis.h"
-#include "core/levels.h"
-#include "core/ptq.h"
+#include "core/analysis/activations.h"
+#include "core/analysis/analysis.h"
+#include "core/quant/levels.h"
+#include "core/analysis/ptq.h"
 #include "ui/figures/palette.h"
 
 #include <QDir>

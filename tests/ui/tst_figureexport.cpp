@@ -1,6 +1,6 @@
 // Figure export of both views' figures in every format and preset: files parse, sizes match, CSV is complete.
 
-#include "core/curves.h"
+#include "core/quant/curves.h"
 #include "ui/figures/levelsfigure.h"
 #include "ui/figures/softroundfigure.h"
 #include "ui/plotting/figureexport.h"

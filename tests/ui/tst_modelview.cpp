@@ -4,11 +4,11 @@
 // capture and activation analysis, the accuracy sweep reports progress, cancels and draws core's PTQ
 // numbers; and the CLI's model figure kinds.
 
-#include "core/activations.h"
-#include "core/ptq.h"
-#include "core/trainer.h"
-#include "core/analysis.h"
-#include "core/modelsnapshot.h"
+#include "core/analysis/activations.h"
+#include "core/analysis/ptq.h"
+#include "core/train/trainer.h"
+#include "core/analysis/analysis.h"
+#include "core/analysis/modelsnapshot.h"
 #include "ui/figures/weightfigures.h"
 #include "ui/mainwindow.h"
 #include "ui/plotting/figureexport.h"

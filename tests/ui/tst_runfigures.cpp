@@ -1,7 +1,7 @@
 // The training-run figures: every plotted value is the RunHistory's (and the fixture's formula), each run
 // has its colour, the divergence is on every step/epoch panel, long series are decimated keeping spikes.
 
-#include "core/runhistory.h"
+#include "core/runs/runhistory.h"
 #include "runfixtures.h"
 #include "testsupport.h"
 #include "ui/figures/runfigures.h"

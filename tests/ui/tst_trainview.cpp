@@ -2,7 +2,7 @@
 // run starts from the view and reaches the dashboard, the buttons follow the run's state, divergence shows a
 // banner, the form persists, and the main window's new tabs and close behaviour.
 
-#include "core/trainconfig.h"
+#include "core/train/trainconfig.h"
 #include "ui/mainwindow.h"
 #include "trainfixtures.h"
 #include "ui/training/trainworker.h"

@@ -1,8 +1,8 @@
 // The two views open offscreen and react: levels follow qs::levelSet, sliders move the curves, settings
 // persist.
 
-#include "core/curves.h"
-#include "core/levels.h"
+#include "core/quant/curves.h"
+#include "core/quant/levels.h"
 #include "ui/figures/levelsfigure.h"
 #include "ui/figures/softroundfigure.h"
 #include "ui/mainwindow.h"

@@ -4,9 +4,9 @@
 // activation and accuracy controls show as tooltips. The accuracy panel of the bit sweep is built by
 // makeBitSweepFigure (weightfigures.h).
 
-#include "core/activations.h"
-#include "core/analysis.h"
-#include "core/levels.h"
+#include "core/analysis/activations.h"
+#include "core/analysis/analysis.h"
+#include "core/quant/levels.h"
 #include "ui/plotting/figure.h"
 
 #include <vector>

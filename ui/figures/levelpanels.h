@@ -2,8 +2,8 @@
 // The two panels the weight and the activation figures share: a histogram with a grid's levels and the clip
 // drawn on it, and the exact per-level occupancy under it. They differ only in words, range and clip lines.
 
-#include "core/analysis.h"
-#include "core/levels.h"
+#include "core/analysis/analysis.h"
+#include "core/quant/levels.h"
 #include "ui/figures/weightfigures.h"
 #include "ui/plotting/figure.h"
 

@@ -1,6 +1,6 @@
 #include "ui/figures/levelsfigure.h"
 
-#include "core/curves.h"
+#include "core/quant/curves.h"
 #include "ui/figures/palette.h"
 #include "ui/plotting/steps.h"
 

@@ -2,7 +2,7 @@
 // The Levels figure (seed paper Fig. 2): each scheme's levels on a number line and its hard quantizer's
 // staircase y = alpha * P(clamp(x / alpha)), several schemes overlaid at the same bit width.
 
-#include "core/levels.h"
+#include "core/quant/levels.h"
 #include "ui/plotting/figure.h"
 
 #include <QList>

@@ -2,7 +2,7 @@
 // One colour per scheme and method (Okabe-Ito, readable in colour-blind vision and in greyscale print),
 // and the names and formulas the views, the legends and the tooltips share.
 
-#include "core/levels.h"
+#include "core/quant/levels.h"
 
 #include <QColor>
 #include <QString>

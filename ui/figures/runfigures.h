@@ -11,7 +11,7 @@
 // "max-delta" ("max-delta.<i>"). Divergence markers: "divergence.<i>" in every panel but the occupancy's.
 // <i> is the run's index in the vector given to the builder.
 
-#include "core/runhistory.h"
+#include "core/runs/runhistory.h"
 #include "ui/plotting/figure.h"
 
 #include <QColor>

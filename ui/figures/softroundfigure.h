@@ -2,7 +2,7 @@
 // The Soft rounding figure (seed paper Figs. 1, 3, 4): DSQ and DAQ forward curves y(x) and their backward
 // dy/dx next to the hard step, and the EWGS gradient scale next to the STE.
 
-#include "core/levels.h"
+#include "core/quant/levels.h"
 #include "ui/plotting/figure.h"
 
 namespace qs::ui {

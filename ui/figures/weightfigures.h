@@ -3,10 +3,10 @@
 // one layer's weight-normalized histogram with a grid's levels and clip drawn on it plus the unbinned level
 // occupancy, the per-layer SQNR of a whole model, and a bit-width sweep of mean SQNR per scheme.
 
-#include "core/analysis.h"
-#include "core/levels.h"
-#include "core/modelsnapshot.h"
-#include "core/ptq.h"
+#include "core/analysis/analysis.h"
+#include "core/quant/levels.h"
+#include "core/analysis/modelsnapshot.h"
+#include "core/analysis/ptq.h"
 #include "ui/plotting/figure.h"
 
 #include <QList>

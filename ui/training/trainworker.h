@@ -1,5 +1,5 @@
 #pragma once
-// Training from the GUI: one run at a time on the worker's own QThread through core/trainer.h (the same run
+// Training from the GUI: one run at a time on the worker's own QThread through core/train/trainer.h (the same run
 // directory as `quantscope-cli train`). The engine's callbacks arrive on the worker thread; they are turned
 // into value snapshots handed to the GUI thread coalesced (house style: a mutex-protected buffer, one queued
 // wake-up, a flush at most every progressInterval): progress and batched step samples at most every 100 ms,
@@ -10,7 +10,7 @@
 // pause() and stop() both set the engine's stop flag, so the run writes a resumable last.qsckpt after the
 // current step; they differ in what the UI offers next (Paused: Resume; Stopped: only "Resume run...").
 
-#include "core/trainer.h"
+#include "core/train/trainer.h"
 
 #include <QElapsedTimer>
 #include <QList>

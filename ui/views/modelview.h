@@ -6,11 +6,11 @@
 // cancelled), with the post-training top-1 at each bit width when the model's data set is at hand; and a
 // layer's input activations, recorded from a batch of that data set, against the unsigned grids.
 
-#include "core/activations.h"
-#include "core/analysis.h"
-#include "core/levels.h"
-#include "core/modelsnapshot.h"
-#include "core/ptq.h"
+#include "core/analysis/activations.h"
+#include "core/analysis/analysis.h"
+#include "core/quant/levels.h"
+#include "core/analysis/modelsnapshot.h"
+#include "core/analysis/ptq.h"
 #include "ui/figures/activationfigures.h"
 #include "ui/figures/weightfigures.h"
 #include "ui/views/clipcontrol.h"

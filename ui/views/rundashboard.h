@@ -5,7 +5,7 @@
 // layer; a divergence is marked on every chart with the layer and values that caused it. The Train view shows
 // the live run in one; the Runs view overlays several.
 
-#include "core/runhistory.h"
+#include "core/runs/runhistory.h"
 #include "ui/figures/runfigures.h"
 #include "ui/plotting/figure.h"
 

@@ -3,7 +3,7 @@
 // GPU server and copied over), follow and overlay them in a RunDashboard, and tabulate final and best
 // accuracy per run (the seed paper's Tables 1-3) with CSV, Markdown and LaTeX export.
 
-#include "core/runreader.h"
+#include "core/runs/runreader.h"
 #include "ui/plotting/figure.h"
 
 #include <QString>

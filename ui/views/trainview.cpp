@@ -1,6 +1,6 @@
 #include "ui/views/trainview.h"
 
-#include "core/levels.h"
+#include "core/quant/levels.h"
 #include "ui/figures/palette.h"
 #include "ui/views/modelview.h"
 #include "ui/views/rundashboard.h"

@@ -5,7 +5,7 @@
 // right a RunDashboard following the run directory as it grows. The run directory is the same as
 // `quantscope-cli train --out DIR` writes, so a run started here resumes from the CLI and vice versa.
 
-#include "core/trainconfig.h"
+#include "core/train/trainconfig.h"
 #include "ui/training/trainworker.h"
 
 #include <QString>

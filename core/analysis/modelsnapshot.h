@@ -1,0 +1,87 @@
+#pragma once
+// A trained model's conv and linear weights as plain floats, read once from a QuantScope checkpoint (.qsckpt)
+// or a PyTorch state_dict file, plus whole-model analyses over it: every layer against one grid, and a
+// bit-width sweep over several schemes. Torch-free API: the GUI's Model view and `quantscope-cli figure`
+// use it; only modelsnapshot.cpp sees torch.
+
+#include "core/analysis/analysis.h"
+#include "core/quant/levels.h"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace qs {
+
+struct SnapshotLayer
+{
+    std::string name; // state_dict key of the weight, e.g. "layer1.0.conv1.weight"
+    std::vector<int64_t> shape;
+    int64_t numel = 0;
+    std::optional<double> checkpointAlpha; // the layer's weight_quant.wgt_alpha, when the file has one
+};
+
+class ModelSnapshot
+{
+public:
+    ModelSnapshot() = default; // empty: no layers
+
+    // Our .qsckpt (the model is rebuilt from its stored config and loaded) or a torch.save state_dict.
+    // Throws std::runtime_error with one line naming the file for a missing, corrupt or unsuitable file
+    // (one without any conv or linear weight).
+    static ModelSnapshot load(const std::string &path);
+
+    // Built from given layers (tests, synthetic models); weights[i] belongs to layers[i], row-major.
+    static ModelSnapshot fromLayers(std::string path, std::string description,
+                                    std::vector<SnapshotLayer> layers,
+                                    std::vector<std::vector<float>> weights);
+
+    bool empty() const { return m_layers.empty(); }
+    // Every conv (dim 4) and linear (dim 2) weight, in file order.
+    const std::vector<SnapshotLayer> &layers() const { return m_layers; }
+    const SnapshotLayer *layer(const std::string &name) const; // nullptr when absent
+    // Throws std::out_of_range for an unknown name.
+    const std::vector<float> &weights(const std::string &name) const;
+    int64_t parameterCount() const; // of the conv/linear weights held
+
+    // Writes the held weights (and each layer's checkpointAlpha as "<layer>.weight_quant.wgt_alpha") as a
+    // PyTorch state_dict that torch.load() and load() read. Throws std::runtime_error naming the file.
+    void saveStateDict(const std::string &path) const;
+    std::string description() const { return m_description; }
+    std::string path() const { return m_path; }
+    // The data set spec the checkpoint's stored config names (ours); empty for a PyTorch state_dict.
+    std::string dataSpec() const { return m_dataSpec; }
+
+private:
+    std::string m_path;
+    std::string m_description;
+    std::string m_dataSpec;
+    std::vector<SnapshotLayer> m_layers;
+    std::vector<std::vector<float>> m_weights;
+};
+
+// Every layer against one signed grid (analyzeWeightValues). Clip per layer: `alpha` when given, else the
+// checkpoint's learned alpha, else the default (3.0); `alphaSearch` overrides both with the MSE-optimal clip.
+// Throws std::invalid_argument for an undefined scheme/bits combination.
+std::vector<LayerWeightAnalysis> analyzeSnapshot(const ModelSnapshot &snapshot, Scheme scheme, int bits,
+                                                 std::optional<double> alpha, bool alphaSearch);
+
+struct SweepPoint
+{
+    Scheme scheme = Scheme::Uniform;
+    int bits = 0;
+    double meanSqnrDb = 0; // mean over layers of the per-layer SQNR (finite values)
+    double totalMse = 0;   // total squared error / total weights (normalized units): numel-weighted layer MSE
+    std::vector<double> layerSqnrDb;
+};
+
+// Each scheme at each of fromBits..toBits (combinations the scheme does not define are skipped), clip as in
+// analyzeSnapshot with no given alpha. `progress(done, total)` is called after every analysed layer;
+// returning false cancels, and only the points completed before are returned. A null progress never cancels.
+std::vector<SweepPoint> bitSweep(const ModelSnapshot &snapshot, const std::vector<Scheme> &schemes,
+                                 int fromBits, int toBits, bool alphaSearch,
+                                 const std::function<bool(int done, int total)> &progress);
+
+} // namespace qs

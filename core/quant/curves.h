@@ -1,0 +1,69 @@
+#pragma once
+// Sampled transfer functions y(x) and derivatives dy/dx of every quantizer, for plotting (the seed paper's
+// Figs. 1-4). Torch-free (Eigen only): the GUI and `quantscope-cli curve` call this directly.
+
+#include "core/quant/levels.h"
+
+#include <Eigen/Core>
+
+#include <optional>
+#include <string>
+
+namespace qs {
+
+enum class CurveMethod
+{
+    Uniform, // hard quantizers: y = alpha * P(clamp(x / alpha)), dy/dx = 0 almost everywhere
+    PoT,
+    APoT,
+    DSQ,  // tanh soft quantizer (methods.md 5.1): y = soft curve, dy/dx = its slope (the DSQ backward)
+    DAQ,  // distance-aware quantizer (methods.md 6.1): y = its forward (equals hard rounding), dy/dx = its
+          // backward
+    STE,  // hard forward of `base`, backward 1 inside the clip range
+    EWGS, // hard forward of `base`, backward 1 + delta * sign(g) * (x_n - x_q) inside the clip range
+};
+
+std::string curveMethodName(CurveMethod method);
+std::optional<CurveMethod> parseCurveMethod(const std::string &name);
+
+struct CurveParams
+{
+    CurveMethod method = CurveMethod::Uniform;
+    int bits = 2;
+    bool isSigned = false;
+    double alpha =
+        1.0; // clip value: the largest level is alpha (DSQ/DAQ range [-alpha, alpha] or [0, alpha])
+    Scheme base = Scheme::Uniform; // the hard quantizer under STE and EWGS
+    double dsqAlpha = 0.2;         // DSQ characteristic variable, (0, 0.5]
+    double daqGamma = 2.0;         // DAQ temperature gamma
+    double daqSigma = 1.0;         // DAQ kernel width sigma
+    double ewgsDelta = 0.2;        // EWGS scaling factor delta
+    double gradSign = 1.0;         // sign of the incoming gradient g for EWGS
+    double from = -1.5;
+    double to = 1.5;
+    int points = 601;
+};
+
+struct CurveSamples
+{
+    Eigen::VectorXd x;
+    Eigen::VectorXd y;     // the curve (soft curve for DSQ, forward for the others)
+    Eigen::VectorXd dydx;  // derivative used by the backward pass (0 for pure hard quantizers)
+    Eigen::VectorXd yHard; // the hard staircase on the same grid, for comparison
+};
+
+// Empty when the parameters are valid, else one line saying what is wrong.
+std::optional<std::string> checkCurveParams(const CurveParams &params);
+
+// Throws std::invalid_argument when checkCurveParams fails.
+CurveSamples sampleCurve(const CurveParams &params);
+
+// Closed-form pieces, exposed for tests and tooltips.
+double dsqSlopeIntegerUnits(double dsqAlpha, double fracOffsetFromCentre);   // 0.5 s k sech^2(k (frac - 0.5))
+double daqBackwardIntegerUnits(double gamma, double sigma, double distance); // gamma/(2 sinh gamma) coth(...)
+
+// The levels the curve's hard quantizer uses (normalized to the largest = 1; DSQ/DAQ: 2^bits uniform on the
+// range).
+std::vector<double> curveLevels(const CurveParams &params);
+
+} // namespace qs

@@ -1,0 +1,725 @@
+#include "core/quant/quantizers.h"
+
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+
+#include <array>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <type_traits>
+
+namespace qs {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+namespace detail {
+namespace {
+std::atomic<bool> g_forceTensorOps{false};
+}
+void setForceTensorOpPath(bool force)
+{
+    g_forceTensorOps = force;
+}
+bool forceTensorOpPath()
+{
+    return g_forceTensorOps;
+}
+} // namespace detail
+
+LevelTable::LevelTable(std::vector<double> sortedLevels) : m_levels(std::move(sortedLevels))
+{
+    TORCH_CHECK(!m_levels.empty(), "LevelTable: empty level set");
+    for (size_t i = 1; i < m_levels.size(); ++i) {
+        TORCH_CHECK(m_levels[i - 1] < m_levels[i], "LevelTable: levels must be sorted and distinct");
+        m_mids.push_back(0.5 * (m_levels[i - 1] + m_levels[i]));
+    }
+}
+
+namespace {
+
+constexpr int64_t kGrain = 32768;
+
+bool useFusedKernel(const at::Tensor &t)
+{
+    return !detail::forceTensorOpPath() && t.device().is_cpu() &&
+           (t.scalar_type() == at::kFloat || t.scalar_type() == at::kDouble);
+}
+
+template <typename T> inline T signOf(T v)
+{
+    return T((T(0) < v) - (v < T(0)));
+}
+
+// Nearest level by a branchless binary search over midpoints padded to 2^k - 1 entries with +inf.
+// Returns the level with (number of midpoints < m) as index: a tie at a midpoint goes to the lower level,
+// as torch::bucketize(right=false) does on the tensor-op path.
+template <typename T> class Projector
+{
+public:
+    explicit Projector(const std::vector<double> &levels)
+    {
+        for (double v : levels)
+            m_levels.push_back(T(v));
+        size_t size = 1;
+        while (size < levels.size())
+            size <<= 1;
+        m_half = int(size / 2);
+        m_mids.assign(size > 1 ? size - 1 : 1, std::numeric_limits<T>::infinity());
+        for (size_t i = 0; i + 1 < levels.size(); ++i)
+            m_mids[i] = T(0.5 * (levels[i] + levels[i + 1]));
+        m_levels.resize(size, m_levels.back());
+    }
+    inline T nearest(T m) const
+    {
+        int idx = 0;
+        for (int step = m_half; step > 0; step >>= 1)
+            idx += (m_mids[idx + step - 1] < m) ? step : 0;
+        return m_levels[idx];
+    }
+
+private:
+    std::vector<T> m_levels, m_mids;
+    int m_half = 0;
+};
+
+// Branch-free select through the bit patterns: GCC turns a lone `c ? a : b` into a branch, which stops
+// vectorization and mispredicts on random data (2-bit weights ran 4x slower than 4-bit ones).
+template <typename T> inline T selectIf(bool condition, T ifTrue, T ifFalse)
+{
+    using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+    Bits a, b;
+    std::memcpy(&a, &ifTrue, sizeof a);
+    std::memcpy(&b, &ifFalse, sizeof b);
+    const Bits mask = Bits(0) - Bits(condition);
+    const Bits r = (a & mask) | (b & ~mask);
+    T out;
+    std::memcpy(&out, &r, sizeof out);
+    return out;
+}
+
+// For small level sets: q = levels[#(mids < m)] as K compare-and-select steps that the compiler vectorizes
+// (no gather, no data-dependent branch). Unused midpoints are +inf, so they never select.
+template <typename T, int K> struct SelectChain
+{
+    T mids[K];
+    T levels[K + 1];
+    explicit SelectChain(const std::vector<double> &lv)
+    {
+        for (int j = 0; j <= K; ++j)
+            levels[j] = T(lv[std::min(size_t(j), lv.size() - 1)]);
+        for (int j = 0; j < K; ++j)
+            mids[j] = size_t(j + 1) < lv.size() ? T(0.5 * (lv[size_t(j)] + lv[size_t(j) + 1]))
+                                                : std::numeric_limits<T>::infinity();
+    }
+    inline T nearest(T m) const
+    {
+        T q = levels[0];
+        for (int j = 0; j < K; ++j)
+            q = selectIf(mids[j] < m, levels[j + 1], q);
+        return q;
+    }
+};
+
+// Calls fn with the fastest projector for this level count: a select chain up to 16 levels, else binary
+// search.
+template <typename T, typename Fn> void withProjector(const std::vector<double> &levels, const Fn &fn)
+{
+    const size_t mids = levels.size() - 1;
+    if (mids <= 1)
+        fn(SelectChain<T, 1>(levels));
+    else if (mids <= 3)
+        fn(SelectChain<T, 3>(levels));
+    else if (mids <= 7)
+        fn(SelectChain<T, 7>(levels));
+    else if (mids <= 15)
+        fn(SelectChain<T, 15>(levels));
+    else
+        fn(Projector<T>(levels));
+}
+
+// One pass over [b, e) of the APoT/PoT forward. The projector is copied so the compiler knows it does not
+// alias the output.
+template <bool Weight, typename T, typename Proj>
+__attribute__((always_inline)) inline void powerForwardRangeImpl(const T *__restrict in, T *__restrict out,
+                                                                 int64_t b, int64_t e, T a,
+                                                                 const Proj &shared)
+{
+    const Proj proj = shared;
+    for (int64_t i = b; i < e; ++i) {
+        const T x = in[i] / a;
+        if constexpr (Weight) {
+            const T xc = x < T(-1) ? T(-1) : (x > T(1) ? T(1) : x);
+            out[i] = std::copysign(proj.nearest(std::abs(xc)), xc) * a;
+        } else {
+            out[i] = proj.nearest(x > T(1) ? T(1) : x) * a;
+        }
+    }
+}
+
+// One pass over [b, e) of the APoT/PoT backward: writes the input gradient, returns this range's alpha
+// gradient. Eight partial sums let the compiler vectorize the reduction without reassociating floating point
+// on its own.
+template <bool Weight, typename T, typename Proj>
+__attribute__((always_inline)) inline double
+powerBackwardRangeImpl(const T *__restrict in, const T *__restrict g, T *__restrict gi, int64_t b, int64_t e,
+                       T a, T delta, const Proj &shared)
+{
+    const Proj proj = shared;
+    // One simd loop with a declared reduction (-fopenmp-simd): branch-free selects, so it vectorizes.
+    T total = 0;
+#pragma omp simd reduction(+ : total)
+    for (int64_t i = b; i < e; ++i) {
+        const T x = in[i] / a;
+        const T gv = g[i];
+        const T sg = T((T(0) < gv) - (gv < T(0)));
+        if constexpr (Weight) {
+            const T xc = std::min(std::max(x, T(-1)), T(1));
+            const T q = std::copysign(proj.nearest(std::abs(xc)), xc);
+            const T f = T(1) + delta * sg * (xc - q);
+            gi[i] = gv * f; // unclipped STE: "grad for weights will not be clipped"
+            total += selectIf(std::abs(x) > T(1), gv * q, gv * (q - x * f));
+        } else {
+            const T xc = std::min(x, T(1));
+            const T q = proj.nearest(xc);
+            const T f = T(1) + delta * sg * (xc - q);
+            const bool clipped = x > T(1);
+            gi[i] = selectIf(clipped, T(0), gv * f);
+            total += selectIf(clipped, gv, gv * (q - x * f));
+        }
+    }
+    return total;
+}
+
+// The generic kernels, for double tensors and large level sets.
+template <bool Weight, typename T, typename Proj>
+void powerForwardRange(std::integral_constant<bool, Weight>, const T *in, T *out, int64_t b, int64_t e, T a,
+                       const Proj &proj)
+{
+    powerForwardRangeImpl<Weight>(in, out, b, e, a, proj);
+}
+
+template <bool Weight, typename T, typename Proj>
+double powerBackwardRange(std::integral_constant<bool, Weight>, const T *in, const T *g, T *gi, int64_t b,
+                          int64_t e, T a, T delta, const Proj &proj)
+{
+    return powerBackwardRangeImpl<Weight>(in, g, gi, b, e, a, delta, proj);
+}
+
+// float32 with up to 16 levels, the training case: one clone per instruction set (AVX-512, AVX2, baseline),
+// picked at load time, so the same binary runs everywhere and uses the wide registers where they exist.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define QS_TARGET_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define QS_TARGET_CLONES // other architectures and compilers: one build for the baseline
+#endif
+#define QS_CLONED_POWER_KERNELS(W, K)                                                                        \
+    QS_TARGET_CLONES void powerForwardRange(std::integral_constant<bool, W>, const float *in, float *out,    \
+                                            int64_t b, int64_t e, float a,                                   \
+                                            const SelectChain<float, K> &proj)                               \
+    {                                                                                                        \
+        powerForwardRangeImpl<W>(in, out, b, e, a, proj);                                                    \
+    }                                                                                                        \
+    QS_TARGET_CLONES double powerBackwardRange(std::integral_constant<bool, W>, const float *in,             \
+                                               const float *g, float *gi, int64_t b, int64_t e, float a,     \
+                                               float delta, const SelectChain<float, K> &proj)               \
+    {                                                                                                        \
+        return powerBackwardRangeImpl<W>(in, g, gi, b, e, a, delta, proj);                                   \
+    }
+QS_CLONED_POWER_KERNELS(true, 1)
+QS_CLONED_POWER_KERNELS(true, 3)
+QS_CLONED_POWER_KERNELS(true, 7)
+QS_CLONED_POWER_KERNELS(true, 15)
+QS_CLONED_POWER_KERNELS(false, 1)
+QS_CLONED_POWER_KERNELS(false, 3)
+QS_CLONED_POWER_KERNELS(false, 7)
+QS_CLONED_POWER_KERNELS(false, 15)
+#undef QS_CLONED_POWER_KERNELS
+#undef QS_TARGET_CLONES
+
+// Runs fn(begin, end, sums) over fixed chunks in parallel and adds the per-chunk sums in chunk order, so the
+// result does not depend on the thread count (a resumed run must match an uninterrupted one).
+template <size_t K, typename Fn> std::array<double, K> chunkedReduce(int64_t n, const Fn &fn)
+{
+    const int64_t chunks = std::max<int64_t>(1, (n + kGrain - 1) / kGrain);
+    std::vector<std::array<double, K>> partial(size_t(chunks), std::array<double, K>{});
+    at::parallel_for(0, chunks, 1, [&](int64_t b, int64_t e) {
+        for (int64_t c = b; c < e; ++c)
+            fn(c * kGrain, std::min(n, (c + 1) * kGrain), partial[size_t(c)]);
+    });
+    std::array<double, K> total{};
+    for (const auto &p : partial)
+        for (size_t k = 0; k < K; ++k)
+            total[k] += p[k];
+    return total;
+}
+
+template <typename Fn> void elementwise(int64_t n, const Fn &fn)
+{
+    at::parallel_for(0, n, kGrain, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i)
+            fn(i);
+    });
+}
+
+at::Tensor scalarLike(double v, const at::Tensor &like)
+{
+    return torch::full({}, v, like.options());
+}
+
+at::Tensor levelTensor(const std::vector<double> &v, const at::Tensor &like)
+{
+    return torch::tensor(v, torch::dtype(torch::kDouble)).to(like.options());
+}
+
+// The EWGS factor 1 + delta sign(g) (xn - xq); exactly 1 (plain STE) when delta is 0. Differentiable in g.
+at::Tensor ewgsFactor(const at::Tensor &g, const at::Tensor &xn, const at::Tensor &xq, double delta)
+{
+    if (delta == 0.0)
+        return torch::ones_like(g);
+    return 1 + delta * torch::sign(g).detach() * (xn - xq);
+}
+
+template <typename T> inline T ewgsFactor(T g, T xn, T xq, T delta)
+{
+    return T(1) + delta * signOf(g) * (xn - xq);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// APoT / PoT, weights (`_pq`) and activations (`_uq`).
+
+class PowerQuantizeFn : public torch::autograd::Function<PowerQuantizeFn>
+{
+public:
+    static at::Tensor forward(AutogradContext *ctx, const at::Tensor &input, const at::Tensor &alpha,
+                              const std::vector<double> &levels, bool weight, double delta)
+    {
+        TORCH_CHECK(alpha.numel() == 1, "power quantizer: alpha must hold one value");
+        TORCH_CHECK(alpha.item<double>() > 0, "power quantizer: alpha must be positive, got ",
+                    alpha.item<double>());
+        ctx->save_for_backward({input, alpha});
+        ctx->saved_data["levels"] = levels;
+        ctx->saved_data["weight"] = weight;
+        ctx->saved_data["delta"] = delta;
+        const auto x = input.contiguous();
+        if (!useFusedKernel(x))
+            return tensorOpForward(x, alpha, levels, weight);
+        auto out = torch::empty_like(x);
+        AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "powerQuantizeForward", [&] {
+            const auto a = scalar_t(alpha.item<double>());
+            const scalar_t *in = x.data_ptr<scalar_t>();
+            scalar_t *o = out.data_ptr<scalar_t>();
+            withProjector<scalar_t>(levels, [&](const auto &proj) {
+                at::parallel_for(0, x.numel(), kGrain, [&](int64_t b, int64_t e) {
+                    if (weight)
+                        powerForwardRange(std::true_type{}, in, o, b, e, a, proj);
+                    else
+                        powerForwardRange(std::false_type{}, in, o, b, e, a, proj);
+                });
+            });
+        });
+        return out;
+    }
+
+    static variable_list backward(AutogradContext *ctx, variable_list grads)
+    {
+        const auto saved = ctx->get_saved_variables();
+        const auto &input = saved[0];
+        const auto &alpha = saved[1];
+        const auto levels = ctx->saved_data["levels"].toDoubleVector();
+        const bool weight = ctx->saved_data["weight"].toBool();
+        const double delta = ctx->saved_data["delta"].toDouble();
+        const auto g = grads[0].contiguous();
+        at::Tensor gInput, gAlpha;
+        // Under create_graph (EWGS's Hessian step) the backward must be made of differentiable tensor ops.
+        if (!useFusedKernel(g) || torch::GradMode::is_enabled()) {
+            at::Tensor x, xc, q, outside;
+            {
+                torch::NoGradGuard noGrad;
+                x = input / alpha;
+                xc = weight ? x.clamp(-1, 1) : x.clamp_max(1);
+                q = project(xc, levels, weight);
+                outside = weight ? x.abs() > 1 : x > 1;
+            }
+            const auto e = ewgsFactor(g, xc, q, delta);
+            gInput = weight ? g * e : torch::where(outside, torch::zeros_like(g), g * e);
+            const auto rcf = weight ? q : torch::ones_like(q);
+            gAlpha = torch::where(outside, g * rcf, g * (q - x * e)).sum().reshape(alpha.sizes());
+        } else {
+            gInput = torch::empty_like(g);
+            AT_DISPATCH_FLOATING_TYPES(g.scalar_type(), "powerQuantizeBackward", [&] {
+                const auto a = scalar_t(alpha.item<double>());
+                const auto d = scalar_t(delta);
+                const auto xin = input.contiguous();
+                const scalar_t *in = xin.data_ptr<scalar_t>();
+                const scalar_t *gp = g.data_ptr<scalar_t>();
+                scalar_t *gi = gInput.data_ptr<scalar_t>();
+                withProjector<scalar_t>(levels, [&](const auto &proj) {
+                    const auto sums =
+                        chunkedReduce<1>(g.numel(), [&](int64_t b, int64_t e, std::array<double, 1> &acc) {
+                            acc[0] +=
+                                weight ? powerBackwardRange(std::true_type{}, in, gp, gi, b, e, a, d, proj)
+                                       : powerBackwardRange(std::false_type{}, in, gp, gi, b, e, a, d, proj);
+                        });
+                    gAlpha = scalarLike(sums[0], alpha).reshape(alpha.sizes());
+                });
+            });
+        }
+        return {gInput, gAlpha, at::Tensor(), at::Tensor(), at::Tensor()};
+    }
+
+    static at::Tensor project(const at::Tensor &xc, const std::vector<double> &levels, bool weight)
+    {
+        std::vector<double> mids;
+        for (size_t i = 0; i + 1 < levels.size(); ++i)
+            mids.push_back(0.5 * (levels[i] + levels[i + 1]));
+        const auto levelsT = levelTensor(levels, xc);
+        if (mids.empty())
+            return torch::zeros_like(xc) + levels[0];
+        const auto midsT = levelTensor(mids, xc);
+        if (weight) {
+            const auto idx = torch::bucketize(xc.abs(), midsT);
+            return xc.sign() * levelsT.index_select(0, idx.flatten()).view_as(xc);
+        }
+        const auto idx = torch::bucketize(xc, midsT);
+        return levelsT.index_select(0, idx.flatten()).view_as(xc);
+    }
+
+    static at::Tensor tensorOpForward(const at::Tensor &x, const at::Tensor &alpha,
+                                      const std::vector<double> &levels, bool weight)
+    {
+        const auto xn = x / alpha;
+        const auto xc = weight ? xn.clamp(-1, 1) : xn.clamp_max(1);
+        return project(xc, levels, weight) * alpha;
+    }
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Uniform with learnable clip, and LSQ. Both are "integer grid between lo and hi" quantizers; they differ in
+// units.
+
+struct GridSpec
+{
+    double lo, hi; // clamp range in the input's normalized units (x / scale)
+    double n;      // levels per unit: q = round(clamp(x / scale) * n) / n
+    double norm;   // divide (x_n - x_q) by this for EWGS so the largest level is 1
+    bool lsq;      // LSQ: outside the range the scale gradient is the clamp value; uniform: the level
+};
+
+class GridQuantizeFn : public torch::autograd::Function<GridQuantizeFn>
+{
+public:
+    static at::Tensor forward(AutogradContext *ctx, const at::Tensor &input, const at::Tensor &scale,
+                              double lo, double hi, double n, double norm, double gradScale, double delta)
+    {
+        TORCH_CHECK(scale.numel() == 1, "grid quantizer: the scale must hold one value");
+        TORCH_CHECK(scale.item<double>() > 0, "grid quantizer: the scale must be positive, got ",
+                    scale.item<double>());
+        ctx->save_for_backward({input, scale});
+        ctx->saved_data["spec"] = std::vector<double>{lo, hi, n, norm, gradScale, delta};
+        const auto x = input.contiguous();
+        if (!useFusedKernel(x)) {
+            const auto xc = (x / scale).clamp(lo, hi);
+            return torch::round(xc * n) / n * scale;
+        }
+        auto out = torch::empty_like(x);
+        AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "gridQuantizeForward", [&] {
+            const auto s = scalar_t(scale.item<double>());
+            const auto l = scalar_t(lo), h = scalar_t(hi), nn = scalar_t(n);
+            const scalar_t *in = x.data_ptr<scalar_t>();
+            scalar_t *o = out.data_ptr<scalar_t>();
+            elementwise(x.numel(), [&](int64_t i) {
+                const scalar_t xc = std::min(std::max(in[i] / s, l), h);
+                o[i] = std::nearbyint(xc * nn) / nn * s;
+            });
+        });
+        return out;
+    }
+
+    static variable_list backward(AutogradContext *ctx, variable_list grads)
+    {
+        const auto saved = ctx->get_saved_variables();
+        const auto &input = saved[0];
+        const auto &scale = saved[1];
+        const auto spec = ctx->saved_data["spec"].toDoubleVector();
+        const double lo = spec[0], hi = spec[1], n = spec[2], norm = spec[3], gradScale = spec[4],
+                     delta = spec[5];
+        const auto g = grads[0].contiguous();
+        at::Tensor gInput, gScale;
+        if (!useFusedKernel(g) || torch::GradMode::is_enabled()) {
+            at::Tensor x, xc, q, inside;
+            {
+                torch::NoGradGuard noGrad;
+                x = input / scale;
+                xc = x.clamp(lo, hi);
+                q = torch::round(xc * n) / n;
+                inside = (x >= lo).logical_and(x <= hi);
+            }
+            const auto e = ewgsFactor(g, xc / norm, q / norm, delta);
+            gInput = torch::where(inside, g * e, torch::zeros_like(g));
+            gScale = (torch::where(inside, g * (q - x * e), g * q).sum() * gradScale).reshape(scale.sizes());
+        } else {
+            gInput = torch::empty_like(g);
+            AT_DISPATCH_FLOATING_TYPES(g.scalar_type(), "gridQuantizeBackward", [&] {
+                const auto s = scalar_t(scale.item<double>());
+                const auto l = scalar_t(lo), h = scalar_t(hi), nn = scalar_t(n), d = scalar_t(delta);
+                const auto invNorm = scalar_t(1.0 / norm);
+                const auto xin = input.contiguous();
+                const scalar_t *in = xin.data_ptr<scalar_t>();
+                const scalar_t *gp = g.data_ptr<scalar_t>();
+                scalar_t *gi = gInput.data_ptr<scalar_t>();
+                const auto sums =
+                    chunkedReduce<1>(g.numel(), [&](int64_t b, int64_t e, std::array<double, 1> &acc) {
+                        double gs = 0;
+                        for (int64_t i = b; i < e; ++i) {
+                            const scalar_t x = in[i] / s;
+                            const scalar_t xc = std::min(std::max(x, l), h);
+                            const scalar_t q = std::nearbyint(xc * nn) / nn;
+                            const bool inside = x >= l && x <= h;
+                            const scalar_t f = ewgsFactor(gp[i], xc * invNorm, q * invNorm, d);
+                            gi[i] = inside ? gp[i] * f : scalar_t(0);
+                            gs += inside ? gp[i] * (q - x * f) : gp[i] * q;
+                        }
+                        acc[0] += gs;
+                    });
+                gScale = scalarLike(sums[0] * gradScale, scale).reshape(scale.sizes());
+            });
+        }
+        return {gInput,       gScale,       at::Tensor(), at::Tensor(),
+                at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
+    }
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// 8-bit max-scaled first/last layer weights, straight-through.
+
+class MaxScaledFn : public torch::autograd::Function<MaxScaledFn>
+{
+public:
+    static at::Tensor forward(AutogradContext *, const at::Tensor &w)
+    {
+        const double m = w.max().item<double>();
+        TORCH_CHECK(m > 0, "8-bit max-scaled quantizer: the largest weight must be positive, got ", m,
+                    " (the reference divides by max(W), not max|W|)");
+        return torch::round(w / m * 127) / 127 * m;
+    }
+    static variable_list backward(AutogradContext *, variable_list grads) { return {grads[0]}; }
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// DSQ: hard forward, tanh-slope backward for x, the range and the characteristic variable.
+
+class DsqFn : public torch::autograd::Function<DsqFn>
+{
+public:
+    static at::Tensor forward(AutogradContext *ctx, const at::Tensor &input, const at::Tensor &lower,
+                              const at::Tensor &upper, const at::Tensor &dsqAlpha, int64_t bits)
+    {
+        const double l = lower.item<double>(), u = upper.item<double>(), a = dsqAlpha.item<double>();
+        TORCH_CHECK(u > l, "DSQ: the range needs lower < upper, got ", l, " .. ", u);
+        TORCH_CHECK(a > 0 && a < 1, "DSQ: alpha must lie in (0, 1), got ", a);
+        TORCH_CHECK(bits >= 1 && bits <= 16, "DSQ: bits must be 1..16, got ", bits);
+        ctx->save_for_backward({input, lower, upper, dsqAlpha});
+        ctx->saved_data["bits"] = bits;
+        const double n = double((int64_t(1) << bits) - 1);
+        const double step = (u - l) / n;
+        return torch::round(((input - l) / step).clamp(0, n)) * step + l;
+    }
+
+    static variable_list backward(AutogradContext *ctx, variable_list grads)
+    {
+        const auto saved = ctx->get_saved_variables();
+        const auto &input = saved[0];
+        const double l = saved[1].item<double>(), u = saved[2].item<double>(), a = saved[3].item<double>();
+        const double n = double((int64_t(1) << ctx->saved_data["bits"].toInt()) - 1);
+        const double step = (u - l) / n;
+        const double s = 1.0 / (1.0 - a);
+        const double k = std::log(2.0 / a - 1.0);
+        const double dsda = s * s, dkda = -2.0 / (a * (2.0 - a));
+        const auto &g = grads[0];
+        at::Tensor slope, soft, t, inside, dSoftdA;
+        {
+            torch::NoGradGuard noGrad;
+            t = (input - l) / step;
+            inside = (t >= 0).logical_and(t <= n);
+            const auto tc = t.clamp(0, n);
+            const auto cell = torch::floor(tc).clamp_max(n - 1);
+            const auto offset = tc - cell - 0.5;
+            const auto z = k * offset;
+            const auto th = torch::tanh(z);
+            const auto sech2 = 1 - th * th;
+            soft = cell + 0.5 * s * th + 0.5;
+            slope = torch::where(inside, 0.5 * s * k * sech2, torch::zeros_like(sech2));
+            dSoftdA = 0.5 * (dsda * th + s * sech2 * offset * dkda);
+        }
+        const auto gInput = g * slope;
+        const auto gLower = (g * (1 - soft / n + slope * (t - n) / n)).sum();
+        const auto gUpper = (g * (soft / n - slope * t / n)).sum();
+        const auto gAlpha = (g * dSoftdA).sum() * step;
+        return {gInput, gLower.reshape(saved[1].sizes()), gUpper.reshape(saved[2].sizes()),
+                gAlpha.reshape(saved[3].sizes()), at::Tensor()};
+    }
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// DAQ: the reference's two-candidate soft assignment. Its forward is exactly hard rounding (methods.md 6.1),
+// so we compute it as written; the backward is the derivative of that expression with the temperature held
+// fixed.
+
+struct DaqTerms
+{
+    at::Tensor y, dydt, t, inside;
+};
+
+DaqTerms daqTerms(const at::Tensor &input, double l, double u, double br, double gamma, double sigma)
+{
+    torch::NoGradGuard noGrad;
+    DaqTerms r;
+    const double step = (u - l) / br;
+    r.t = (input - l) / step;
+    r.inside = (r.t >= 0).logical_and(r.t <= br);
+    const auto tc = r.t.clamp(0, br);
+    const auto f0 = torch::floor(tc);
+    const auto f = tc - f0;
+    const auto m0 = torch::exp(-f.abs());
+    const auto m1 = torch::exp(-(f - 1).abs());
+    const auto jStar = (m1 > m0).to(f.dtype()); // argmax picks the first candidate on a tie
+    const double inv = 1.0 / (sigma * sigma);
+    const auto k0 = torch::exp(-jStar * jStar * inv);
+    const auto k1 = torch::exp(-(1 - jStar) * (1 - jStar) * inv);
+    const auto s0 = m0 * k0, s1 = m1 * k1;
+    const auto T = gamma / (s0 - s1).abs();
+    const auto z0 = T * s0, z1 = T * s1;
+    const auto top = torch::max(z0, z1); // per-element max: the reference's global max can underflow to 0/0
+    const auto e0 = torch::exp(z0 - top), e1 = torch::exp(z1 - top);
+    const auto p0 = e0 / (e0 + e1), p1 = e1 / (e0 + e1);
+    const double c = 1.0 / std::expm1(gamma);
+    r.y = p0 * (0 - c) + p1 * (1 + c) + f0;
+    r.dydt =
+        torch::where(r.inside, (1 + 2 * c) * p0 * p1 * T * (k1 * torch::exp(f - 1) + k0 * torch::exp(-f)),
+                     torch::zeros_like(f));
+    return r;
+}
+
+class DaqFn : public torch::autograd::Function<DaqFn>
+{
+public:
+    static at::Tensor forward(AutogradContext *ctx, const at::Tensor &input, const at::Tensor &lower,
+                              const at::Tensor &upper, int64_t bits, bool isSigned, double gamma,
+                              double sigma)
+    {
+        const double l = lower.item<double>(), u = upper.item<double>();
+        TORCH_CHECK(u > l, "DAQ: the range needs lower < upper, got ", l, " .. ", u);
+        TORCH_CHECK(bits >= 1 && bits <= 16, "DAQ: bits must be 1..16, got ", bits);
+        TORCH_CHECK(gamma > 0 && sigma > 0, "DAQ: gamma and sigma must be positive");
+        ctx->save_for_backward({input, lower, upper});
+        ctx->saved_data["spec"] = std::vector<double>{double(bits), isSigned ? 1.0 : 0.0, gamma, sigma};
+        const double br = double((int64_t(1) << bits) - 1);
+        const auto y = daqTerms(input, l, u, br, gamma, sigma).y;
+        return isSigned ? (2 * y - br) / br : y / br;
+    }
+
+    static variable_list backward(AutogradContext *ctx, variable_list grads)
+    {
+        const auto saved = ctx->get_saved_variables();
+        const auto spec = ctx->saved_data["spec"].toDoubleVector();
+        const double br = double((int64_t(1) << int64_t(spec[0])) - 1);
+        const bool isSigned = spec[1] != 0;
+        const double l = saved[1].item<double>(), u = saved[2].item<double>();
+        const auto terms = daqTerms(saved[0], l, u, br, spec[2], spec[3]);
+        const double outScale = isSigned ? 2.0 / br : 1.0 / br; // dQ/dy
+        const auto gt = grads[0] * terms.dydt * outScale;       // dL/dt (zero outside the clamp)
+        const auto gInput = gt * (br / (u - l));
+        const auto gLower = (gt * (terms.t - br) / (u - l)).sum();
+        const auto gUpper = (gt * (-terms.t) / (u - l)).sum();
+        return {gInput,
+                gLower.reshape(saved[1].sizes()),
+                gUpper.reshape(saved[2].sizes()),
+                at::Tensor(),
+                at::Tensor(),
+                at::Tensor(),
+                at::Tensor()};
+    }
+};
+
+} // namespace
+
+// ---------------------------------------------------------------------------------------------------------------
+
+at::Tensor weightNormalize(const at::Tensor &w)
+{
+    const auto data = w.detach();
+    return (w - data.mean()) / data.std();
+}
+
+at::Tensor powerQuantizeWeight(const at::Tensor &wn, const at::Tensor &alpha, const LevelTable &magnitudes,
+                               double ewgsDelta)
+{
+    TORCH_CHECK(magnitudes.levels().front() == 0.0 && magnitudes.levels().back() == 1.0,
+                "powerQuantizeWeight: magnitudes must run from 0 to 1");
+    return PowerQuantizeFn::apply(wn, alpha, magnitudes.levels(), true, ewgsDelta);
+}
+
+at::Tensor powerQuantizeActivation(const at::Tensor &x, const at::Tensor &alpha, const LevelTable &levels,
+                                   double ewgsDelta)
+{
+    TORCH_CHECK(levels.levels().front() == 0.0 && levels.levels().back() == 1.0,
+                "powerQuantizeActivation: levels must run from 0 to 1");
+    return PowerQuantizeFn::apply(x, alpha, levels.levels(), false, ewgsDelta);
+}
+
+at::Tensor uniformQuantize(const at::Tensor &x, const at::Tensor &alpha, int bits, bool isSigned,
+                           double ewgsDelta)
+{
+    TORCH_CHECK(bits >= (isSigned ? 2 : 1) && bits <= 16,
+                "uniformQuantize: ", isSigned ? "signed" : "unsigned", " bits must be ", isSigned ? 2 : 1,
+                "..16, got ", bits);
+    const double n = isSigned ? double((1 << (bits - 1)) - 1) : double((1 << bits) - 1);
+    return GridQuantizeFn::apply(x, alpha, isSigned ? -1.0 : 0.0, 1.0, n, 1.0, 1.0, ewgsDelta);
+}
+
+LsqRange lsqRange(int bits, bool isSigned)
+{
+    TORCH_CHECK(bits >= (isSigned ? 2 : 1) && bits <= 16, "LSQ: bits out of range: ", bits);
+    if (isSigned)
+        return {int64_t(1) << (bits - 1), (int64_t(1) << (bits - 1)) - 1};
+    return {0, (int64_t(1) << bits) - 1};
+}
+
+double lsqGradScale(int64_t numel, int bits, bool isSigned)
+{
+    return 1.0 / std::sqrt(double(numel) * double(lsqRange(bits, isSigned).qp));
+}
+
+at::Tensor lsqInitialStep(const at::Tensor &x, int bits, bool isSigned)
+{
+    return 2 * x.detach().abs().mean() / std::sqrt(double(lsqRange(bits, isSigned).qp));
+}
+
+at::Tensor lsqQuantize(const at::Tensor &x, const at::Tensor &step, int bits, bool isSigned, double gradScale,
+                       double ewgsDelta)
+{
+    const auto r = lsqRange(bits, isSigned);
+    return GridQuantizeFn::apply(x, step, -double(r.qn), double(r.qp), 1.0, double(r.qp), gradScale,
+                                 ewgsDelta);
+}
+
+at::Tensor maxScaled8BitQuantize(const at::Tensor &w)
+{
+    return MaxScaledFn::apply(w);
+}
+
+at::Tensor dsqQuantize(const at::Tensor &x, const at::Tensor &lower, const at::Tensor &upper,
+                       const at::Tensor &dsqAlpha, int bits)
+{
+    return DsqFn::apply(x, lower, upper, dsqAlpha, int64_t(bits));
+}
+
+at::Tensor daqQuantize(const at::Tensor &x, const at::Tensor &lower, const at::Tensor &upper, int bits,
+                       bool isSigned, double gamma, double sigma)
+{
+    return DaqFn::apply(x, lower, upper, int64_t(bits), isSigned, gamma, sigma);
+}
+
+} // namespace qs

@@ -1,0 +1,302 @@
+#include "core/train/trainconfig.h"
+
+#include "core/quant/levels.h"
+
+#include <charconv>
+#include <cmath>
+#include <functional>
+#include <sstream>
+#include <stdexcept>
+
+namespace qs {
+
+namespace {
+
+std::string trim(const std::string &s)
+{
+    const auto b = s.find_first_not_of(" \t\r");
+    if (b == std::string::npos)
+        return {};
+    const auto e = s.find_last_not_of(" \t\r");
+    return s.substr(b, e - b + 1);
+}
+
+std::string formatDouble(double v)
+{
+    char buf[64];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, r.ptr);
+}
+
+template <typename T> T parseNumber(const std::string &key, const std::string &text)
+{
+    T value{};
+    const auto *end = text.data() + text.size();
+    auto r = std::from_chars(text.data(), end, value);
+    if (r.ec != std::errc() || r.ptr != end)
+        throw std::invalid_argument(key + ": '" + text + "' is not a valid number");
+    if constexpr (std::is_floating_point_v<T>)
+        if (!std::isfinite(value))
+            throw std::invalid_argument(key + ": '" + text + "' is not finite");
+    return value;
+}
+
+bool parseBool(const std::string &key, const std::string &text)
+{
+    if (text == "true" || text == "1" || text == "yes")
+        return true;
+    if (text == "false" || text == "0" || text == "no")
+        return false;
+    throw std::invalid_argument(key + ": '" + text + "' is not true or false");
+}
+
+template <typename T> std::vector<T> parseList(const std::string &key, const std::string &text)
+{
+    std::vector<T> out;
+    std::stringstream ss(text);
+    std::string item;
+    while (std::getline(ss, item, ','))
+        if (!trim(item).empty())
+            out.push_back(parseNumber<T>(key, trim(item)));
+    return out;
+}
+
+template <typename T> std::string joinList(const std::vector<T> &v)
+{
+    std::string s;
+    for (size_t i = 0; i < v.size(); ++i) {
+        if constexpr (std::is_floating_point_v<T>)
+            s += (i ? "," : "") + formatDouble(v[i]);
+        else
+            s += (i ? "," : "") + std::to_string(v[i]);
+    }
+    return s;
+}
+
+struct Field
+{
+    const char *key;
+    std::function<void(TrainConfig &, const std::string &)> set;
+    std::function<std::string(const TrainConfig &)> get;
+};
+
+template <typename T> Field field(const char *key, T TrainConfig::*member)
+{
+    Field f{key, {}, {}};
+    f.set = [key, member](TrainConfig &c, const std::string &v) {
+        if constexpr (std::is_same_v<T, std::string>)
+            c.*member = v;
+        else if constexpr (std::is_same_v<T, bool>)
+            c.*member = parseBool(key, v);
+        else if constexpr (std::is_same_v<T, std::vector<int>> || std::is_same_v<T, std::vector<double>>)
+            c.*member = parseList<typename T::value_type>(key, v);
+        else
+            c.*member = parseNumber<T>(key, v);
+    };
+    f.get = [member](const TrainConfig &c) -> std::string {
+        if constexpr (std::is_same_v<T, std::string>)
+            return c.*member;
+        else if constexpr (std::is_same_v<T, bool>)
+            return c.*member ? "true" : "false";
+        else if constexpr (std::is_same_v<T, std::vector<int>> || std::is_same_v<T, std::vector<double>>)
+            return joinList(c.*member);
+        else if constexpr (std::is_floating_point_v<T>)
+            return formatDouble(c.*member);
+        else
+            return std::to_string(c.*member);
+    };
+    return f;
+}
+
+const std::vector<Field> &fields()
+{
+    static const std::vector<Field> all = {
+        field("depth", &TrainConfig::depth),
+        field("shortcut", &TrainConfig::shortcut),
+        field("method", &TrainConfig::method),
+        field("backward", &TrainConfig::backward),
+        field("wbits", &TrainConfig::wbits),
+        field("abits", &TrainConfig::abits),
+        field("edge_layers", &TrainConfig::edgeLayers),
+        field("weight_alpha_init", &TrainConfig::weightAlphaInit),
+        field("act_alpha_init", &TrainConfig::actAlphaInit),
+        field("dataset", &TrainConfig::dataset),
+        field("mean", &TrainConfig::mean),
+        field("std", &TrainConfig::std),
+        field("augment", &TrainConfig::augment),
+        field("train_subset", &TrainConfig::trainSubset),
+        field("test_subset", &TrainConfig::testSubset),
+        field("epochs", &TrainConfig::epochs),
+        field("batch_size", &TrainConfig::batchSize),
+        field("eval_batch_size", &TrainConfig::evalBatchSize),
+        field("optimizer", &TrainConfig::optimizer),
+        field("lr", &TrainConfig::lr),
+        field("momentum", &TrainConfig::momentum),
+        field("weight_decay", &TrainConfig::weightDecay),
+        field("nesterov", &TrainConfig::nesterov),
+        field("schedule", &TrainConfig::schedule),
+        field("milestones", &TrainConfig::milestones),
+        field("lr_gamma", &TrainConfig::lrGamma),
+        field("step_size", &TrainConfig::stepSize),
+        field("quant_optimizer", &TrainConfig::quantOptimizer),
+        field("act_alpha_lr", &TrainConfig::actAlphaLr),
+        field("wgt_alpha_lr", &TrainConfig::wgtAlphaLr),
+        field("alpha_weight_decay", &TrainConfig::alphaWeightDecay),
+        field("quant_lr", &TrainConfig::quantLr),
+        field("init", &TrainConfig::init),
+        field("ewgs_delta_init", &TrainConfig::ewgsDeltaInit),
+        field("ewgs_update", &TrainConfig::ewgsUpdate),
+        field("ewgs_update_every", &TrainConfig::ewgsUpdateEvery),
+        field("ewgs_update_start", &TrainConfig::ewgsUpdateStart),
+        field("ewgs_batches", &TrainConfig::ewgsBatches),
+        field("hutchinson_max_iter", &TrainConfig::hutchinsonMaxIter),
+        field("hutchinson_tol", &TrainConfig::hutchinsonTol),
+        field("hutchinson_mode", &TrainConfig::hutchinsonMode),
+        field("seed", &TrainConfig::seed),
+        field("threads", &TrainConfig::threads),
+        field("device", &TrainConfig::device),
+        field("max_steps", &TrainConfig::maxSteps),
+        field("divergence_delta_max", &TrainConfig::divergenceDeltaMax),
+        field("on_divergence", &TrainConfig::onDivergence),
+        field("log_every", &TrainConfig::logEvery),
+    };
+    return all;
+}
+
+void setField(TrainConfig &config, const std::string &key, const std::string &value)
+{
+    for (const auto &f : fields())
+        if (key == f.key) {
+            f.set(config, value);
+            return;
+        }
+    throw std::invalid_argument("unknown key '" + key + "'");
+}
+
+template <typename... Choices> bool oneOf(const std::string &v, Choices... choices)
+{
+    return ((v == choices) || ...);
+}
+
+} // namespace
+
+TrainConfig parseTrainConfig(const std::string &text, const TrainConfig &base)
+{
+    TrainConfig config = base;
+    std::stringstream ss(text);
+    std::string line;
+    int number = 0;
+    while (std::getline(ss, line)) {
+        ++number;
+        // '#' starts a comment at the start of a line or after whitespace; inside a value (a path) it is
+        // text.
+        for (size_t i = 0; i < line.size(); ++i)
+            if (line[i] == '#' && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t')) {
+                line = line.substr(0, i);
+                break;
+            }
+        line = trim(line);
+        if (line.empty())
+            continue;
+        const auto eq = line.find('=');
+        if (eq == std::string::npos)
+            throw std::invalid_argument("line " + std::to_string(number) + ": expected 'key = value', got '" +
+                                        line + "'");
+        try {
+            setField(config, trim(line.substr(0, eq)), trim(line.substr(eq + 1)));
+        } catch (const std::invalid_argument &e) {
+            throw std::invalid_argument("line " + std::to_string(number) + ": " + e.what());
+        }
+    }
+    return config;
+}
+
+void applyConfigOverride(TrainConfig &config, const std::string &assignment)
+{
+    const auto eq = assignment.find('=');
+    if (eq == std::string::npos)
+        throw std::invalid_argument("--set expects key=value, got '" + assignment + "'");
+    setField(config, trim(assignment.substr(0, eq)), trim(assignment.substr(eq + 1)));
+}
+
+std::string serializeTrainConfig(const TrainConfig &config)
+{
+    std::string out;
+    for (const auto &f : fields())
+        out += std::string(f.key) + " = " + f.get(config) + "\n";
+    return out;
+}
+
+std::optional<std::string> checkMethodBits(const std::string &method, int wbits, int abits)
+{
+    if (auto scheme = parseScheme(method)) {
+        if (auto why = checkLevelSpec({*scheme, wbits, true}))
+            return "wbits: " + *why;
+        if (auto why = checkLevelSpec({*scheme, abits, false}))
+            return "abits: " + *why;
+    } else if (method != "fp") {
+        // LSQ's signed grid needs 2 bits; DSQ and DAQ work from 1 bit.
+        const int lo = method == "lsq" ? 2 : 1;
+        if (wbits < lo || wbits > 8)
+            return "wbits: " + method + " weights need " + std::to_string(lo) + " to 8 bits, not " +
+                   std::to_string(wbits);
+        if (abits < 1 || abits > 8)
+            return "abits: " + method + " activations need 1 to 8 bits, not " + std::to_string(abits);
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> checkTrainConfig(const TrainConfig &c)
+{
+    if (c.depth < 8 || (c.depth - 2) % 6 != 0)
+        return "depth must be 6n + 2 (20, 32, 44, 56), not " + std::to_string(c.depth);
+    if (!oneOf(c.shortcut, "A", "B"))
+        return "shortcut must be A or B, not '" + c.shortcut + "'";
+    if (!oneOf(c.method, "fp", "uniform", "lsq", "pot", "apot", "dsq", "daq"))
+        return "method must be fp, uniform, lsq, pot, apot, dsq or daq, not '" + c.method + "'";
+    if (!oneOf(c.backward, "ste", "ewgs"))
+        return "backward must be ste or ewgs, not '" + c.backward + "'";
+    if (!oneOf(c.edgeLayers, "fp", "8bit"))
+        return "edge_layers must be fp or 8bit, not '" + c.edgeLayers + "'";
+    if (auto why = checkMethodBits(c.method, c.wbits, c.abits))
+        return why;
+    if (c.epochs < 1 || c.batchSize < 1 || c.evalBatchSize < 1)
+        return "epochs, batch_size and eval_batch_size must be positive";
+    if (!oneOf(c.optimizer, "sgd", "adam"))
+        return "optimizer must be sgd or adam, not '" + c.optimizer + "'";
+    if (!(c.lr > 0))
+        return "lr must be positive";
+    if (!oneOf(c.schedule, "constant", "step", "multistep", "cosine"))
+        return "schedule must be constant, step, multistep or cosine, not '" + c.schedule + "'";
+    if (c.schedule == "step" && c.stepSize < 1)
+        return "step_size must be positive for the step schedule";
+    if (!oneOf(c.quantOptimizer, "groups", "adam"))
+        return "quant_optimizer must be groups or adam, not '" + c.quantOptimizer + "'";
+    if (!oneOf(c.ewgsUpdate, "epochs", "iterations", "never"))
+        return "ewgs_update must be epochs, iterations or never, not '" + c.ewgsUpdate + "'";
+    if (c.ewgsUpdateEvery < 1 || c.ewgsBatches < 1 || c.hutchinsonMaxIter < 1)
+        return "ewgs_update_every, ewgs_batches and hutchinson_max_iter must be positive";
+    if (!oneOf(c.hutchinsonMode, "per-tensor", "joint"))
+        return "hutchinson_mode must be per-tensor or joint, not '" + c.hutchinsonMode + "'";
+    if (c.backward == "ewgs" && oneOf(c.method, "fp", "dsq", "daq"))
+        return "backward = ewgs needs a hard quantizer (uniform, lsq, pot, apot), not " + c.method;
+    if (!oneOf(c.device, "auto", "cpu", "cuda"))
+        return "device must be auto, cpu or cuda, not '" + c.device + "'";
+    if (!oneOf(c.onDivergence, "stop", "rollback"))
+        return "on_divergence must be stop or rollback, not '" + c.onDivergence + "'";
+    if (c.mean.size() != c.std.size())
+        return "mean and std need the same number of channels";
+    for (double s : c.std)
+        if (!(s > 0))
+            return "std values must be positive";
+    if (c.logEvery < 1)
+        return "log_every must be positive";
+    for (const auto &[key, value] :
+         {std::pair<const char *, const std::string &>{"dataset", c.dataset}, {"init", c.init}})
+        if (value.find(" #") != std::string::npos || value.find('\n') != std::string::npos)
+            return std::string(key) +
+                   ": a value may not contain a newline or ' #' (it would read back as a comment)";
+    return std::nullopt;
+}
+
+} // namespace qs

@@ -1,0 +1,867 @@
+#include "core/train/trainer.h"
+#include "core/torchedge.h"
+
+#include "core/data/datasets.h"
+#include "core/train/evaluation.h"
+#include "core/quant/hutchinson.h"
+#include "core/runs/metrics.h"
+#include "core/io/modelio.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace qs {
+
+namespace fs = std::filesystem;
+
+std::string trainOutcomeName(TrainOutcome outcome)
+{
+    switch (outcome) {
+    case TrainOutcome::Completed:
+        return "completed";
+    case TrainOutcome::Stopped:
+        return "stopped";
+    case TrainOutcome::MaxSteps:
+        return "max_steps";
+    case TrainOutcome::Diverged:
+        return "diverged";
+    }
+    return "unknown";
+}
+
+int configureThreads(int requested)
+{
+    const int threads = requested > 0 ? requested : int(std::max(1u, std::thread::hardware_concurrency()));
+    at::set_num_threads(threads); // LibTorch starts with one intra-op thread on small machines
+    return threads;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+torch::Device pickDevice(const std::string &requested)
+{
+    if (requested == "cuda") {
+        if (!torch::cuda::is_available())
+            throw std::runtime_error("device = cuda, but no CUDA device is available to this LibTorch");
+        return torch::kCUDA;
+    }
+    if (requested == "auto" && torch::cuda::is_available())
+        return torch::kCUDA;
+    return torch::kCPU;
+}
+
+Dataset subset(Dataset d, int64_t n)
+{
+    if (n > 0 && n < d.images.size(0)) {
+        d.images = d.images.slice(0, 0, n);
+        d.labels = d.labels.slice(0, 0, n);
+    }
+    return d;
+}
+
+Normalization normalizationFor(const DatasetSpec &spec, const std::vector<double> &mean,
+                               const std::vector<double> &sd, int64_t channels)
+{
+    Normalization n = defaultNormalization(spec.kind);
+    if (!mean.empty()) {
+        n.mean = mean;
+        n.std = sd;
+    }
+    if (int64_t(n.mean.size()) != channels)
+        throw std::runtime_error("normalization has " + std::to_string(n.mean.size()) +
+                                 " channels, the data " + std::to_string(channels));
+    return n;
+}
+
+void writeTextFile(const fs::path &path, const std::string &text)
+{
+    const fs::path tmp = path.string() + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << text;
+        out.flush();
+        if (!out)
+            throw std::runtime_error(tmp.string() + ": write failed");
+    }
+    fs::rename(tmp, path);
+}
+
+bool isActivationQuantizerName(const std::string &name)
+{
+    return name.find("act_") != std::string::npos;
+}
+
+struct Optimizers
+{
+    std::unique_ptr<torch::optim::Optimizer> model, quant;
+    std::vector<double> baseLr, quantBaseLr; // per param group, before the schedule
+};
+
+Optimizers makeOptimizers(ResNet &model, const TrainConfig &c)
+{
+    std::vector<at::Tensor> weights, actQuant, wgtQuant;
+    for (const auto &p : model->named_parameters()) {
+        if (!isQuantizerParameterName(p.key()))
+            weights.push_back(p.value());
+        else if (isActivationQuantizerName(p.key()))
+            actQuant.push_back(p.value());
+        else
+            wgtQuant.push_back(p.value());
+    }
+    Optimizers o;
+    const bool separateQuant = c.quantOptimizer == "adam";
+    if (c.optimizer == "sgd") {
+        auto opts = torch::optim::SGDOptions(c.lr)
+                        .momentum(c.momentum)
+                        .weight_decay(c.weightDecay)
+                        .nesterov(c.nesterov);
+        std::vector<torch::optim::OptimizerParamGroup> groups;
+        groups.emplace_back(weights, std::make_unique<torch::optim::SGDOptions>(opts));
+        o.baseLr.push_back(c.lr);
+        if (!separateQuant) {
+            // The APoT recipe: act_alpha and wgt_alpha have their own fixed learning rates and weight decay.
+            if (!actQuant.empty()) {
+                auto a = opts;
+                a.lr(c.actAlphaLr).weight_decay(c.alphaWeightDecay);
+                groups.emplace_back(actQuant, std::make_unique<torch::optim::SGDOptions>(a));
+                o.baseLr.push_back(c.actAlphaLr);
+            }
+            if (!wgtQuant.empty()) {
+                auto w = opts;
+                w.lr(c.wgtAlphaLr).weight_decay(c.alphaWeightDecay);
+                groups.emplace_back(wgtQuant, std::make_unique<torch::optim::SGDOptions>(w));
+                o.baseLr.push_back(c.wgtAlphaLr);
+            }
+        }
+        o.model = std::make_unique<torch::optim::SGD>(groups, opts);
+    } else {
+        auto opts = torch::optim::AdamOptions(c.lr).weight_decay(c.weightDecay);
+        std::vector<torch::optim::OptimizerParamGroup> groups;
+        groups.emplace_back(weights, std::make_unique<torch::optim::AdamOptions>(opts));
+        o.baseLr.push_back(c.lr);
+        if (!separateQuant) {
+            for (auto *list : {&actQuant, &wgtQuant}) {
+                if (list->empty())
+                    continue;
+                auto a = opts;
+                const double lr = list == &actQuant ? c.actAlphaLr : c.wgtAlphaLr;
+                a.lr(lr).weight_decay(c.alphaWeightDecay);
+                groups.emplace_back(*list, std::make_unique<torch::optim::AdamOptions>(a));
+                o.baseLr.push_back(lr);
+            }
+        }
+        o.model = std::make_unique<torch::optim::Adam>(groups, opts);
+    }
+    if (separateQuant) {
+        std::vector<at::Tensor> quant = actQuant;
+        quant.insert(quant.end(), wgtQuant.begin(), wgtQuant.end());
+        if (!quant.empty()) {
+            // EWGS and DAQ recipes: a second optimizer, Adam without weight decay, for the quantizer
+            // parameters.
+            o.quant = std::make_unique<torch::optim::Adam>(quant, torch::optim::AdamOptions(c.quantLr));
+            o.quantBaseLr.push_back(c.quantLr);
+        }
+    }
+    return o;
+}
+
+double scheduleFactor(const TrainConfig &c, int64_t epoch)
+{
+    if (c.schedule == "step")
+        return std::pow(c.lrGamma, double(epoch / c.stepSize));
+    if (c.schedule == "multistep") {
+        int passed = 0;
+        for (int m : c.milestones)
+            passed += epoch >= m ? 1 : 0;
+        return std::pow(c.lrGamma, passed);
+    }
+    if (c.schedule == "cosine")
+        return 0.5 * (1.0 + std::cos(M_PI * double(epoch) / double(c.epochs)));
+    return 1.0;
+}
+
+template <typename Options>
+void setGroupLrs(torch::optim::Optimizer &opt, const std::vector<double> &base, double f)
+{
+    auto &groups = opt.param_groups();
+    for (size_t i = 0; i < groups.size() && i < base.size(); ++i)
+        static_cast<Options &>(groups[i].options()).lr(base[i] * f);
+}
+
+void applySchedule(Optimizers &o, const TrainConfig &c, int64_t epoch)
+{
+    const double f = scheduleFactor(c, epoch);
+    if (c.optimizer == "sgd")
+        setGroupLrs<torch::optim::SGDOptions>(*o.model, o.baseLr, f);
+    else
+        setGroupLrs<torch::optim::AdamOptions>(*o.model, o.baseLr, f);
+    if (o.quant)
+        setGroupLrs<torch::optim::AdamOptions>(*o.quant, o.quantBaseLr, f);
+}
+
+} // namespace
+
+EvalStats evaluateLoader(ResNet &model, DataLoader &loader, torch::Device device,
+                         const std::function<bool(int64_t done, int64_t total)> &afterBatch)
+{
+    torch::NoGradGuard noGrad;
+    model->eval();
+    loader.startEpoch(0);
+    double lossSum = 0;
+    int64_t correct1 = 0, correct5 = 0, count = 0;
+    for (int64_t b = 0; b < loader.batchesPerEpoch(); ++b) {
+        const auto batch = loader.batch(b);
+        const auto x = batch.images.to(device), y = batch.labels.to(device);
+        const auto out = model->forward(x);
+        lossSum += torch::nn::functional::cross_entropy(
+                       out, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                       .item<double>();
+        const int64_t k = std::min<int64_t>(5, out.size(1));
+        const auto top = std::get<1>(out.topk(k, 1));
+        const auto hits = top.eq(y.unsqueeze(1));
+        correct1 += hits.select(1, 0).sum().item<int64_t>();
+        correct5 += hits.any(1).sum().item<int64_t>();
+        count += y.size(0);
+        if (afterBatch && !afterBatch(b + 1, loader.batchesPerEpoch()))
+            break;
+    }
+    EvalStats s;
+    s.images = count;
+    if (count > 0) {
+        s.loss = lossSum / double(count);
+        s.top1 = 100.0 * double(correct1) / double(count);
+        s.top5 = 100.0 * double(correct5) / double(count);
+    }
+    return s;
+}
+
+namespace {
+
+// Per-layer state for metrics.jsonl: clip values, EWGS deltas, weight quantization error and level occupancy.
+std::string layerRecords(ResNet &model)
+{
+    std::string out = "[";
+    bool first = true;
+    for (auto &[name, layer] : model->quantLayers()) {
+        JsonObject rec;
+        rec.add("name", name);
+        rec.add("alpha_w", layer->weightClip());
+        rec.add("alpha_a", layer->actClip());
+        rec.add("delta_w", layer->ewgsDeltaW());
+        rec.add("delta_a", layer->ewgsDeltaA());
+        at::Tensor input, quantized;
+        try {
+            std::tie(input, quantized) = layer->weightQuantizationPair();
+        } catch (const c10::Error &) {
+            // A clip pushed through zero (the divergence being recorded) leaves nothing to quantize with.
+            out += (first ? "" : ",") + rec.str();
+            first = false;
+            continue;
+        }
+        const auto in = input.to(torch::kCPU, torch::kDouble), q = quantized.to(torch::kCPU, torch::kDouble);
+        const double noise = (in - q).pow(2).sum().item<double>();
+        rec.add("mse", noise / double(in.numel()));
+        rec.add("sqnr_db", noise > 0 ? 10.0 * std::log10(in.pow(2).sum().item<double>() / noise) : 1e9);
+        const auto uniq = torch::_unique2(q.flatten(), /*sorted=*/true, /*return_inverse=*/false,
+                                          /*return_counts=*/true);
+        const auto values = std::get<0>(uniq), counts = std::get<2>(uniq);
+        if (values.numel() <= 256) {
+            std::vector<double> v(values.data_ptr<double>(), values.data_ptr<double>() + values.numel());
+            const auto c = counts.to(torch::kDouble);
+            std::vector<double> n(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+            rec.addRaw("levels", jsonArray(v));
+            rec.addRaw("counts", jsonArray(n));
+        }
+        out += (first ? "" : ",") + rec.str();
+        first = false;
+    }
+    return out + "]";
+}
+
+class Run
+{
+public:
+    Run(const TrainConfig &config, fs::path dir, const std::atomic<bool> *stop,
+        const TrainCallbacks &callbacks, int threads)
+        : m_config(config), m_dir(std::move(dir)), m_stop(stop), m_callbacks(callbacks), m_threads(threads)
+    {}
+
+    TrainResult execute(bool resume);
+
+private:
+    void message(const std::string &line)
+    {
+        if (m_callbacks.onMessage)
+            m_callbacks.onMessage(line);
+    }
+    void saveLast(int64_t epoch, int64_t batchInEpoch);
+    bool ewgsDue(int64_t epoch, int64_t batch) const;
+    // Re-estimates every layer's EWGS deltas; returns an explanation when one explodes.
+    struct DeltaExplosion
+    {
+        std::string layer, detail;
+    };
+    std::optional<DeltaExplosion> updateEwgsDeltas(int64_t epoch);
+    TrainResult diverge(const std::string &reason, JsonObject record, int64_t epoch);
+    std::string suspectLayer();
+    struct BadClip
+    {
+        std::string layer, detail;
+        double value = 0;
+    };
+    std::optional<BadClip> nonPositiveClip();
+
+    TrainConfig m_config;
+    fs::path m_dir;
+    const std::atomic<bool> *m_stop;
+    TrainCallbacks m_callbacks;
+    int m_threads = 0; // > 0: this session's thread count instead of config.threads (not stored)
+    torch::Device m_device = torch::kCPU;
+    ResNet m_model{nullptr};
+    Optimizers m_opt;
+    std::unique_ptr<DataLoader> m_train, m_test;
+    std::unique_ptr<MetricsWriter> m_metrics;
+    CheckpointState m_state;
+    int64_t m_step = 0;
+};
+
+bool Run::ewgsDue(int64_t epoch, int64_t batch) const
+{
+    if (m_config.backward != "ewgs" || m_config.ewgsUpdate == "never")
+        return false;
+    if (m_config.ewgsUpdate == "epochs")
+        return batch == 0 && epoch >= m_config.ewgsUpdateStart &&
+               (epoch - m_config.ewgsUpdateStart) % m_config.ewgsUpdateEvery == 0;
+    return m_step >= m_config.ewgsUpdateStart &&
+           (m_step - m_config.ewgsUpdateStart) % m_config.ewgsUpdateEvery == 0;
+}
+
+std::optional<Run::DeltaExplosion> Run::updateEwgsDeltas(int64_t epoch)
+{
+    auto layers = m_model->quantLayers();
+    for (auto &[name, layer] : layers)
+        layer->setCapture(true);
+    m_model->train(); // as the reference: batch statistics, running stats updated once per batch
+    EwgsDeltaAccumulator acc(2 * layers.size());
+    HutchinsonOptions hopts;
+    hopts.maxIterations = m_config.hutchinsonMaxIter;
+    hopts.tolerance = m_config.hutchinsonTol;
+    const int64_t batches = std::min<int64_t>(m_config.ewgsBatches, m_train->batchesPerEpoch());
+    for (int64_t b = 0; b < batches; ++b) {
+        const auto batch = m_train->batch(b);
+        const auto loss = torch::nn::functional::cross_entropy(m_model->forward(batch.images.to(m_device)),
+                                                               batch.labels.to(m_device));
+        std::vector<at::Tensor> tensors;
+        std::vector<double> scales;
+        for (auto &[name, layer] : layers) {
+            tensors.push_back(layer->capture().weightOut);
+            scales.push_back(layer->capture().weightScale);
+            tensors.push_back(layer->capture().actOut);
+            scales.push_back(layer->capture().actScale);
+        }
+        const auto grads =
+            torch::autograd::grad({loss}, tensors, {}, /*retain_graph=*/true, /*create_graph=*/true);
+        hopts.seed = m_config.seed * 1000003ULL + uint64_t(m_step) * 31ULL + uint64_t(b);
+        const auto traces = m_config.hutchinsonMode == "joint"
+                                ? hutchinsonTracesJoint(grads, tensors, hopts)
+                                : hutchinsonTracesPerTensor(grads, tensors, hopts);
+        // delta is defined on the discretizer output in normalized units: output = scale * x_q, so
+        // Tr(H_q) / N / (3 std(g_q)) = scale * Tr(H_out) / N / (3 std(g_out)).
+        for (size_t i = 0; i < tensors.size(); ++i)
+            acc.add(i, scales[i] * ewgsDeltaSample(traces[i], tensors[i].numel(), grads[i]));
+        acc.finishBatch();
+    }
+    const auto deltas = acc.deltas();
+    std::optional<DeltaExplosion> explosion;
+    std::vector<double> dw, da;
+    for (size_t i = 0; i < layers.size(); ++i) {
+        auto &[name, layer] = layers[i];
+        layer->setCapture(false);
+        layer->setEwgsDeltas(deltas[2 * i], deltas[2 * i + 1]);
+        dw.push_back(deltas[2 * i]);
+        da.push_back(deltas[2 * i + 1]);
+        for (int k = 0; k < 2 && !explosion; ++k) {
+            const double d = deltas[2 * i + k];
+            if (!std::isfinite(d) || d > m_config.divergenceDeltaMax) {
+                std::ostringstream why;
+                why << name << (k == 0 ? " weight" : " activation") << " delta = " << d;
+                explosion = DeltaExplosion{name, why.str()};
+            }
+        }
+    }
+    JsonObject rec;
+    rec.add("type", "ewgs_update").add("epoch", epoch).add("step", m_step);
+    std::string names = "[";
+    for (size_t i = 0; i < layers.size(); ++i)
+        names += (i ? "," : "") + jsonString(layers[i].first);
+    rec.addRaw("layers", names + "]").addRaw("delta_w", jsonArray(dw)).addRaw("delta_a", jsonArray(da));
+    m_metrics->write(rec);
+    return explosion;
+}
+
+std::optional<Run::BadClip> Run::nonPositiveClip()
+{
+    const bool lsq = m_config.method == "lsq";
+    if (m_config.method != "uniform" && m_config.method != "pot" && m_config.method != "apot" && !lsq)
+        return std::nullopt; // DSQ/DAQ bounds may cross zero; FP has none
+    // Every step: one synchronization for all clips; the layer is looked up only when one is not positive.
+    torch::NoGradGuard noGrad;
+    std::vector<at::Tensor> clips;
+    for (auto &[name, layer] : m_model->quantLayers()) {
+        clips.push_back(lsq ? layer->weightStep : layer->wgtAlpha);
+        clips.push_back(lsq ? layer->actStep : layer->actAlpha);
+    }
+    if (clips.empty() || torch::stack(clips).min().item<double>() > 0)
+        return std::nullopt;
+    for (auto &[name, layer] : m_model->quantLayers()) {
+        const double clips[2] = {layer->weightClip(), layer->actClip()};
+        for (int k = 0; k < 2; ++k)
+            if (!(clips[k] > 0)) {
+                std::ostringstream why;
+                why << name << (k == 0 ? " weight" : " activation") << " clip alpha = " << clips[k]
+                    << " (must stay positive)";
+                return BadClip{name, why.str(), clips[k]};
+            }
+    }
+    return std::nullopt;
+}
+
+std::string Run::suspectLayer()
+{
+    // The first layer whose parameters are no longer finite; else the one with the largest EWGS delta.
+    std::string largest;
+    double largestDelta = -1;
+    for (auto &[name, layer] : m_model->quantLayers()) {
+        for (const auto &p : layer->parameters())
+            if (!torch::isfinite(p).all().item<bool>())
+                return name;
+        const double d = std::max(layer->ewgsDeltaW(), layer->ewgsDeltaA());
+        if (d > largestDelta) {
+            largestDelta = d;
+            largest = name;
+        }
+    }
+    return largest;
+}
+
+TrainResult Run::diverge(const std::string &reason, JsonObject record, int64_t epoch)
+{
+    record.add("type", "divergence").add("reason", reason).add("epoch", epoch).add("step", m_step);
+    record.addRaw("layers", layerRecords(m_model));
+    m_metrics->write(record);
+    TrainResult r;
+    r.outcome = TrainOutcome::Diverged;
+    r.steps = m_step;
+    r.epochs = epoch;
+    r.bestTop1 = m_state.bestTop1;
+    r.lastTop1 = m_state.lastTop1;
+    r.message =
+        "diverged at step " + std::to_string(m_step) + " (epoch " + std::to_string(epoch) + "): " + reason;
+    if (m_config.onDivergence == "rollback" && fs::exists(m_dir / "last.qsckpt")) {
+        loadCheckpoint((m_dir / "last.qsckpt").string(), m_model, nullptr, nullptr);
+        r.message += "; model rolled back to last.qsckpt";
+        JsonObject rb;
+        rb.add("type", "rollback").add("checkpoint", (m_dir / "last.qsckpt").string()).add("step", m_step);
+        m_metrics->write(rb);
+    }
+    message(r.message);
+    return r;
+}
+
+void Run::saveLast(int64_t epoch, int64_t batchInEpoch)
+{
+    m_state.epoch = epoch;
+    m_state.batchInEpoch = batchInEpoch;
+    m_state.step = m_step;
+    saveCheckpoint((m_dir / "last.qsckpt").string(), m_model, m_opt.model.get(), m_opt.quant.get(), m_state);
+}
+
+TrainResult Run::execute(bool resume)
+{
+    const int threads = configureThreads(m_threads > 0 ? m_threads : m_config.threads);
+    m_device = pickDevice(m_config.device);
+    if (auto why = checkTrainConfig(m_config))
+        throw std::runtime_error("configuration: " + *why);
+
+    const DatasetSpec spec = parseDatasetSpec(m_config.dataset);
+    const Dataset train = subset(loadDataset(spec, true), m_config.trainSubset);
+    const Dataset test = subset(loadDataset(spec, false), m_config.testSubset);
+    const int64_t channels = train.images.size(1);
+    LoaderOptions trainOptions;
+    trainOptions.batchSize = m_config.batchSize;
+    trainOptions.shuffle = true;
+    trainOptions.augment = m_config.augment && train.images.size(2) == 32;
+    trainOptions.normalization = normalizationFor(spec, m_config.mean, m_config.std, channels);
+    trainOptions.seed = m_config.seed;
+    LoaderOptions testOptions = trainOptions;
+    testOptions.batchSize = m_config.evalBatchSize;
+    testOptions.shuffle = false;
+    testOptions.augment = false;
+    m_train = std::make_unique<DataLoader>(train, trainOptions);
+    m_test = std::make_unique<DataLoader>(test, testOptions);
+
+    torch::manual_seed(m_config.seed);
+    m_model = ResNet(resnetOptionsFromConfig(m_config, channels, train.numClasses));
+    m_model->to(m_device);
+    m_state.configText = serializeTrainConfig(m_config);
+    m_state.inputChannels = channels;
+    m_state.numClasses = train.numClasses;
+
+    fs::create_directories(m_dir);
+    m_metrics = std::make_unique<MetricsWriter>((m_dir / "metrics.jsonl").string());
+    int64_t startEpoch = 0, startBatch = 0;
+    if (!resume && !m_config.init.empty()) {
+        const auto report = loadWeightsInto(m_model, m_config.init);
+        message("warm start from " + m_config.init + ": " + report.summary());
+    }
+    m_opt = makeOptimizers(m_model, m_config);
+    if (resume) {
+        const auto last = (m_dir / "last.qsckpt").string();
+        m_state = readCheckpointState(last);
+        loadCheckpoint(last, m_model, m_opt.model.get(), m_opt.quant.get());
+        startEpoch = m_state.epoch;
+        startBatch = m_state.batchInEpoch;
+        m_step = m_state.step;
+        message("resuming at epoch " + std::to_string(startEpoch) + ", batch " + std::to_string(startBatch) +
+                ", step " + std::to_string(m_step));
+    } else {
+        writeTextFile(m_dir / "config.ini", m_state.configText);
+    }
+    {
+        JsonObject start;
+        start.add("type", resume ? "resume" : "start").add("step", m_step).add("epoch", startEpoch);
+        start.add("threads", threads).add("device", m_device.is_cuda() ? "cuda" : "cpu");
+        start.add("parameters", parameterCount(*m_model)).add("train_images", train.images.size(0));
+        start.add("test_images", test.images.size(0)).add("data", train.description);
+        m_metrics->write(start);
+    }
+
+    const auto started = Clock::now();
+    TrainResult result;
+    for (int64_t epoch = startEpoch; epoch < m_config.epochs; ++epoch) {
+        applySchedule(m_opt, m_config, epoch);
+        m_train->startEpoch(epoch);
+        const auto epochStart = Clock::now();
+        double lossSum = 0;
+        int64_t correct = 0, seen = 0;
+        if (epoch == startEpoch && startBatch > 0) {
+            lossSum = m_state.epochLossSum;
+            correct = m_state.epochCorrect;
+            seen = m_state.epochSeen;
+        }
+        const int64_t batches = m_train->batchesPerEpoch();
+        for (int64_t b = startBatch; b < batches; ++b) {
+            const bool stopRequested = m_stop && m_stop->load();
+            const bool stepLimit = m_config.maxSteps > 0 && m_step >= m_config.maxSteps;
+            if (stopRequested || stepLimit) {
+                m_state.epochLossSum = lossSum;
+                m_state.epochCorrect = correct;
+                m_state.epochSeen = seen;
+                saveLast(epoch, b);
+                result.outcome = stopRequested ? TrainOutcome::Stopped : TrainOutcome::MaxSteps;
+                result.message = std::string(stopRequested ? "stopped" : "step limit reached") + " at step " +
+                                 std::to_string(m_step) + "; resume with --resume " + m_dir.string();
+                JsonObject rec;
+                rec.add("type", "stop").add("reason", trainOutcomeName(result.outcome)).add("step", m_step);
+                rec.add("epoch", epoch).add("batch", b);
+                m_metrics->write(rec);
+                result.steps = m_step;
+                result.epochs = epoch;
+                result.bestTop1 = m_state.bestTop1;
+                result.lastTop1 = m_state.lastTop1;
+                return result;
+            }
+            if (ewgsDue(epoch, b)) {
+                if (auto explosion = updateEwgsDeltas(epoch)) {
+                    JsonObject rec;
+                    rec.add("layer", explosion->layer).add("detail", explosion->detail);
+                    return diverge("EWGS delta exploded: " + explosion->detail, rec, epoch);
+                }
+            }
+            m_model->train();
+            const auto batch = m_train->batch(b);
+            const auto x = batch.images.to(m_device), y = batch.labels.to(m_device);
+            const auto out = m_model->forward(x);
+            const auto loss = torch::nn::functional::cross_entropy(out, y);
+            const double lossValue = loss.item<double>();
+            if (!std::isfinite(lossValue)) {
+                JsonObject rec;
+                rec.add("loss", lossValue).add("layer", suspectLayer());
+                return diverge("loss is " + jsonNumber(lossValue), rec, epoch);
+            }
+            m_opt.model->zero_grad();
+            if (m_opt.quant)
+                m_opt.quant->zero_grad();
+            loss.backward();
+            // One synchronization for the norm; the per-tensor search runs only when it is not finite.
+            std::vector<at::Tensor> norms;
+            for (const auto &p : m_model->parameters())
+                if (p.grad().defined())
+                    norms.push_back(p.grad().norm());
+            const double gradNorm = norms.empty() ? 0.0 : torch::stack(norms).norm().item<double>();
+            if (!std::isfinite(gradNorm)) {
+                std::string badGradient;
+                for (const auto &p : m_model->named_parameters())
+                    if (badGradient.empty() && p.value().grad().defined() &&
+                        !torch::isfinite(p.value().grad()).all().item<bool>())
+                        badGradient = p.key();
+                JsonObject rec;
+                rec.add("loss", lossValue).add("layer", badGradient);
+                return diverge("gradient of " + badGradient + " is not finite", rec, epoch);
+            }
+            m_opt.model->step();
+            if (m_opt.quant)
+                m_opt.quant->step();
+            if (auto clip = nonPositiveClip()) {
+                // A learned clip pushed through zero (large EWGS-scaled gradients do this) makes the next
+                // forward meaningless: it is a divergence with the layer and value, not an exception.
+                JsonObject rec;
+                rec.add("loss", lossValue).add("layer", clip->layer).add("alpha", clip->value);
+                ++m_step;
+                return diverge(clip->detail, rec, epoch);
+            }
+            ++m_step;
+            lossSum += lossValue * double(y.size(0));
+            correct += out.argmax(1).eq(y).sum().item<int64_t>();
+            seen += y.size(0);
+
+            StepSample sample{m_step, epoch, lossValue, m_opt.baseLr[0] * scheduleFactor(m_config, epoch),
+                              gradNorm};
+            if (m_step % m_config.logEvery == 0) {
+                JsonObject rec;
+                rec.add("type", "step").add("step", m_step).add("epoch", epoch).add("loss", lossValue);
+                rec.add("lr", sample.lr).add("grad_norm", sample.gradNorm);
+                m_metrics->write(rec);
+            }
+            if (m_callbacks.onStep)
+                m_callbacks.onStep(sample);
+            if (m_callbacks.onProgress)
+                m_callbacks.onProgress({epoch, m_config.epochs, b + 1, batches, m_step,
+                                        std::chrono::duration<double>(Clock::now() - started).count()});
+        }
+        startBatch = 0;
+        const auto eval = evaluateLoader(m_model, *m_test, m_device);
+        EpochSample es{epoch,
+                       seen ? lossSum / double(seen) : 0.0,
+                       seen ? 100.0 * double(correct) / double(seen) : 0.0,
+                       eval.loss,
+                       eval.top1,
+                       eval.top5,
+                       std::chrono::duration<double>(Clock::now() - epochStart).count()};
+        m_state.lastTop1 = eval.top1;
+        const bool best = eval.top1 >= m_state.bestTop1;
+        if (best)
+            m_state.bestTop1 = eval.top1;
+        {
+            JsonObject rec;
+            rec.add("type", "epoch").add("epoch", epoch).add("step", m_step).add("train_loss", es.trainLoss);
+            rec.add("train_top1", es.trainTop1).add("test_loss", es.testLoss).add("test_top1", es.testTop1);
+            rec.add("test_top5", es.testTop5).add("best_top1", m_state.bestTop1).add("seconds", es.seconds);
+            rec.add("lr", m_opt.baseLr[0] * scheduleFactor(m_config, epoch));
+            m_metrics->write(rec);
+            JsonObject layers;
+            layers.add("type", "layers")
+                .add("epoch", epoch)
+                .add("step", m_step)
+                .addRaw("layers", layerRecords(m_model));
+            m_metrics->write(layers);
+        }
+        m_state.epochLossSum = 0;
+        m_state.epochCorrect = m_state.epochSeen = 0;
+        saveLast(epoch + 1, 0);
+        if (best)
+            fs::copy_file(m_dir / "last.qsckpt", m_dir / "best.qsckpt", fs::copy_options::overwrite_existing);
+        if (m_callbacks.onEpoch)
+            m_callbacks.onEpoch(es);
+        message("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(m_config.epochs) +
+                ": train loss " + jsonNumber(es.trainLoss) + ", test top-1 " + jsonNumber(es.testTop1) + "%");
+    }
+    JsonObject done;
+    done.add("type", "done").add("step", m_step).add("best_top1", m_state.bestTop1);
+    m_metrics->write(done);
+    result.outcome = TrainOutcome::Completed;
+    result.steps = m_step;
+    result.epochs = m_config.epochs;
+    result.bestTop1 = m_state.bestTop1;
+    result.lastTop1 = m_state.lastTop1;
+    result.message = "completed " + std::to_string(m_config.epochs) + " epochs; best test top-1 " +
+                     jsonNumber(m_state.bestTop1) + "%";
+    return result;
+}
+
+} // namespace
+
+TrainResult runTraining(const TrainConfig &config, const std::string &runDir, const std::atomic<bool> *stop,
+                        const TrainCallbacks &callbacks, int threads)
+{
+    return atCoreEdge(runDir, [&]() -> TrainResult {
+        if (fs::exists(fs::path(runDir) / "last.qsckpt") || fs::exists(fs::path(runDir) / "metrics.jsonl"))
+            throw std::runtime_error(runDir + ": already holds a run; use --resume or another --out");
+        Run run(config, runDir, stop, callbacks, threads);
+        return run.execute(false);
+    });
+}
+
+TrainResult resumeTraining(const std::string &runDir, const std::atomic<bool> *stop,
+                           const TrainCallbacks &callbacks, int threads)
+{
+    return atCoreEdge(runDir, [&]() -> TrainResult {
+        const fs::path dir(runDir);
+        if (!fs::exists(dir / "last.qsckpt"))
+            throw std::runtime_error(runDir + ": no last.qsckpt to resume from");
+        const auto state = readCheckpointState((dir / "last.qsckpt").string());
+        Run run(parseTrainConfig(state.configText), dir, stop, callbacks, threads);
+        return run.execute(true);
+    });
+}
+
+PreparedEvaluation prepareEvaluation(const EvalRequest &req)
+{
+    PreparedEvaluation p;
+    p.device = pickDevice(req.device);
+    const bool ours = isQuantScopeCheckpoint(req.weights);
+    TrainConfig config;
+    std::vector<NamedTensor> tensors;
+    int64_t channels = 0, classes = 0;
+    if (ours) {
+        const auto state = readCheckpointState(req.weights);
+        config = parseTrainConfig(state.configText);
+        channels = state.inputChannels;
+        classes = state.numClasses;
+    } else {
+        StateDict dict;
+        try {
+            dict = readTorchCheckpoint(req.weights);
+        } catch (const TorchFormatError &e) {
+            throw ModelIoError(e.what());
+        }
+        const auto layout = inferLayout(dict.tensors, req.weights);
+        config.depth = layout.depth;
+        config.shortcut = layout.shortcut == Shortcut::B ? "B" : "A";
+        config.method = "fp";
+        config.edgeLayers = layout.layout == "apot" ? "8bit" : "fp";
+        channels = layout.inputChannels;
+        classes = layout.numClasses;
+        tensors = std::move(dict.tensors);
+    }
+    p.dataSpec = req.data;
+    if (p.dataSpec.empty()) {
+        if (!ours)
+            throw std::runtime_error(req.weights +
+                                     ": a PyTorch state_dict names no data set; give one (e.g. cifar10:DIR)");
+        p.dataSpec = config.dataset;
+    }
+    const DatasetSpec spec = parseDatasetSpec(p.dataSpec);
+    p.test = loadDataset(spec, false);
+    const auto &test = p.test;
+    if (req.depth > 0 && req.depth != config.depth)
+        throw std::runtime_error(req.weights + ": --arch resnet" + std::to_string(req.depth) +
+                                 " does not match the checkpoint's resnet" + std::to_string(config.depth));
+    if (!req.quant.empty())
+        config.method = req.quant;
+    if (req.wbits > 0)
+        config.wbits = req.wbits;
+    if (req.abits > 0)
+        config.abits = req.abits;
+    if (!req.edges.empty())
+        config.edgeLayers = req.edges;
+    if (auto why = checkTrainConfig(config))
+        throw std::runtime_error(*why);
+    if (channels != test.images.size(1) || classes != test.numClasses)
+        throw std::runtime_error(req.weights + ": the model takes " + std::to_string(channels) +
+                                 " channels and " + std::to_string(classes) + " classes, the data has " +
+                                 std::to_string(test.images.size(1)) + " and " +
+                                 std::to_string(test.numClasses));
+
+    p.model = ResNet(resnetOptionsFromConfig(config, channels, classes));
+    if (ours) {
+        loadCheckpoint(req.weights, p.model, nullptr, nullptr);
+    } else {
+        // A reference FP model still stores its (unused) quantizer parameters: ignore those, require the
+        // rest.
+        if (config.method == "fp")
+            tensors.erase(
+                std::remove_if(tensors.begin(), tensors.end(),
+                               [](const NamedTensor &t) { return isQuantizerParameterName(t.name); }),
+                tensors.end());
+        loadStateDict(p.model, tensors, /*strict=*/true, req.weights);
+    }
+    p.model->to(p.device);
+
+    p.loader.batchSize = req.batch;
+    p.loader.shuffle = false;
+    p.loader.augment = false;
+    p.loader.normalization = normalizationFor(spec, req.mean.empty() ? config.mean : req.mean,
+                                              req.mean.empty() ? config.std : req.std, channels);
+    p.description =
+        "resnet" + std::to_string(config.depth) + " shortcut " + config.shortcut + ", " + config.method +
+        (config.method == "fp" ? ""
+                               : " W" + std::to_string(config.wbits) + "A" + std::to_string(config.abits)) +
+        ", edges " + config.edgeLayers;
+    p.config = std::move(config);
+    return p;
+}
+
+EvalResult evaluateWeights(const EvalRequest &req)
+{
+    return atCoreEdge(req.weights, [&]() -> EvalResult {
+        configureThreads(req.threads);
+        auto p = prepareEvaluation(req);
+        DataLoader loader(p.test, p.loader);
+        const auto stats = evaluateLoader(p.model, loader, p.device);
+        EvalResult r;
+        r.top1 = stats.top1;
+        r.top5 = stats.top5;
+        r.loss = stats.loss;
+        r.images = stats.images;
+        r.model = p.description;
+        return r;
+    });
+}
+
+TrainStepBenchResult benchTrainStep(const TrainStepBenchRequest &req)
+{
+    return atCoreEdge(std::string("bench"), [&]() -> TrainStepBenchResult {
+        TrainStepBenchResult result;
+        result.threads = configureThreads(req.threads);
+        TrainConfig config;
+        config.depth = req.depth;
+        config.method = req.quant;
+        config.wbits = config.abits = req.bits;
+        config.backward = req.ewgs ? "ewgs" : "ste";
+        config.ewgsDeltaInit = req.ewgs ? 1e-3 : 0.0;
+        config.lr = 0.01;
+        if (auto why = checkTrainConfig(config))
+            throw std::runtime_error(*why);
+        torch::manual_seed(0);
+        ResNet model(resnetOptionsFromConfig(config, 3, 10));
+        auto opt = makeOptimizers(model, config);
+        const auto x = torch::randn({req.batch, 3, req.imageSize, req.imageSize});
+        const auto y = torch::randint(0, 10, {req.batch});
+        model->train();
+        auto step = [&] {
+            opt.model->zero_grad();
+            torch::nn::functional::cross_entropy(model->forward(x), y).backward();
+            opt.model->step();
+        };
+        step(); // warm-up: lazy initializations, allocator
+        step();
+        const auto t0 = Clock::now();
+        for (int i = 0; i < req.steps; ++i)
+            step();
+        const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+        result.msPerStep = 1000.0 * seconds / req.steps;
+        result.imagesPerSecond = double(req.batch) * req.steps / seconds;
+        return result;
+    });
+}
+
+} // namespace qs

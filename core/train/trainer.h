@@ -1,0 +1,112 @@
+#pragma once
+// Training and evaluation runs. Torch-free API: value snapshots out through callbacks, a stop flag in, and a
+// run directory on disk (config.ini, metrics.jsonl, last.qsckpt, best.qsckpt) that the GUI and CLI can
+// follow.
+
+#include "core/train/trainconfig.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace qs {
+
+struct StepSample
+{
+    int64_t step = 0, epoch = 0;
+    double loss = 0, lr = 0, gradNorm = 0;
+};
+
+struct EpochSample
+{
+    int64_t epoch = 0;
+    double trainLoss = 0, trainTop1 = 0, testLoss = 0, testTop1 = 0, testTop5 = 0, seconds = 0;
+};
+
+struct TrainProgress
+{
+    int64_t epoch = 0, epochs = 0, batch = 0, batchesPerEpoch = 0, step = 0;
+    double seconds = 0; // wall time of this session so far
+};
+
+struct TrainCallbacks
+{
+    std::function<void(const StepSample &)> onStep;
+    std::function<void(const EpochSample &)> onEpoch;
+    std::function<void(const TrainProgress &)> onProgress;
+    std::function<void(const std::string &)> onMessage; // one human-readable line
+};
+
+enum class TrainOutcome
+{
+    Completed,
+    Stopped,  // the stop flag was set: a resumable last.qsckpt was written after the current step
+    MaxSteps, // max_steps reached: also resumable
+    Diverged  // NaN/Inf loss or gradient, or an exploding EWGS delta: recorded in metrics.jsonl
+};
+std::string trainOutcomeName(TrainOutcome outcome);
+
+struct TrainResult
+{
+    TrainOutcome outcome = TrainOutcome::Completed;
+    std::string message;
+    int64_t steps = 0, epochs = 0;
+    double bestTop1 = 0, lastTop1 = 0;
+};
+
+// Starts a run in runDir (created; must not already hold a run). Throws std::runtime_error with one line for
+// bad configuration, data or I/O problems before training starts. `threads` > 0 sets this session's intra-op
+// thread count instead of config.threads (a property of the machine, so it is not stored with the run).
+TrainResult runTraining(const TrainConfig &config, const std::string &runDir, const std::atomic<bool> *stop,
+                        const TrainCallbacks &callbacks, int threads = 0);
+// Continues the run in runDir from its last.qsckpt, exactly where it stopped.
+TrainResult resumeTraining(const std::string &runDir, const std::atomic<bool> *stop,
+                           const TrainCallbacks &callbacks, int threads = 0);
+
+struct EvalRequest
+{
+    std::string weights;      // a .qsckpt or a PyTorch checkpoint
+    std::string data;         // dataset spec, e.g. cifar10:DIR; empty: the checkpoint's own (ours)
+    int depth = 0;            // 0: from the checkpoint
+    std::string quant;        // fp|uniform|lsq|pot|apot|dsq|daq; empty: the checkpoint's own (ours) or fp
+    int wbits = 0, abits = 0; // 0: the checkpoint's own (ours) or 4
+    std::string edges;        // fp|8bit; empty: ours from the config, APoT layout 8bit, option-A layout fp
+    std::vector<double> mean, std;
+    int batch = 256;
+    int threads = 0;
+    std::string device = "auto";
+};
+
+struct EvalResult
+{
+    double top1 = 0, top5 = 0, loss = 0;
+    int64_t images = 0;
+    std::string model; // what was evaluated, one line
+};
+EvalResult evaluateWeights(const EvalRequest &request);
+
+// Images per second of the training step (forward, backward, optimizer) on synthetic data.
+struct TrainStepBenchRequest
+{
+    int depth = 20;
+    std::string quant = "fp";
+    int bits = 4;
+    bool ewgs = false;
+    int batch = 128;
+    int steps = 20;
+    int threads = 0;
+    int64_t imageSize = 32;
+};
+struct TrainStepBenchResult
+{
+    double imagesPerSecond = 0, msPerStep = 0;
+    int threads = 0;
+};
+TrainStepBenchResult benchTrainStep(const TrainStepBenchRequest &request);
+
+// Threads for LibTorch: 0 means every core. Returns the count set.
+int configureThreads(int requested);
+
+} // namespace qs
