@@ -3,7 +3,12 @@
 add_library(project_options INTERFACE)
 target_compile_features(project_options INTERFACE cxx_std_17)
 target_compile_options(project_options INTERFACE
-    $<$<CXX_COMPILER_ID:GNU,Clang>:-Wall -Wextra -Wnon-virtual-dtor>)
+    $<$<CXX_COMPILER_ID:GNU,Clang>:-Wall -Wextra -Wpedantic -Wshadow -Wold-style-cast -Wnon-virtual-dtor>)
+# CI builds with warnings as errors (.ci/run sets it); a user's newer compiler may warn where ours does not.
+option(QUANTSCOPE_WERROR "Treat compiler warnings as errors" OFF)
+if(QUANTSCOPE_WERROR)
+    target_compile_options(project_options INTERFACE $<$<CXX_COMPILER_ID:GNU,Clang>:-Werror>)
+endif()
 target_compile_definitions(project_options INTERFACE
     QT_NO_KEYWORDS                       # Qt's `slots` macro breaks torch headers (pytorch#19405)
     QT_NO_CAST_FROM_ASCII

@@ -3,7 +3,8 @@
 #   scripts/quantscope.sh run    starts the GUI on its embedded default
 #   scripts/quantscope.sh test   runs every test (what .ci/run calls)
 #   scripts/quantscope.sh build  only builds
-# Environment: BUILD_DIR (default build), JOBS (default: number of cores), QUANTSCOPE_SKIP_APT=1 to skip apt.
+# Environment: BUILD_DIR (default build), JOBS (default: number of cores), QUANTSCOPE_SKIP_APT=1 to skip apt,
+# QUANTSCOPE_WERROR=1 to treat compiler warnings as errors (CI does).
 set -euo pipefail
 
 action=${1:-run}
@@ -35,7 +36,9 @@ install_missing_packages() {
 }
 
 configure_and_build() {
-    cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release
+    local werror=OFF
+    [ "${QUANTSCOPE_WERROR:-0}" = 1 ] && werror=ON
+    cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DQUANTSCOPE_WERROR="$werror"
     cmake --build "$build_dir" -j "$jobs"
 }
 
