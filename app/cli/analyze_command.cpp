@@ -1,8 +1,10 @@
 #include "argparse.h"
 #include "commands.h"
-#include "format.h"
 
 #include "core/analysis/analysis.h"
+#include "core/io/json.h"
+
+#include <nlohmann/json.hpp>
 
 namespace qs::cli {
 
@@ -37,27 +39,21 @@ int runAnalyzeCommand(const std::vector<std::string> &args, std::ostream &out)
                 << "), MSE " << l.mse << ", SQNR " << l.sqnrDb << " dB\n";
         return 0;
     }
-    auto list = [&](const auto &v) {
-        out << '[';
-        for (size_t i = 0; i < v.size(); ++i)
-            out << (i ? ", " : "") << formatNumber(double(v[i]));
-        out << ']';
-    };
-    out << "{\"scheme\": \"" << schemeName(req.scheme) << "\", \"bits\": " << req.bits << ", \"layers\": [";
-    for (size_t i = 0; i < layers.size(); ++i) {
-        const auto &l = layers[i];
-        out << (i ? ",\n  " : "\n  ") << "{\"name\": \"" << l.name << "\", \"shape\": ";
-        list(l.shape);
-        out << ", \"numel\": " << l.numel << ", \"mean\": " << formatNumber(l.mean)
-            << ", \"std\": " << formatNumber(l.std) << ", \"alpha\": " << formatNumber(l.alpha)
-            << ", \"alpha_source\": \"" << l.alphaSource << "\", \"mse\": " << formatNumber(l.mse)
-            << ", \"sqnr_db\": " << formatNumber(l.sqnrDb) << ", \"levels\": ";
-        list(l.levels);
-        out << ", \"counts\": ";
-        list(l.counts);
-        out << '}';
-    }
-    out << "\n]}\n";
+    // SQNR is infinite when every weight sits on a level: written "Infinity" (core/io/json.h).
+    Json json{{"scheme", schemeName(req.scheme)}, {"bits", req.bits}, {"layers", Json::array()}};
+    for (const auto &l : layers)
+        json["layers"].push_back(Json{{"name", l.name},
+                                      {"shape", l.shape},
+                                      {"numel", l.numel},
+                                      {"mean", l.mean},
+                                      {"std", l.std},
+                                      {"alpha", l.alpha},
+                                      {"alpha_source", l.alphaSource},
+                                      {"mse", l.mse},
+                                      {"sqnr_db", l.sqnrDb},
+                                      {"levels", l.levels},
+                                      {"counts", l.counts}});
+    out << jsonText(json) << '\n';
     return 0;
 }
 

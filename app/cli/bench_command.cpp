@@ -1,8 +1,10 @@
 #include "argparse.h"
 #include "commands.h"
-#include "format.h"
 
+#include "core/io/json.h"
 #include "core/train/trainer.h"
+
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 
@@ -31,11 +33,15 @@ int runBenchCommand(const std::vector<std::string> &args, std::ostream &out)
     } catch (const std::runtime_error &e) {
         throw UsageError(std::string("bench: ") + e.what());
     }
-    out << "{\"images_per_second\": " << formatNumber(std::round(r.imagesPerSecond * 10) / 10)
-        << ", \"ms_per_step\": " << formatNumber(std::round(r.msPerStep * 100) / 100)
-        << ", \"threads\": " << r.threads << ", \"arch\": \"resnet" << req.depth << "\", \"quant\": \""
-        << req.quant << "\", \"bits\": " << req.bits << ", \"ewgs\": " << (req.ewgs ? "true" : "false")
-        << ", \"batch\": " << req.batch << "}\n";
+    const Json json{{"images_per_second", std::round(r.imagesPerSecond * 10) / 10},
+                    {"ms_per_step", std::round(r.msPerStep * 100) / 100},
+                    {"threads", r.threads},
+                    {"arch", "resnet" + std::to_string(req.depth)},
+                    {"quant", req.quant},
+                    {"bits", req.bits},
+                    {"ewgs", req.ewgs},
+                    {"batch", req.batch}};
+    out << jsonText(json) << '\n';
     return 0;
 }
 

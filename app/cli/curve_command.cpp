@@ -2,7 +2,10 @@
 #include "commands.h"
 #include "format.h"
 
+#include "core/io/json.h"
 #include "core/quant/curves.h"
+
+#include <nlohmann/json.hpp>
 
 namespace qs::cli {
 
@@ -42,20 +45,14 @@ int runCurveCommand(const std::vector<std::string> &args, std::ostream &out)
                 << '\n';
         return 0;
     }
-    auto array = [&](const Eigen::VectorXd &v) {
-        out << '[';
-        for (Eigen::Index i = 0; i < v.size(); ++i)
-            out << (i ? ", " : "") << formatNumber(v[i]);
-        out << ']';
-    };
-    out << "{\"method\": \"" << curveMethodName(p.method) << "\", \"bits\": " << p.bits
-        << ", \"signed\": " << (p.isSigned ? "true" : "false") << ", \"x\": ";
-    array(c.x);
-    out << ", \"y\": ";
-    array(c.y);
-    out << ", \"dydx\": ";
-    array(c.dydx);
-    out << "}\n";
+    auto array = [](const Eigen::VectorXd &v) { return std::vector<double>(v.data(), v.data() + v.size()); };
+    const Json json{{"method", curveMethodName(p.method)},
+                    {"bits", p.bits},
+                    {"signed", p.isSigned},
+                    {"x", array(c.x)},
+                    {"y", array(c.y)},
+                    {"dydx", array(c.dydx)}};
+    out << jsonText(json) << '\n';
     return 0;
 }
 

@@ -1,8 +1,10 @@
 #include "argparse.h"
 #include "commands.h"
-#include "format.h"
 
+#include "core/io/json.h"
 #include "core/train/trainer.h"
+
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 
@@ -66,8 +68,8 @@ int runEvalCommand(const std::vector<std::string> &args, std::ostream &out)
     try {
         const auto r = evaluateWeights(req);
         if (format == "json")
-            out << "{\"top1\": " << formatNumber(r.top1) << ", \"top5\": " << formatNumber(r.top5)
-                << ", \"loss\": " << formatNumber(r.loss) << ", \"images\": " << r.images << "}\n";
+            out << jsonText(Json{{"top1", r.top1}, {"top5", r.top5}, {"loss", r.loss}, {"images", r.images}})
+                << '\n';
         else
             out << r.model << ": top-1 " << r.top1 << "%, top-5 " << r.top5 << "%, loss " << r.loss << " on "
                 << r.images << " images\n";

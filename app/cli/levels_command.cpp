@@ -2,7 +2,10 @@
 #include "commands.h"
 #include "format.h"
 
+#include "core/io/json.h"
 #include "core/quant/levels.h"
+
+#include <nlohmann/json.hpp>
 
 namespace qs::cli {
 
@@ -26,11 +29,11 @@ int runLevelsCommand(const std::vector<std::string> &args, std::ostream &out)
             out << i << ',' << formatNumber(levels[i]) << '\n';
         return 0;
     }
-    out << "{\"scheme\": \"" << schemeName(spec.scheme) << "\", \"bits\": " << spec.bits
-        << ", \"signed\": " << (spec.isSigned ? "true" : "false") << ", \"levels\": [";
-    for (size_t i = 0; i < levels.size(); ++i)
-        out << (i ? ", " : "") << formatNumber(levels[i]);
-    out << "]}\n";
+    const Json json{{"scheme", schemeName(spec.scheme)},
+                    {"bits", spec.bits},
+                    {"signed", spec.isSigned},
+                    {"levels", levels}};
+    out << jsonText(json) << '\n';
     return 0;
 }
 

@@ -3,7 +3,10 @@
 #include "format.h"
 #include "progress.h"
 
+#include "core/io/json.h"
 #include "core/train/trainer.h"
+
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <cmath>
@@ -104,9 +107,11 @@ int runTrainCommand(const std::vector<std::string> &args, std::ostream &out)
     }
     std::signal(SIGINT, previous);
     bar.finishLine();
-    out << "{\"outcome\": \"" << trainOutcomeName(result.outcome) << "\", \"steps\": " << result.steps
-        << ", \"best_top1\": " << formatNumber(result.bestTop1)
-        << ", \"last_top1\": " << formatNumber(result.lastTop1) << "}\n";
+    out << jsonText(Json{{"outcome", trainOutcomeName(result.outcome)},
+                         {"steps", result.steps},
+                         {"best_top1", result.bestTop1},
+                         {"last_top1", result.lastTop1}})
+        << '\n';
     std::cerr << result.message << '\n';
     switch (result.outcome) {
     case TrainOutcome::Completed:

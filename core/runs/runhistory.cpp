@@ -1,48 +1,16 @@
 #include "core/runs/runhistory.h"
 
+#include "core/error.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <limits>
-#include <stdexcept>
 
 namespace qs {
 
 namespace {
-
-// A nested array of the record, or nothing when it is absent or malformed (a record is kept for what it has).
-template <typename T>
-std::vector<T> nestedArray(const MetricsRecord &r, const std::string &key,
-                           std::vector<T> (*parse)(const std::string &))
-{
-    auto it = r.nested.find(key);
-    if (it == r.nested.end())
-        return {};
-    try {
-        return parse(it->second);
-    } catch (const std::invalid_argument &) {
-        return {};
-    }
-}
-
-std::vector<double> numberArray(const MetricsRecord &r, const std::string &key)
-{
-    return nestedArray(r, key, &parseNumberArray);
-}
-
-std::string stringField(const MetricsRecord &r, const std::string &key)
-{
-    auto it = r.strings.find(key);
-    return it == r.strings.end() ? std::string() : it->second;
-}
-
-int64_t intField(const MetricsRecord &r, const std::string &key, int64_t fallback)
-{
-    const double v = r.number(key, double(fallback));
-    return std::isfinite(v) ? int64_t(v) : fallback;
-}
 
 bool isLayerChar(char c)
 {
@@ -104,8 +72,7 @@ void RunHistory::append(const std::vector<MetricsRecord> &records)
 
 void RunHistory::append(const MetricsRecord &r)
 {
-    const int64_t step = intField(r, "step", m_lastStep);
-    const int64_t epoch = intField(r, "epoch", m_epochs.empty() ? 0 : m_epochs.back().epoch);
+    const int64_t step = recordStep(r);
     auto addLayerPoint = [&](const std::string &name, const LayerPoint &p, bool full) {
         auto &points = m_layers[name];
         if (points.empty() && std::find(m_layerNames.begin(), m_layerNames.end(), name) == m_layerNames.end())
@@ -128,95 +95,73 @@ void RunHistory::append(const MetricsRecord &r)
         points.back().full = full;
     };
     // "layers" and "divergence" records carry every layer's state: clips, deltas, error and occupancy.
-    auto readLayerStates = [&] {
-        for (const auto &layer : nestedArray(r, "layers", &parseRecordArray)) {
-            const std::string name = stringField(layer, "name");
-            if (name.empty())
+    auto readLayerStates = [&](const std::vector<LayerState> &layers, int64_t epoch) {
+        for (const auto &layer : layers) {
+            if (layer.name.empty())
                 continue;
             LayerPoint p;
             p.step = step;
             p.epoch = epoch;
-            p.alphaW = layer.number("alpha_w", 0);
-            p.alphaA = layer.number("alpha_a", 0);
-            p.deltaW = layer.number("delta_w", 0);
-            p.deltaA = layer.number("delta_a", 0);
-            p.mse = layer.number("mse", 0);
-            p.sqnrDb = layer.number("sqnr_db", 0);
-            addLayerPoint(name, p, true);
-            LayerOccupancy occupancy{step, numberArray(layer, "levels"), numberArray(layer, "counts")};
-            if (!occupancy.levels.empty() && occupancy.levels.size() == occupancy.counts.size())
-                m_occupancy[name] = std::move(occupancy);
+            p.alphaW = layer.alphaW;
+            p.alphaA = layer.alphaA;
+            p.deltaW = layer.deltaW;
+            p.deltaA = layer.deltaA;
+            p.mse = layer.mse.value_or(0.0);
+            p.sqnrDb = layer.sqnrDb.value_or(0.0);
+            addLayerPoint(layer.name, p, true);
+            if (!layer.levels.empty() && layer.levels.size() == layer.counts.size())
+                m_occupancy[layer.name] = LayerOccupancy{
+                    step, layer.levels, std::vector<double>(layer.counts.begin(), layer.counts.end())};
         }
     };
 
-    if (r.type == "step") {
-        m_steps.push_back({step, epoch, r.number("loss", std::numeric_limits<double>::quiet_NaN()),
-                           r.number("lr", 0), r.number("grad_norm", 0)});
-    } else if (r.type == "epoch") {
-        EpochPoint e;
-        e.epoch = epoch;
-        e.step = step;
-        e.trainLoss = r.number("train_loss", 0);
-        e.trainTop1 = r.number("train_top1", 0);
-        e.testLoss = r.number("test_loss", 0);
-        e.testTop1 = r.number("test_top1", 0);
-        e.testTop5 = r.number("test_top5", 0);
-        e.lr = r.number("lr", 0);
-        e.seconds = r.number("seconds", 0);
-        m_epochs.push_back(e);
-    } else if (r.type == "layers") {
-        readLayerStates();
-    } else if (r.type == "ewgs_update") {
-        const auto names = nestedArray(r, "layers", &parseStringArray);
-        const auto dw = numberArray(r, "delta_w"), da = numberArray(r, "delta_a");
-        for (size_t i = 0; i < names.size(); ++i) {
+    if (const auto *s = std::get_if<StepSample>(&r)) {
+        m_steps.push_back(*s);
+    } else if (const auto *e = std::get_if<EpochSample>(&r)) {
+        m_epochs.push_back(*e);
+    } else if (const auto *l = std::get_if<LayersRecord>(&r)) {
+        readLayerStates(l->layers, l->epoch);
+    } else if (const auto *u = std::get_if<EwgsUpdateRecord>(&r)) {
+        for (size_t i = 0; i < u->layers.size(); ++i) {
             LayerPoint p;
             p.step = step;
-            p.epoch = epoch;
-            p.deltaW = i < dw.size() ? dw[i] : 0.0;
-            p.deltaA = i < da.size() ? da[i] : 0.0;
+            p.epoch = u->epoch;
+            p.deltaW = i < u->deltaW.size() ? u->deltaW[i] : 0.0;
+            p.deltaA = i < u->deltaA.size() ? u->deltaA[i] : 0.0;
             // Alpha is not in an EWGS update: carry the layer's last known clip so the point is not a 0.
-            const auto &known = layer(names[i]);
+            const auto &known = layer(u->layers[i]);
             if (!known.empty()) {
                 p.alphaW = known.back().alphaW;
                 p.alphaA = known.back().alphaA;
             }
-            addLayerPoint(names[i], p, false);
+            addLayerPoint(u->layers[i], p, false);
         }
-    } else if (r.type == "divergence") {
-        readLayerStates();
-        DivergenceEvent d;
-        d.step = step;
-        d.epoch = epoch;
-        d.reason = stringField(r, "reason");
-        d.layer = stringField(r, "layer");
-        if (d.layer.empty())
-            d.layer = layerInReason(d.reason, m_layerNames);
-        for (const auto &[key, v] : r.numbers)
-            if (key != "step" && key != "epoch")
-                d.values[key] = v;
-        m_divergence = std::move(d);
+    } else if (const auto *d = std::get_if<DivergenceRecord>(&r)) {
+        readLayerStates(d->layers, d->epoch);
+        m_divergence = *d;
+        if (m_divergence->layer.empty())
+            m_divergence->layer = layerInReason(d->reason, m_layerNames);
         m_finished = true;
-    } else if (r.type == "start" || r.type == "resume") {
+    } else if (const auto *start = std::get_if<StartRecord>(&r)) {
         // A resumed run repeats the steps after its last checkpoint: the repeat replaces them.
-        if (r.type == "resume") {
+        if (start->resume) {
             auto later = [&](const auto &p) { return p.step > step; };
             m_steps.erase(std::remove_if(m_steps.begin(), m_steps.end(), later), m_steps.end());
-            m_epochs.erase(std::remove_if(m_epochs.begin(), m_epochs.end(),
-                                          [&](const EpochPoint &e) { return e.epoch >= epoch; }),
-                           m_epochs.end());
+            m_epochs.erase(
+                std::remove_if(m_epochs.begin(), m_epochs.end(),
+                               [&](const EpochSample &kept) { return kept.epoch >= start->epoch; }),
+                m_epochs.end());
             for (auto &[name, points] : m_layers)
                 points.erase(std::remove_if(points.begin(), points.end(), later), points.end());
+            m_lastStep = step;
         }
         m_finished = false;
-    } else if (r.type == "done" || r.type == "stop") {
+    } else if (std::holds_alternative<DoneRecord>(r) || std::holds_alternative<StopRecord>(r)) {
         m_finished = true;
     } else {
         return; // rollback and unknown types add nothing
     }
     m_lastStep = std::max(m_lastStep, step);
-    if (r.type == "resume")
-        m_lastStep = step;
     ++m_records;
 }
 
@@ -255,7 +200,7 @@ std::vector<double> RunHistory::smoothedLoss(double beta) const
 RunHistory loadRunHistory(const std::string &runDir)
 {
     if (!std::ifstream(runDir + "/metrics.jsonl"))
-        throw std::runtime_error(runDir + ": no metrics.jsonl (not a QuantScope run directory)");
+        throw Error(runDir + ": no metrics.jsonl (not a QuantScope run directory)");
     RunHistory history(runDir);
     MetricsFollower follower(runDir);
     history.append(follower.poll());

@@ -14,18 +14,6 @@
 
 namespace qs {
 
-struct StepPoint
-{
-    int64_t step = 0, epoch = 0;
-    double loss = 0, lr = 0, gradNorm = 0;
-};
-
-struct EpochPoint
-{
-    int64_t epoch = 0, step = 0; // epoch index (0-based) and the global step at its end
-    double trainLoss = 0, trainTop1 = 0, testLoss = 0, testTop1 = 0, testTop5 = 0, lr = 0, seconds = 0;
-};
-
 // One layer's state at one moment (a "layers" record at an epoch end, or an "ewgs_update").
 struct LayerPoint
 {
@@ -41,14 +29,10 @@ struct LayerOccupancy
     std::vector<double> levels, counts; // the quantized weight values and how many weights sit on each
 };
 
-struct DivergenceEvent
-{
-    int64_t step = -1, epoch = -1;
-    std::string reason; // the engine's one line, e.g. "layer2.0.conv1 weight delta = 3.2e+05"
-    std::string
-        layer; // the layer named by the record (its "layer" field, else the first layer in the reason)
-    std::map<std::string, double> values; // the record's other numbers (loss, delta, ...)
-};
+// The divergence as the history keeps it: the record, with `layer` the layer it names or else the first
+// layer in its reason (e.g. "layer2.0.conv1" from "layer2.0.conv1 weight delta = 3.2e+05"), and `values` the
+// record's other numbers (loss, delta, ...).
+using DivergenceEvent = DivergenceRecord;
 
 class RunHistory
 {
@@ -66,8 +50,8 @@ public:
     // name ("runs/apot/" -> "apot") is added to it.
     void distinguishFrom(const RunHistory &other);
 
-    const std::vector<StepPoint> &steps() const { return m_steps; }
-    const std::vector<EpochPoint> &epochs() const { return m_epochs; }
+    const std::vector<StepSample> &steps() const { return m_steps; }
+    const std::vector<EpochSample> &epochs() const { return m_epochs; }
     // Layer names in first-seen order, and each layer's points in time order. EWGS updates and epoch-end
     // layer records both add points (alpha comes from the latter, delta from both).
     const std::vector<std::string> &layerNames() const { return m_layerNames; }
@@ -85,8 +69,8 @@ public:
 
 private:
     std::string m_dir, m_label;
-    std::vector<StepPoint> m_steps;
-    std::vector<EpochPoint> m_epochs;
+    std::vector<StepSample> m_steps;
+    std::vector<EpochSample> m_epochs;
     std::vector<std::string> m_layerNames;
     std::map<std::string, std::vector<LayerPoint>> m_layers;
     std::map<std::string, LayerOccupancy> m_occupancy;
@@ -96,7 +80,7 @@ private:
     int64_t m_records = 0;
 };
 
-// Reads RUNDIR/metrics.jsonl as it is now (a half-written last line waits). Throws std::runtime_error with
+// Reads RUNDIR/metrics.jsonl as it is now (a half-written last line waits). Throws qs::Error with
 // one line naming the directory when it holds no metrics.jsonl.
 RunHistory loadRunHistory(const std::string &runDir);
 

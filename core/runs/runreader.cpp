@@ -1,209 +1,17 @@
 #include "core/runs/runreader.h"
 
-#include <cctype>
+#include "core/error.h"
+
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
-#include <limits>
-#include <optional>
 #include <sstream>
-#include <stdexcept>
 
 namespace qs {
 
 namespace {
-
-class LineParser
-{
-public:
-    explicit LineParser(const std::string &text) : m_s(text) {}
-
-    MetricsRecord parse()
-    {
-        MetricsRecord r;
-        skipSpace();
-        expect('{');
-        skipSpace();
-        if (peek() == '}') {
-            ++m_i;
-            return r;
-        }
-        while (true) {
-            skipSpace();
-            const std::string key = parseString();
-            skipSpace();
-            expect(':');
-            skipSpace();
-            const char c = peek();
-            if (c == '"') {
-                const std::string value = parseString();
-                if (const auto special = specialNumber(value))
-                    r.numbers[key] = *special;
-                else
-                    r.strings[key] = value;
-            } else if (c == '{' || c == '[') {
-                r.nested[key] = parseNested();
-            } else if (c == 't' || c == 'f' || c == 'n') {
-                const std::string word = parseWord();
-                if (word == "true" || word == "false")
-                    r.numbers[key] = word == "true" ? 1.0 : 0.0;
-                else if (word != "null")
-                    fail("unexpected '" + word + "'");
-            } else {
-                r.numbers[key] = parseNumber();
-            }
-            skipSpace();
-            if (peek() == ',') {
-                ++m_i;
-                continue;
-            }
-            expect('}');
-            break;
-        }
-        auto it = r.strings.find("type");
-        if (it != r.strings.end())
-            r.type = it->second;
-        return r;
-    }
-
-    // `[e, e, ...]`: calls element() with the parser at each element's first character.
-    template <typename Element> void parseArray(Element element)
-    {
-        skipSpace();
-        expect('[');
-        skipSpace();
-        if (peek() == ']') {
-            ++m_i;
-            return;
-        }
-        while (true) {
-            skipSpace();
-            element();
-            skipSpace();
-            if (peek() == ',') {
-                ++m_i;
-                continue;
-            }
-            expect(']');
-            return;
-        }
-    }
-    // A number, or one of the strings the writer uses for non-finite values; another string is NaN.
-    double parseNumberValue()
-    {
-        if (peek() != '"')
-            return parseNumber();
-        return specialNumber(parseString()).value_or(std::numeric_limits<double>::quiet_NaN());
-    }
-    std::string parseStringValue() { return parseString(); }
-
-private:
-    // jsonNumber() writes NaN and the infinities as strings so that a record is never lost.
-    static std::optional<double> specialNumber(const std::string &value)
-    {
-        if (value == "NaN")
-            return std::numeric_limits<double>::quiet_NaN();
-        if (value == "Infinity" || value == "-Infinity")
-            return value[0] == '-' ? -HUGE_VAL : HUGE_VAL;
-        return std::nullopt;
-    }
-    char peek() const { return m_i < m_s.size() ? m_s[m_i] : '\0'; }
-    void skipSpace()
-    {
-        while (m_i < m_s.size() && std::isspace(static_cast<unsigned char>(m_s[m_i])))
-            ++m_i;
-    }
-    [[noreturn]] void fail(const std::string &what) const
-    {
-        throw std::invalid_argument("not a metrics record at column " + std::to_string(m_i + 1) + ": " +
-                                    what);
-    }
-    void expect(char c)
-    {
-        if (peek() != c)
-            fail(std::string("expected '") + c + "'");
-        ++m_i;
-    }
-    std::string parseString()
-    {
-        expect('"');
-        std::string out;
-        while (m_i < m_s.size() && m_s[m_i] != '"') {
-            char c = m_s[m_i++];
-            if (c == '\\') {
-                if (m_i >= m_s.size())
-                    fail("unterminated escape");
-                const char e = m_s[m_i++];
-                switch (e) {
-                case 'n':
-                    c = '\n';
-                    break;
-                case 't':
-                    c = '\t';
-                    break;
-                case 'u':
-                    if (m_i + 4 > m_s.size())
-                        fail("short \\u escape");
-                    c = char(
-                        std::stoi(m_s.substr(m_i, 4), nullptr, 16)); // the writer escapes control bytes only
-                    m_i += 4;
-                    break;
-                default:
-                    c = e;
-                }
-            }
-            out += c;
-        }
-        expect('"');
-        return out;
-    }
-    std::string parseWord()
-    {
-        const size_t start = m_i;
-        while (m_i < m_s.size() && std::isalpha(static_cast<unsigned char>(m_s[m_i])))
-            ++m_i;
-        return m_s.substr(start, m_i - start);
-    }
-    double parseNumber()
-    {
-        const char *begin = m_s.c_str() + m_i;
-        char *end = nullptr;
-        const double v = std::strtod(begin, &end);
-        if (end == begin)
-            fail("expected a value");
-        m_i += size_t(end - begin);
-        return v;
-    }
-    std::string parseNested()
-    {
-        const size_t start = m_i;
-        int depth = 0;
-        bool inString = false;
-        for (; m_i < m_s.size(); ++m_i) {
-            const char c = m_s[m_i];
-            if (inString) {
-                if (c == '\\')
-                    ++m_i;
-                else if (c == '"')
-                    inString = false;
-            } else if (c == '"') {
-                inString = true;
-            } else if (c == '{' || c == '[') {
-                ++depth;
-            } else if (c == '}' || c == ']') {
-                if (--depth == 0) {
-                    ++m_i;
-                    return m_s.substr(start, m_i - start);
-                }
-            }
-        }
-        fail("unterminated array or object");
-    }
-
-    const std::string &m_s;
-    size_t m_i = 0;
-};
 
 std::map<std::string, std::string> readConfig(const std::string &path)
 {
@@ -262,41 +70,6 @@ std::string csvField(const std::string &s)
 
 } // namespace
 
-double MetricsRecord::number(const std::string &key, double fallback) const
-{
-    auto it = numbers.find(key);
-    return it == numbers.end() ? fallback : it->second;
-}
-
-MetricsRecord parseMetricsLine(const std::string &line)
-{
-    return LineParser(line).parse();
-}
-
-std::vector<MetricsRecord> parseRecordArray(const std::string &json)
-{
-    LineParser p(json);
-    std::vector<MetricsRecord> out;
-    p.parseArray([&] { out.push_back(p.parse()); });
-    return out;
-}
-
-std::vector<double> parseNumberArray(const std::string &json)
-{
-    LineParser p(json);
-    std::vector<double> out;
-    p.parseArray([&] { out.push_back(p.parseNumberValue()); });
-    return out;
-}
-
-std::vector<std::string> parseStringArray(const std::string &json)
-{
-    LineParser p(json);
-    std::vector<std::string> out;
-    p.parseArray([&] { out.push_back(p.parseStringValue()); });
-    return out;
-}
-
 MetricsFollower::MetricsFollower(std::string runDir) : m_path(std::move(runDir) + "/metrics.jsonl") {}
 
 std::vector<MetricsRecord> MetricsFollower::poll()
@@ -325,7 +98,7 @@ std::vector<MetricsRecord> MetricsFollower::poll()
             continue;
         try {
             out.push_back(parseMetricsLine(line));
-        } catch (const std::invalid_argument &) {
+        } catch (const Error &) {
             ++m_malformed; // a damaged line is counted and skipped, the rest of the run still reads
         }
     }
@@ -339,23 +112,22 @@ RunSummary summarizeRun(const std::string &runDir)
     s.dir = runDir;
     std::ifstream probe(runDir + "/metrics.jsonl");
     if (!probe)
-        throw std::runtime_error(runDir + ": no metrics.jsonl (not a QuantScope run directory)");
+        throw Error(runDir + ": no metrics.jsonl (not a QuantScope run directory)");
     s.config = readRunConfig(runDir);
     s.label = runLabel(s.config, runDir);
     MetricsFollower follower(runDir);
     for (const auto &r : follower.poll()) {
-        if (r.type == "epoch") {
-            s.epochs = int64_t(r.number("epoch", -1)) + 1;
-            s.finalTop1 = r.number("test_top1", 0);
+        if (const auto *e = std::get_if<EpochSample>(&r)) {
+            s.epochs = e->epoch + 1;
+            s.finalTop1 = e->testTop1;
             s.bestTop1 = std::max(s.bestTop1, s.finalTop1);
-            s.finalTrainLoss = r.number("train_loss", 0);
-        } else if (r.type == "divergence") {
+            s.finalTrainLoss = e->trainLoss;
+        } else if (const auto *d = std::get_if<DivergenceRecord>(&r)) {
             s.diverged = true;
-            s.divergedAtStep = int64_t(r.number("step", -1));
-            auto it = r.strings.find("reason");
-            s.divergenceReason = it == r.strings.end() ? std::string() : it->second;
+            s.divergedAtStep = d->step;
+            s.divergenceReason = d->reason;
         }
-        s.steps = std::max<int64_t>(s.steps, int64_t(r.number("step", 0)));
+        s.steps = std::max(s.steps, recordStep(r));
     }
     return s;
 }

@@ -2,6 +2,8 @@
 // Reading run directories (config.ini + metrics.jsonl) while they grow, and the comparison table of several
 // runs (the seed paper's Tables 1-3). Torch-free: the GUI follows runs with it, the CLI compares them.
 
+#include "core/runs/schema.h"
+
 #include <cstdint>
 #include <map>
 #include <string>
@@ -9,27 +11,9 @@
 
 namespace qs {
 
-// One metrics.jsonl line: its scalar fields. Nested arrays/objects are kept as raw JSON text.
-struct MetricsRecord
-{
-    std::string type;
-    std::map<std::string, double> numbers; // "NaN"/"Infinity" strings are read back as numbers
-    std::map<std::string, std::string> strings;
-    std::map<std::string, std::string> nested;
-    double number(const std::string &key, double fallback) const;
-};
-
-// Parses one line; throws std::invalid_argument when it is not a JSON object.
-MetricsRecord parseMetricsLine(const std::string &line);
-// A nested value (MetricsRecord::nested) read as an array of flat objects, numbers ("NaN"/"Infinity" strings
-// as numbers) or strings. Throw std::invalid_argument when it is not such an array.
-std::vector<MetricsRecord> parseRecordArray(const std::string &json);
-std::vector<double> parseNumberArray(const std::string &json);
-std::vector<std::string> parseStringArray(const std::string &json);
-
 // Follows RUNDIR/metrics.jsonl: each poll() returns the records of the lines completed since the last poll. A
 // last line without its newline (the writer is mid-write, or the file was copied mid-write) waits for the
-// next poll.
+// next poll; a line that is not a record (parseMetricsLine throws) is counted and skipped.
 class MetricsFollower
 {
 public:
@@ -55,7 +39,7 @@ struct RunSummary
     std::string divergenceReason;
 };
 
-// Throws std::runtime_error with one line naming the directory when it holds no readable run.
+// Throws qs::Error with one line naming the directory when it holds no readable run.
 RunSummary summarizeRun(const std::string &runDir);
 // RUNDIR/config.ini as key -> value (empty when unreadable).
 std::map<std::string, std::string> readRunConfig(const std::string &runDir);

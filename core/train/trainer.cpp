@@ -246,44 +246,37 @@ EvalStats evaluateLoader(ResNet &model, DataLoader &loader, torch::Device device
 namespace {
 
 // Per-layer state for metrics.jsonl: clip values, EWGS deltas, weight quantization error and level occupancy.
-std::string layerRecords(ResNet &model)
+std::vector<LayerState> layerRecords(ResNet &model)
 {
-    std::string out = "[";
-    bool first = true;
+    std::vector<LayerState> out;
     for (auto &[name, layer] : model->quantLayers()) {
-        JsonObject rec;
-        rec.add("name", name);
-        rec.add("alpha_w", layer->weightClip());
-        rec.add("alpha_a", layer->actClip());
-        rec.add("delta_w", layer->ewgsDeltaW());
-        rec.add("delta_a", layer->ewgsDeltaA());
+        LayerState &rec = out.emplace_back();
+        rec.name = name;
+        rec.alphaW = layer->weightClip();
+        rec.alphaA = layer->actClip();
+        rec.deltaW = layer->ewgsDeltaW();
+        rec.deltaA = layer->ewgsDeltaA();
         at::Tensor input, quantized;
         try {
             std::tie(input, quantized) = layer->weightQuantizationPair();
         } catch (const c10::Error &) {
             // A clip pushed through zero (the divergence being recorded) leaves nothing to quantize with.
-            out += (first ? "" : ",") + rec.str();
-            first = false;
             continue;
         }
         const auto in = input.to(torch::kCPU, torch::kDouble), q = quantized.to(torch::kCPU, torch::kDouble);
         const double noise = (in - q).pow(2).sum().item<double>();
-        rec.add("mse", noise / double(in.numel()));
-        rec.add("sqnr_db", noise > 0 ? 10.0 * std::log10(in.pow(2).sum().item<double>() / noise) : 1e9);
+        rec.mse = noise / double(in.numel());
+        rec.sqnrDb = noise > 0 ? 10.0 * std::log10(in.pow(2).sum().item<double>() / noise) : 1e9;
         const auto uniq = torch::_unique2(q.flatten(), /*sorted=*/true, /*return_inverse=*/false,
                                           /*return_counts=*/true);
         const auto values = std::get<0>(uniq), counts = std::get<2>(uniq);
         if (values.numel() <= 256) {
-            std::vector<double> v(values.data_ptr<double>(), values.data_ptr<double>() + values.numel());
-            const auto c = counts.to(torch::kDouble);
-            std::vector<double> n(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
-            rec.addRaw("levels", jsonArray(v));
-            rec.addRaw("counts", jsonArray(n));
+            rec.levels.assign(values.data_ptr<double>(), values.data_ptr<double>() + values.numel());
+            const auto c = counts.to(torch::kLong);
+            rec.counts.assign(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel());
         }
-        out += (first ? "" : ",") + rec.str();
-        first = false;
     }
-    return out + "]";
+    return out;
 }
 
 class Run
@@ -310,7 +303,7 @@ private:
         std::string layer, detail;
     };
     std::optional<DeltaExplosion> updateEwgsDeltas(int64_t epoch);
-    TrainResult diverge(const std::string &reason, JsonObject record, int64_t epoch);
+    TrainResult diverge(const std::string &reason, DivergenceRecord record, int64_t epoch);
     std::string suspectLayer();
     struct BadClip
     {
@@ -397,12 +390,9 @@ std::optional<Run::DeltaExplosion> Run::updateEwgsDeltas(int64_t epoch)
             }
         }
     }
-    JsonObject rec;
-    rec.add("type", "ewgs_update").add("epoch", epoch).add("step", m_step);
-    std::string names = "[";
-    for (size_t i = 0; i < layers.size(); ++i)
-        names += (i ? "," : "") + jsonString(layers[i].first);
-    rec.addRaw("layers", names + "]").addRaw("delta_w", jsonArray(dw)).addRaw("delta_a", jsonArray(da));
+    EwgsUpdateRecord rec{epoch, m_step, {}, dw, da};
+    for (const auto &named : layers)
+        rec.layers.push_back(named.first);
     m_metrics->write(rec);
     return explosion;
 }
@@ -452,10 +442,12 @@ std::string Run::suspectLayer()
     return largest;
 }
 
-TrainResult Run::diverge(const std::string &reason, JsonObject record, int64_t epoch)
+TrainResult Run::diverge(const std::string &reason, DivergenceRecord record, int64_t epoch)
 {
-    record.add("type", "divergence").add("reason", reason).add("epoch", epoch).add("step", m_step);
-    record.addRaw("layers", layerRecords(m_model));
+    record.reason = reason;
+    record.epoch = epoch;
+    record.step = m_step;
+    record.layers = layerRecords(m_model);
     m_metrics->write(record);
     TrainResult r;
     r.outcome = TrainOutcome::Diverged;
@@ -468,9 +460,7 @@ TrainResult Run::diverge(const std::string &reason, JsonObject record, int64_t e
     if (m_config.onDivergence == "rollback" && fs::exists(m_dir / "last.qsckpt")) {
         loadCheckpoint((m_dir / "last.qsckpt").string(), m_model, nullptr, nullptr);
         r.message += "; model rolled back to last.qsckpt";
-        JsonObject rb;
-        rb.add("type", "rollback").add("checkpoint", (m_dir / "last.qsckpt").string()).add("step", m_step);
-        m_metrics->write(rb);
+        m_metrics->write(RollbackRecord{(m_dir / "last.qsckpt").string(), m_step});
     }
     message(r.message);
     return r;
@@ -535,14 +525,9 @@ TrainResult Run::execute(bool resume)
     } else {
         writeTextFile(m_dir / "config.ini", m_state.configText);
     }
-    {
-        JsonObject start;
-        start.add("type", resume ? "resume" : "start").add("step", m_step).add("epoch", startEpoch);
-        start.add("threads", threads).add("device", m_device.is_cuda() ? "cuda" : "cpu");
-        start.add("parameters", parameterCount(*m_model)).add("train_images", train.images.size(0));
-        start.add("test_images", test.images.size(0)).add("data", train.description);
-        m_metrics->write(start);
-    }
+    m_metrics->write(StartRecord{resume, m_step, startEpoch, threads, m_device.is_cuda() ? "cuda" : "cpu",
+                                 parameterCount(*m_model), train.images.size(0), test.images.size(0),
+                                 train.description});
 
     const auto started = Clock::now();
     TrainResult result;
@@ -569,10 +554,7 @@ TrainResult Run::execute(bool resume)
                 result.outcome = stopRequested ? TrainOutcome::Stopped : TrainOutcome::MaxSteps;
                 result.message = std::string(stopRequested ? "stopped" : "step limit reached") + " at step " +
                                  std::to_string(m_step) + "; resume with --resume " + m_dir.string();
-                JsonObject rec;
-                rec.add("type", "stop").add("reason", trainOutcomeName(result.outcome)).add("step", m_step);
-                rec.add("epoch", epoch).add("batch", b);
-                m_metrics->write(rec);
+                m_metrics->write(StopRecord{trainOutcomeName(result.outcome), m_step, epoch, b});
                 result.steps = m_step;
                 result.epochs = epoch;
                 result.bestTop1 = m_state.bestTop1;
@@ -581,8 +563,9 @@ TrainResult Run::execute(bool resume)
             }
             if (ewgsDue(epoch, b)) {
                 if (auto explosion = updateEwgsDeltas(epoch)) {
-                    JsonObject rec;
-                    rec.add("layer", explosion->layer).add("detail", explosion->detail);
+                    DivergenceRecord rec;
+                    rec.layer = explosion->layer;
+                    rec.detail = explosion->detail;
                     return diverge("EWGS delta exploded: " + explosion->detail, rec, epoch);
                 }
             }
@@ -593,9 +576,10 @@ TrainResult Run::execute(bool resume)
             const auto loss = torch::nn::functional::cross_entropy(out, y);
             const double lossValue = loss.item<double>();
             if (!std::isfinite(lossValue)) {
-                JsonObject rec;
-                rec.add("loss", lossValue).add("layer", suspectLayer());
-                return diverge("loss is " + jsonNumber(lossValue), rec, epoch);
+                DivergenceRecord rec;
+                rec.values["loss"] = lossValue;
+                rec.layer = suspectLayer();
+                return diverge("loss is " + numberText(lossValue), rec, epoch);
             }
             m_opt.model->zero_grad();
             if (m_opt.quant)
@@ -613,8 +597,9 @@ TrainResult Run::execute(bool resume)
                     if (badGradient.empty() && p.value().grad().defined() &&
                         !torch::isfinite(p.value().grad()).all().item<bool>())
                         badGradient = p.key();
-                JsonObject rec;
-                rec.add("loss", lossValue).add("layer", badGradient);
+                DivergenceRecord rec;
+                rec.values["loss"] = lossValue;
+                rec.layer = badGradient;
                 return diverge("gradient of " + badGradient + " is not finite", rec, epoch);
             }
             m_opt.model->step();
@@ -623,8 +608,9 @@ TrainResult Run::execute(bool resume)
             if (auto clip = nonPositiveClip()) {
                 // A learned clip pushed through zero (large EWGS-scaled gradients do this) makes the next
                 // forward meaningless: it is a divergence with the layer and value, not an exception.
-                JsonObject rec;
-                rec.add("loss", lossValue).add("layer", clip->layer).add("alpha", clip->value);
+                DivergenceRecord rec;
+                rec.values = {{"loss", lossValue}, {"alpha", clip->value}};
+                rec.layer = clip->layer;
                 ++m_step;
                 return diverge(clip->detail, rec, epoch);
             }
@@ -635,12 +621,8 @@ TrainResult Run::execute(bool resume)
 
             StepSample sample{m_step, epoch, lossValue, m_opt.baseLr[0] * scheduleFactor(m_config, epoch),
                               gradNorm};
-            if (m_step % m_config.logEvery == 0) {
-                JsonObject rec;
-                rec.add("type", "step").add("step", m_step).add("epoch", epoch).add("loss", lossValue);
-                rec.add("lr", sample.lr).add("grad_norm", sample.gradNorm);
-                m_metrics->write(rec);
-            }
+            if (m_step % m_config.logEvery == 0)
+                m_metrics->write(sample);
             if (m_callbacks.onStep)
                 m_callbacks.onStep(sample);
             if (m_callbacks.onProgress)
@@ -649,31 +631,23 @@ TrainResult Run::execute(bool resume)
         }
         startBatch = 0;
         const auto eval = evaluateLoader(m_model, *m_test, m_device);
-        EpochSample es{epoch,
-                       seen ? lossSum / double(seen) : 0.0,
-                       seen ? 100.0 * double(correct) / double(seen) : 0.0,
-                       eval.loss,
-                       eval.top1,
-                       eval.top5,
-                       std::chrono::duration<double>(Clock::now() - epochStart).count()};
         m_state.lastTop1 = eval.top1;
         const bool best = eval.top1 >= m_state.bestTop1;
         if (best)
             m_state.bestTop1 = eval.top1;
-        {
-            JsonObject rec;
-            rec.add("type", "epoch").add("epoch", epoch).add("step", m_step).add("train_loss", es.trainLoss);
-            rec.add("train_top1", es.trainTop1).add("test_loss", es.testLoss).add("test_top1", es.testTop1);
-            rec.add("test_top5", es.testTop5).add("best_top1", m_state.bestTop1).add("seconds", es.seconds);
-            rec.add("lr", m_opt.baseLr[0] * scheduleFactor(m_config, epoch));
-            m_metrics->write(rec);
-            JsonObject layers;
-            layers.add("type", "layers")
-                .add("epoch", epoch)
-                .add("step", m_step)
-                .addRaw("layers", layerRecords(m_model));
-            m_metrics->write(layers);
-        }
+        EpochSample es;
+        es.epoch = epoch;
+        es.step = m_step;
+        es.trainLoss = seen ? lossSum / double(seen) : 0.0;
+        es.trainTop1 = seen ? 100.0 * double(correct) / double(seen) : 0.0;
+        es.testLoss = eval.loss;
+        es.testTop1 = eval.top1;
+        es.testTop5 = eval.top5;
+        es.bestTop1 = m_state.bestTop1;
+        es.seconds = std::chrono::duration<double>(Clock::now() - epochStart).count();
+        es.lr = m_opt.baseLr[0] * scheduleFactor(m_config, epoch);
+        m_metrics->write(es);
+        m_metrics->write(LayersRecord{epoch, m_step, layerRecords(m_model)});
         m_state.epochLossSum = 0;
         m_state.epochCorrect = m_state.epochSeen = 0;
         saveLast(epoch + 1, 0);
@@ -682,18 +656,16 @@ TrainResult Run::execute(bool resume)
         if (m_callbacks.onEpoch)
             m_callbacks.onEpoch(es);
         message("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(m_config.epochs) +
-                ": train loss " + jsonNumber(es.trainLoss) + ", test top-1 " + jsonNumber(es.testTop1) + "%");
+                ": train loss " + numberText(es.trainLoss) + ", test top-1 " + numberText(es.testTop1) + "%");
     }
-    JsonObject done;
-    done.add("type", "done").add("step", m_step).add("best_top1", m_state.bestTop1);
-    m_metrics->write(done);
+    m_metrics->write(DoneRecord{m_step, m_state.bestTop1});
     result.outcome = TrainOutcome::Completed;
     result.steps = m_step;
     result.epochs = m_config.epochs;
     result.bestTop1 = m_state.bestTop1;
     result.lastTop1 = m_state.lastTop1;
     result.message = "completed " + std::to_string(m_config.epochs) + " epochs; best test top-1 " +
-                     jsonNumber(m_state.bestTop1) + "%";
+                     numberText(m_state.bestTop1) + "%";
     return result;
 }
 

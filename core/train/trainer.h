@@ -3,6 +3,7 @@
 // run directory on disk (config.ini, metrics.jsonl, last.qsckpt, best.qsckpt) that the GUI and CLI can
 // follow.
 
+#include "core/runs/schema.h" // StepSample and EpochSample: the "step" and "epoch" records
 #include "core/train/trainconfig.h"
 
 #include <atomic>
@@ -12,18 +13,6 @@
 #include <vector>
 
 namespace qs {
-
-struct StepSample
-{
-    int64_t step = 0, epoch = 0;
-    double loss = 0, lr = 0, gradNorm = 0;
-};
-
-struct EpochSample
-{
-    int64_t epoch = 0;
-    double trainLoss = 0, trainTop1 = 0, testLoss = 0, testTop1 = 0, testTop5 = 0, seconds = 0;
-};
 
 struct TrainProgress
 {

@@ -3,6 +3,7 @@
 #include "core/quant/curves.h"
 #include "core/quant/levels.h"
 
+#include "strictjson.h"
 #include "testsupport.h"
 
 #include <QJsonArray>
@@ -60,6 +61,11 @@ private Q_SLOTS:
         QJsonParseError error;
         const auto doc = QJsonDocument::fromJson(r.out, &error);
         QCOMPARE(error.error, QJsonParseError::NoError);
+        nlohmann::json strict;
+        std::string why;
+        QVERIFY2(qs::test::parseStrictJson(r.out, &strict, &why), why.c_str());
+        QCOMPARE(strict.at("levels").get<std::vector<double>>(),
+                 qs::levelSet({*qs::parseScheme(scheme.toStdString()), bits, isSigned}));
         const auto obj = doc.object();
         QCOMPARE(obj.value(QStringLiteral("scheme")).toString(), scheme);
         QCOMPARE(obj.value(QStringLiteral("bits")).toInt(), bits);
@@ -93,6 +99,11 @@ private Q_SLOTS:
         r = runCli(
             split("curve --method ewgs --base apot --bits 4 --signed --delta 0.5 --points 11 --format json"));
         QCOMPARE(r.exitCode, 0);
+        nlohmann::json strict;
+        std::string why;
+        QVERIFY2(qs::test::parseStrictJson(r.out, &strict, &why), why.c_str());
+        for (const char *key : {"method", "bits", "signed", "x", "y", "dydx"})
+            QVERIFY2(strict.contains(key), key);
         const auto obj = QJsonDocument::fromJson(r.out).object();
         QCOMPARE(obj.value(QStringLiteral("x")).toArray().size(), 11);
         QCOMPARE(obj.value(QStringLiteral("dydx")).toArray().size(), 11);

@@ -1,7 +1,11 @@
 // quantscope-cli `train`, `eval`, `analyze` and `bench`: a short real run and what the other commands say
 // about its checkpoint, and every error path (one line on stderr, exit 2 for usage errors).
 
+#include "core/io/torchformat.h"
+#include "strictjson.h"
 #include "testsupport.h"
+
+#include <torch/torch.h>
 
 #include <QDir>
 #include <QFile>
@@ -25,8 +29,16 @@ QStringList split(const QString &args)
     return args.split(QLatin1Char(' '), Qt::SkipEmptyParts);
 }
 
+// A command's JSON output, read by a strict parser first: output that is not strict JSON gives an empty
+// object.
 QJsonObject parseObject(const QByteArray &bytes)
 {
+    nlohmann::json strict;
+    std::string why;
+    if (!qs::test::parseStrictJson(bytes, &strict, &why)) {
+        qWarning("not strict JSON: %s", why.c_str());
+        return {};
+    }
     QJsonParseError error;
     const auto doc = QJsonDocument::fromJson(bytes, &error);
     return error.error == QJsonParseError::NoError ? doc.object() : QJsonObject{};
@@ -163,6 +175,26 @@ private Q_SLOTS:
         }
     }
 
+    // Weights {1, 0, -1} are their own 2-bit uniform levels at alpha 1: no quantization noise, an infinite
+    // SQNR, which JSON has no number for. It is written "Infinity" (and the output stays strict JSON).
+    void analyzeWritesAnInfiniteSqnrAsJson()
+    {
+        const QString weights = m_tmp.path() + QStringLiteral("/exact.pt");
+        qs::writeTorchStateDict(weights.toStdString(),
+                                {{"conv.weight", torch::tensor({1.0f, 0.0f, -1.0f}).reshape({3, 1, 1, 1})}});
+        const auto r = runCli(
+            split(QStringLiteral("analyze --weights %1 --scheme uniform --bits 2 --alpha 1").arg(weights)));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        nlohmann::json json;
+        std::string why;
+        QVERIFY2(qs::test::parseStrictJson(r.out, &json, &why), why.c_str());
+        const auto &layer = json.at("layers").at(0);
+        QCOMPARE(layer.at("name").get<std::string>(), std::string("conv.weight"));
+        QCOMPARE(layer.at("mse").get<double>(), 0.0);
+        QCOMPARE(layer.at("sqnr_db").get<std::string>(), std::string("Infinity"));
+        QCOMPARE(layer.at("counts").get<std::vector<int64_t>>(), (std::vector<int64_t>{1, 1, 1}));
+    }
+
     void benchTrainStep()
     {
         const auto r = runCli(split(QStringLiteral(
@@ -197,9 +229,10 @@ private Q_SLOTS:
         QVERIFY(r.err.isEmpty());
     }
 
-    // BUG (core/train/trainconfig.cpp checkTrainConfig): bit limits of lsq/dsq/daq are only checked by the model's
-    // checkQuantConfig, so this undefined combination passes the config check, the ResNet constructor throws
-    // std::invalid_argument inside runTraining, and the CLI exits 1 (runtime error) instead of 2 (usage).
+    // BUG (core/train/trainconfig.cpp checkTrainConfig): bit limits of lsq/dsq/daq are only checked by the
+    // model's checkQuantConfig, so this undefined combination passes the config check, the ResNet constructor
+    // throws std::invalid_argument inside runTraining, and the CLI exits 1 (runtime error) instead of 2
+    // (usage).
     void trainRejectsLsqOneBitWeightsAsUsageError()
     {
         const auto r = runCli(

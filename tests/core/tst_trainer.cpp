@@ -2,6 +2,7 @@
 // records, and the configuration file format (parse, check, serialize, presets).
 
 #include "core/io/modelio.h"
+#include "core/runs/runreader.h"
 #include "core/train/trainconfig.h"
 #include "core/train/trainer.h"
 #include "testsupport.h"
@@ -158,6 +159,16 @@ private Q_SLOTS:
         }
         QVERIFY(epochRecords.back().value(QStringLiteral("train_loss")).toDouble() <
                 epochRecords.front().value(QStringLiteral("train_loss")).toDouble());
+        // The callback's sample is the record: one type, read back equal.
+        qs::MetricsFollower follower(dir);
+        std::vector<qs::EpochSample> read;
+        for (const auto &r : follower.poll())
+            if (const auto *e = std::get_if<qs::EpochSample>(&r))
+                read.push_back(*e);
+        QCOMPARE(follower.malformedLines(), int64_t(0));
+        QCOMPARE(read.size(), epochs.size());
+        for (size_t i = 0; i < read.size(); ++i)
+            QCOMPARE(qs::metricsLine(read[i]), qs::metricsLine(epochs[i]));
 
         const auto last = qs::readCheckpointState(dir + "/last.qsckpt");
         QCOMPARE(last.epoch, int64_t(3));

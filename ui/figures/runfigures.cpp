@@ -59,7 +59,7 @@ AxisSpec top1Axis(const QString &title, const Range &y)
 }
 
 // (step, values[k]) for each finite value; values[k] belongs to steps[k].
-QList<QPointF> finiteStepPoints(const std::vector<StepPoint> &steps, const std::vector<double> &values)
+QList<QPointF> finiteStepPoints(const std::vector<StepSample> &steps, const std::vector<double> &values)
 {
     QList<QPointF> points;
     points.reserve(int(steps.size()));
