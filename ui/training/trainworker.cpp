@@ -21,14 +21,6 @@ namespace qs::ui {
 
 namespace {
 
-QString oneLine(QString text)
-{
-    const auto nl = text.indexOf(QLatin1Char('\n'));
-    if (nl >= 0)
-        text.truncate(nl);
-    return text.trimmed();
-}
-
 // The training thread (and the intra-op threads it spawns, which inherit it) yields to the GUI thread: at
 // nice +5 a nice-0 thread weighs about 3x as much for the scheduler, so input is handled promptly while every
 // core trains. Throughput is unchanged when the GUI is idle. QUANTSCOPE_TRAIN_NICE=0 turns it off.
@@ -64,7 +56,8 @@ int TrainWorker::defaultTrainingThreads()
     return std::max(1, QThread::idealThreadCount() - 1);
 }
 
-TrainWorker::TrainWorker(QObject *parent) : QObject(parent)
+TrainWorker::TrainWorker(QObject *parent)
+    : QObject(parent), m_thread(QStringLiteral("training"), [] { yieldToGui(); })
 {
     qRegisterMetaType<qs::StepSample>();
     qRegisterMetaType<qs::EpochSample>();
@@ -76,24 +69,14 @@ TrainWorker::TrainWorker(QObject *parent) : QObject(parent)
     m_flushTimer = new QTimer(this);
     m_flushTimer->setSingleShot(true);
     connect(m_flushTimer, &QTimer::timeout, this, &TrainWorker::flush);
-
-    m_thread = new QThread;
-    m_thread->setObjectName(QStringLiteral("training"));
-    m_context = new QObject;
-    m_context->moveToThread(m_thread);
-    connect(m_thread, &QThread::finished, m_context, &QObject::deleteLater);
-    connect(m_thread, &QThread::started, m_context, [] { yieldToGui(); });
-    m_thread->start();
 }
 
 TrainWorker::~TrainWorker()
 {
     // Pause semantics: the engine writes last.qsckpt after its current step, so closing the window never
-    // loses a run. Functors it posts to this object after now are dropped with the object.
+    // loses a run. What the run posts to the GUI after now is dropped with the thread helper.
     m_stop.store(true);
-    m_thread->quit();
-    m_thread->wait();
-    delete m_thread;
+    m_thread.stopAndWait();
 }
 
 QString TrainWorker::stateName(State state)
@@ -222,9 +205,11 @@ void TrainWorker::launch(bool resume, const TrainConfig &config, const QString &
     setState(State::Running);
 
     const std::string dir = runDir.toStdString();
-    QMetaObject::invokeMethod(m_context, [this, resume, config, dir] {
+    // The run's end always reaches the GUI (post, not the job's deliver): pause and stop end a run through
+    // the engine's own stop flag, never by cancelling the job.
+    m_thread.run([this, resume, config, dir](const WorkerThread::Job &) {
         // Worker thread from here on: touch only m_mutex-guarded members and atomics; everything else goes
-        // back through queued functors, which Qt drops if this object is gone.
+        // back through m_thread.post, which is dropped if this object is gone.
         TrainCallbacks callbacks;
         callbacks.onStep = [this](const StepSample &sample) {
             {
@@ -244,23 +229,17 @@ void TrainWorker::launch(bool resume, const TrainConfig &config, const QString &
             postWake();
         };
         callbacks.onEpoch = [this](const EpochSample &sample) {
-            QMetaObject::invokeMethod(
-                this,
-                [this, sample] {
-                    flush(); // the epoch's steps first
-                    Q_EMIT epochFinished(sample);
-                },
-                Qt::QueuedConnection);
+            m_thread.post([this, sample] {
+                flush(); // the epoch's steps first
+                Q_EMIT epochFinished(sample);
+            });
         };
         callbacks.onMessage = [this](const std::string &text) {
             const QString line = QString::fromStdString(text);
-            QMetaObject::invokeMethod(
-                this,
-                [this, line] {
-                    flush();
-                    Q_EMIT message(line);
-                },
-                Qt::QueuedConnection);
+            m_thread.post([this, line] {
+                flush();
+                Q_EMIT message(line);
+            });
         };
         std::optional<TrainResult> result;
         QString error;
@@ -268,14 +247,13 @@ void TrainWorker::launch(bool resume, const TrainConfig &config, const QString &
             result = resume ? resumeTraining(dir, &m_stop, callbacks, trainingThreads(0))
                             : runTraining(config, dir, &m_stop, callbacks, trainingThreads(config.threads));
         } catch (const std::exception &e) {
-            error = oneLine(QString::fromStdString(e.what()));
+            error = QString::fromStdString(e.what());
             if (error.isEmpty())
                 error = QStringLiteral("training failed");
         } catch (...) {
             error = QStringLiteral("training failed with an unknown error");
         }
-        QMetaObject::invokeMethod(
-            this, [this, result, error] { onRunEnded(result, error); }, Qt::QueuedConnection);
+        m_thread.post([this, result, error] { onRunEnded(result, error); });
     });
 }
 
@@ -287,7 +265,7 @@ void TrainWorker::postWake()
             return;
         m_wakePosted = true;
     }
-    QMetaObject::invokeMethod(this, &TrainWorker::onWake, Qt::QueuedConnection);
+    m_thread.post([this] { onWake(); });
 }
 
 void TrainWorker::onWake()

@@ -1,16 +1,17 @@
 #pragma once
-// Training from the GUI: one run at a time on the worker's own QThread through core/train/trainer.h (the same run
-// directory as `quantscope-cli train`). The engine's callbacks arrive on the worker thread; they are turned
-// into value snapshots handed to the GUI thread coalesced (house style: a mutex-protected buffer, one queued
-// wake-up, a flush at most every progressInterval): progress and batched step samples at most every 100 ms,
-// epoch results and message lines always. Nothing throws across the thread boundary: a failure is failed()
-// with one line.
+// Training from the GUI: one run at a time on the worker's own WorkerThread through core/train/trainer.h (the
+// same run directory as `quantscope-cli train`). The engine's callbacks arrive on the worker thread; they are
+// turned into value snapshots handed to the GUI thread coalesced (house style: a mutex-protected buffer, one
+// queued wake-up, a flush at most every progressInterval): progress and batched step samples at most every
+// 100 ms, epoch results and message lines always. Nothing throws across the thread boundary: a failure is
+// failed() with core's one-line error.
 //
 // States: Idle -> Running -> (Pausing ->) Paused -> Running -> Finished | Stopped | Diverged | Failed.
 // pause() and stop() both set the engine's stop flag, so the run writes a resumable last.qsckpt after the
 // current step; they differ in what the UI offers next (Paused: Resume; Stopped: only "Resume run...").
 
 #include "core/train/trainer.h"
+#include "ui/threading/workerthread.h"
 
 #include <QElapsedTimer>
 #include <QList>
@@ -26,7 +27,6 @@
 #include <utility>
 
 QT_BEGIN_NAMESPACE
-class QThread;
 class QTimer;
 QT_END_NAMESPACE
 
@@ -97,8 +97,6 @@ private:
     void flush();    // GUI thread: emit what the worker buffered
     void onRunEnded(std::optional<TrainResult> result, const QString &error);
 
-    QThread *m_thread = nullptr;
-    QObject *m_context = nullptr; // lives on m_thread; jobs run as functors invoked on it
     QTimer *m_flushTimer = nullptr;
     std::atomic<bool> m_stop{false};
     std::atomic<int64_t> m_pauseAtStep{0};
@@ -118,6 +116,8 @@ private:
     QString m_runDir;
     std::optional<TrainOutcome> m_lastOutcome;
     int m_progressInterval = 100;
+
+    WorkerThread m_thread; // last: joined before the members the run uses go
 };
 
 // Time left from the rate of recent steps (a sliding window, so a slow start or an evaluation pause fades

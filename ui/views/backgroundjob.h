@@ -1,19 +1,18 @@
 #pragma once
 // One kind of cancellable background job of a view (the Model view's sweeps and activation capture): its own
-// thread, the Run and Cancel buttons and the progress bar that go with it. Latest start wins: a job's
+// WorkerThread, the Run and Cancel buttons and the progress bar that go with it. Latest start wins: a job's
 // progress and result reach the GUI only while it is the current one.
+
+#include "ui/threading/workerthread.h"
 
 #include <QObject>
 #include <QString>
 
-#include <atomic>
 #include <functional>
-#include <memory>
 
 QT_BEGIN_NAMESPACE
 class QProgressBar;
 class QPushButton;
-class QThread;
 QT_END_NAMESPACE
 
 namespace qs::ui {
@@ -37,7 +36,7 @@ public:
 
     // Cancels the running job, then runs `work` on the job's thread. The Finish it returns runs on the GUI
     // thread (the bar at 100 %) unless the job was cancelled by then; a std::exception thrown by `work`
-    // reaches `failed` as one line instead (the bar reads "failed").
+    // reaches `failed` with its what() instead (the bar reads "failed").
     void start(std::function<Finish(const Progress &)> work, std::function<void(const QString &)> failed);
     // True when a job was running: its result is dropped from now on and the GUI is free at once.
     bool cancel();
@@ -46,14 +45,11 @@ public:
 private:
     void setIdle();
 
-    QThread *m_thread = nullptr; // owned: quit + wait + delete in the destructor
-    QObject *m_worker = nullptr; // lives on m_thread
     QPushButton *m_startButton = nullptr;
     QPushButton *m_cancelButton = nullptr;
     QProgressBar *m_progress = nullptr;
-    std::shared_ptr<std::atomic<bool>> m_cancelFlag; // set from the GUI thread, read by the work
-    int m_generation = 0;
     bool m_running = false;
+    WorkerThread m_thread; // last: joined before the members above go
 };
 
 } // namespace qs::ui

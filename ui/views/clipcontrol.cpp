@@ -4,6 +4,7 @@
 #include <QPushButton>
 #include <QSignalBlocker>
 #include <QSlider>
+#include <QTimer>
 
 #include <algorithm>
 #include <cmath>
@@ -71,6 +72,32 @@ void ClipControl::setAlpha(double alpha)
 int ClipControl::sliderPosition(double alpha) const
 {
     return std::clamp(int(std::lround(alpha / m_sliderMax * kSliderSteps)), 1, kSliderSteps);
+}
+
+QTimer *connectClipOverrides(ClipControl *clip, ClipOverrides &overrides,
+                             std::function<std::string()> selected, std::function<void()> recompute,
+                             std::function<void()> search, QObject *context)
+{
+    auto *timer = new QTimer(context);
+    timer->setSingleShot(true);
+    timer->setInterval(10); // coalesce a burst of slider moves into one re-analysis
+    QObject::connect(timer, &QTimer::timeout, context, recompute);
+    QObject::connect(clip, &ClipControl::alphaEdited, context, [&overrides, selected, timer](double alpha) {
+        const std::string name = selected();
+        if (name.empty())
+            return;
+        overrides[name] = {alpha, false};
+        timer->start();
+    });
+    QObject::connect(clip, &ClipControl::searchRequested, context, std::move(search));
+    QObject::connect(clip, &ClipControl::resetRequested, context, [&overrides, selected, recompute] {
+        const std::string name = selected();
+        if (name.empty())
+            return;
+        overrides.erase(name);
+        recompute();
+    });
+    return timer;
 }
 
 } // namespace qs::ui

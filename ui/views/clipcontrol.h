@@ -6,6 +6,7 @@
 #include <QObject>
 #include <QString>
 
+#include <functional>
 #include <map>
 #include <string>
 
@@ -13,6 +14,7 @@ QT_BEGIN_NAMESPACE
 class QDoubleSpinBox;
 class QPushButton;
 class QSlider;
+class QTimer;
 QT_END_NAMESPACE
 
 namespace qs::ui {
@@ -77,5 +79,12 @@ private:
     QPushButton *m_reset = nullptr;
     double m_sliderMax;
 };
+
+// Wires `clip` to per-layer overrides for the layer `selected()` names (empty: none shown): an edit becomes
+// that layer's override and, coalesced by the returned timer (owned by `context`), runs `recompute`; Reset
+// drops the override and recomputes at once; Search runs `search`.
+QTimer *connectClipOverrides(ClipControl *clip, ClipOverrides &overrides,
+                             std::function<std::string()> selected, std::function<void()> recompute,
+                             std::function<void()> search, QObject *context);
 
 } // namespace qs::ui

@@ -5,50 +5,44 @@
 // bit-width sweep of uniform/PoT/APoT run in the background (latest request wins; the sweep can be
 // cancelled), with the post-training top-1 at each bit width when the model's data set is at hand; and a
 // layer's input activations, recorded from a batch of that data set, against the unsigned grids.
+//
+// A composer: the left column (ModelSidebar, with the SelectedLayerBox under its list) and four pages
+// (ui/views/model/), wired so a grid or selection change reaches every page that shows it.
 
 #include "core/analysis/activations.h"
 #include "core/analysis/analysis.h"
-#include "core/quant/levels.h"
 #include "core/analysis/modelsnapshot.h"
 #include "core/analysis/ptq.h"
-#include "ui/figures/activationfigures.h"
-#include "ui/figures/weightfigures.h"
-#include "ui/views/clipcontrol.h"
+#include "core/quant/levels.h"
+#include "ui/plotting/figurewidget.h"
+#include "ui/views/model/activationspage.h"
+#include "ui/views/model/bitsweeppage.h"
+#include "ui/views/model/layersqnrpage.h"
+#include "ui/views/model/layertree.h"
+#include "ui/views/model/modelsidebar.h"
+#include "ui/views/model/selectedlayerbox.h"
 
-#include <QList>
 #include <QString>
 #include <QWidget>
 
-#include <atomic>
-#include <map>
 #include <memory>
 #include <optional>
-#include <string>
 #include <vector>
 
 QT_BEGIN_NAMESPACE
-class QCheckBox;
-class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
-class QLineEdit;
 class QProgressBar;
-class QPushButton;
 class QSettings;
 class QSlider;
 class QSpinBox;
 class QSplitter;
 class QStackedWidget;
 class QTabWidget;
-class QThread;
-class QTimer;
 class QTreeWidget;
 QT_END_NAMESPACE
 
 namespace qs::ui {
-
-class BackgroundJob;
-class FigureWidget;
 
 class ModelView final : public QWidget
 {
@@ -67,7 +61,7 @@ public:
     explicit ModelView(QWidget *parent = nullptr);
     ~ModelView() override;
 
-    // Loads a model; on failure emits loadFailed(one line), keeps the previous model and returns false.
+    // Loads a model; on failure emits loadFailed(e.what()), keeps the previous model and returns false.
     // No dialogs (openModelDialog() shows them).
     bool openModel(const QString &path);
     // resources/models/default.qsckpt next to the source tree or the executable; empty when neither exists.
@@ -76,57 +70,61 @@ public:
     std::shared_ptr<const ModelSnapshot> snapshot() const { return m_snapshot; }
     QString modelPath() const;
 
-    bool selectLayer(const QString &name); // a state_dict key, e.g. "layer1.0.conv1.weight"
-    QString selectedLayer() const;
+    // A state_dict key, e.g. "layer1.0.conv1.weight".
+    bool selectLayer(const QString &name) { return m_sidebar->tree()->selectLayer(name); }
+    QString selectedLayer() const { return m_sidebar->tree()->selectedLayer(); }
     // The selected layer's analysis at the current scheme, bits and clip (what the labels and charts show).
-    const std::optional<LayerWeightAnalysis> &selectedAnalysis() const { return m_selected; }
+    const std::optional<LayerWeightAnalysis> &selectedAnalysis() const { return m_layer->analysis(); }
 
-    void setScheme(Scheme scheme);
-    Scheme scheme() const;
-    void setBits(int bits);
-    int bits() const;
+    void setScheme(Scheme scheme) { m_sidebar->setScheme(scheme); }
+    Scheme scheme() const { return m_sidebar->scheme(); }
+    void setBits(int bits) { m_sidebar->setBits(bits); }
+    int bits() const { return m_sidebar->bits(); }
 
     // The current page's figure (Ctrl+E exports it), and each page's.
     const FigureSpec &figure() const;
-    FigureWidget *layerFigure() const { return m_layerFigure; }
-    FigureWidget *sqnrFigure() const { return m_sqnrFigure; }
-    FigureWidget *sweepFigure() const { return m_sweepFigure; }
-    FigureWidget *activationFigure() const { return m_actFigure; }
+    FigureWidget *layerFigure() const { return m_layer->figure(); }
+    FigureWidget *sqnrFigure() const { return m_sqnr->figure(); }
+    FigureWidget *sweepFigure() const { return m_sweep->figure(); }
+    FigureWidget *activationFigure() const { return m_activations->figure(); }
     void showPage(Page page);
     Page page() const;
 
-    QSlider *alphaSlider() const;
-    QDoubleSpinBox *alphaSpin() const;
-    QLabel *errorLabel() const { return m_errorLabel; }
-    QTreeWidget *layerTree() const { return m_tree; }
-    QSpinBox *binsSpin() const { return m_bins; }
+    QSlider *alphaSlider() const { return m_layer->alphaSlider(); }
+    QDoubleSpinBox *alphaSpin() const { return m_layer->alphaSpin(); }
+    QLabel *errorLabel() const { return m_layer->errorLabel(); }
+    QTreeWidget *layerTree() const { return m_sidebar->tree(); }
+    QSpinBox *binsSpin() const { return m_layer->binsSpin(); }
 
-    bool analysisPending() const { return m_analysisPending; }
-    bool sweepRunning() const;
-    const std::vector<SweepPoint> &sweepPoints() const { return m_sweep; }
+    bool analysisPending() const { return m_sqnr->analysisPending(); }
+    bool sweepRunning() const { return m_sweep->sweepRunning(); }
+    const std::vector<SweepPoint> &sweepPoints() const { return m_sweep->sweepPoints(); }
 
     // The data set the activation capture and the accuracy sweep run on; empty: the checkpoint's own.
-    void setDataSpec(const QString &spec);
-    QString dataSpec() const;
+    void setDataSpec(const QString &spec) { m_sidebar->setDataSpec(spec); }
+    QString dataSpec() const { return m_sidebar->dataSpec(); }
 
     // Activations page: the last capture of the open model, and the selected layer's analysis against the
     // unsigned grid of the current scheme at activationBits() (what its label and chart show).
-    void setCaptureImages(int images);
-    void setActivationBits(int bits);
-    int activationBits() const;
-    bool captureRunning() const;
-    std::shared_ptr<const ActivationCapture> activations() const { return m_capture; }
-    const std::optional<LayerWeightAnalysis> &selectedActivationAnalysis() const { return m_actSelected; }
-    QDoubleSpinBox *activationAlphaSpin() const;
-    QSlider *activationAlphaSlider() const;
-    QLabel *activationErrorLabel() const { return m_actErrorLabel; }
-    QProgressBar *captureProgress() const { return m_captureProgress; }
+    void setCaptureImages(int images) { m_activations->setCaptureImages(images); }
+    void setActivationBits(int bits) { m_activations->setActivationBits(bits); }
+    int activationBits() const { return m_activations->activationBits(); }
+    bool captureRunning() const { return m_activations->captureRunning(); }
+    std::shared_ptr<const ActivationCapture> activations() const { return m_activations->capture(); }
+    const std::optional<LayerWeightAnalysis> &selectedActivationAnalysis() const
+    {
+        return m_activations->analysis();
+    }
+    QDoubleSpinBox *activationAlphaSpin() const { return m_activations->alphaSpin(); }
+    QSlider *activationAlphaSlider() const { return m_activations->alphaSlider(); }
+    QLabel *activationErrorLabel() const { return m_activations->errorLabel(); }
+    QProgressBar *captureProgress() const { return m_activations->captureProgress(); }
 
     // Bit sweep page: post-training top-1 per scheme and bits (the last finished run).
-    void setAccuracyImages(int images); // 0: the whole test split
-    bool accuracyRunning() const;
-    const std::optional<PtqResult> &accuracy() const { return m_accuracy; }
-    QProgressBar *accuracyProgress() const { return m_accuracyProgress; }
+    void setAccuracyImages(int images) { m_sweep->setAccuracyImages(images); } // 0: the whole test split
+    bool accuracyRunning() const { return m_sweep->accuracyRunning(); }
+    const std::optional<PtqResult> &accuracy() const { return m_sweep->accuracy(); }
+    QProgressBar *accuracyProgress() const { return m_sweep->accuracyProgress(); }
     // Processes events until no background job runs (or the timeout passes); true when idle.
     bool waitUntilIdle(int timeoutMs);
 
@@ -135,113 +133,35 @@ public:
 
 public Q_SLOTS:
     void openModelDialog(); // File > Open model...: a file dialog, errors in one message box
-    void startSweep();
-    void cancelSweep();
-    void searchAlpha();  // the selected layer's MSE-optimal clip
-    void startCapture(); // a batch of the data set through the model, in the background
-    void cancelCapture();
-    void searchActivationAlpha(); // the selected layer's MSE-optimal activation clip
-    void startAccuracySweep();
-    void cancelAccuracySweep();
+    void startSweep() { m_sweep->startSweep(); }
+    void cancelSweep() { m_sweep->cancelSweep(); }
+    void searchAlpha() { m_layer->searchAlpha(); } // the selected layer's MSE-optimal clip
+    // A batch of the data set through the model, in the background.
+    void startCapture() { m_activations->startCapture(); }
+    void cancelCapture() { m_activations->cancelCapture(); }
+    // The selected layer's MSE-optimal activation clip.
+    void searchActivationAlpha() { m_activations->searchAlpha(); }
+    void startAccuracySweep() { m_sweep->startAccuracySweep(); }
+    void cancelAccuracySweep() { m_sweep->cancelAccuracySweep(); }
 
 Q_SIGNALS:
     void modelLoaded(const QString &path);
     void loadFailed(const QString &message);
 
-protected:
-    // Dragging the ±alpha clip line on the histogram sets alpha, like the slider.
-    bool eventFilter(QObject *watched, QEvent *event) override;
-
 private:
-    void attachClipDrag();
-    bool m_draggingClip = false;
-    void buildUi();
-    LevelSpec spec() const;
-    void updateBitRange();
-    void fillTree();
-    void updateTreeRow(int row);
-    void onGridChanged(); // scheme, bits or alpha mode: new whole-model analysis, new selected analysis
-    void requestModelAnalysis(); // background, latest request wins
-    void applyModelAnalysis(int generation, const QList<SchemeLayers> &results);
-    void recomputeSelected(); // synchronous, the selected layer only
-    // Wires a clip control to its layer's overrides; returns the timer that coalesces edits into one
-    // `recompute`.
-    QTimer *connectClip(ClipControl *clip, ClipOverrides &overrides,
-                        const std::optional<LayerWeightAnalysis> &selected, void (ModelView::*recompute)(),
-                        void (ModelView::*search)());
-    void rebuildLayerFigure();
-    void rebuildSqnrFigure();
-    void rebuildSweepFigure();
-    int selectedRow() const;
-    void updateActivationBitRange();
-    void updateDataPlaceholder();
-    void maybeStartCapture();   // on showing the Activations page: once per model, when a data set is known
-    void recomputeActivation(); // synchronous, the selected layer only
-    void rebuildActivationFigure();
+    QWidget *buildEmptyPage();
+    void wire();
+    void onGridChanged(); // scheme, bits or clip rule: the selected layer, then the whole model again
 
     std::shared_ptr<const ModelSnapshot> m_snapshot;
-    std::optional<LayerWeightAnalysis> m_selected;
-    std::vector<float> m_selectedNormalized; // of the selected layer; mean/std do not depend on the grid
-    std::string m_selectedNormalizedFor;
-    ClipOverrides m_weightOverrides;    // per layer, cleared when the grid changes
-    QList<SchemeLayers> m_modelResults; // first: the chosen scheme
-    std::vector<SweepPoint> m_sweep;
-
     QStackedWidget *m_stack = nullptr;
-    QLabel *m_emptyLabel = nullptr;
-    QLabel *m_description = nullptr;
-    QComboBox *m_scheme = nullptr;
-    QSpinBox *m_bitsSpin = nullptr;
-    QComboBox *m_overlay = nullptr;
-    QCheckBox *m_searchAll = nullptr;
-    QTreeWidget *m_tree = nullptr;
-    ClipControl *m_weightClip = nullptr;
-    QLabel *m_errorLabel = nullptr;
-    QSpinBox *m_bins = nullptr;
-    QCheckBox *m_logScale = nullptr;
     QSplitter *m_splitter = nullptr;
     QTabWidget *m_pages = nullptr;
-    FigureWidget *m_layerFigure = nullptr;
-    FigureWidget *m_sqnrFigure = nullptr;
-    FigureWidget *m_sweepFigure = nullptr;
-    QPushButton *m_sweepButton = nullptr;
-    QPushButton *m_cancelButton = nullptr;
-    QProgressBar *m_progress = nullptr;
-    QTimer *m_recomputeTimer = nullptr;
-
-    // Activations page.
-    QLineEdit *m_dataEdit = nullptr;
-    QSpinBox *m_captureImages = nullptr;
-    QPushButton *m_captureButton = nullptr;
-    QPushButton *m_captureCancel = nullptr;
-    QProgressBar *m_captureProgress = nullptr;
-    QSpinBox *m_actBitsSpin = nullptr;
-    ClipControl *m_actClip = nullptr;
-    QCheckBox *m_actLogScale = nullptr;
-    QLabel *m_actErrorLabel = nullptr;
-    FigureWidget *m_actFigure = nullptr;
-    QTimer *m_actRecomputeTimer = nullptr;
-    std::shared_ptr<const ActivationCapture> m_capture;
-    std::optional<LayerWeightAnalysis> m_actSelected;
-    std::string m_actSelectedFor; // the layer the activation slider's range was fitted to
-    ClipOverrides m_actOverrides; // per layer, cleared when the grid changes
-    QString m_captureError;
-
-    // Accuracy sweep (bit sweep page).
-    QPushButton *m_accuracyButton = nullptr;
-    QPushButton *m_accuracyCancel = nullptr;
-    QSpinBox *m_accuracyImages = nullptr;
-    QProgressBar *m_accuracyProgress = nullptr;
-    std::optional<PtqResult> m_accuracy;
-    bool m_accuracySearched = false; // the clip rule of the accuracy shown
-
-    QThread *m_analysisThread = nullptr; // owned: quit + wait + delete in the destructor
-    QObject *m_analysisWorker = nullptr; // context object living on that thread
-    std::shared_ptr<std::atomic<int>> m_generation = std::make_shared<std::atomic<int>>(0);
-    bool m_analysisPending = false;
-    std::unique_ptr<BackgroundJob> m_sweepJob, m_captureJob, m_accuracyJob;
-    bool m_sweepSearched = false; // the clip rule of the sweep shown
-    bool m_restoring = false;
+    ModelSidebar *m_sidebar = nullptr;
+    SelectedLayerBox *m_layer = nullptr;
+    LayerSqnrPage *m_sqnr = nullptr;
+    BitSweepPage *m_sweep = nullptr;
+    ActivationsPage *m_activations = nullptr;
     QString m_lastDir;
 };
 

@@ -1,6 +1,7 @@
 #include "ui/views/rundashboard.h"
 
 #include "ui/plotting/figurewidget.h"
+#include "ui/views/livetail.h"
 
 #include <QComboBox>
 #include <QRegularExpression>
@@ -28,6 +29,9 @@ struct RunDashboard::Followed
     MetricsFollower follower;
     bool divergenceReported = false;
     bool labelFromConfig = false; // config.ini may appear after the directory (a run about to start)
+    LiveTail live;
+    bool liveChanged = false;
+    std::unique_ptr<RunHistory> drawn; // the history with its live tail; null: the history as it is
 };
 
 RunDashboard::RunDashboard(QWidget *parent)
@@ -198,6 +202,39 @@ void RunDashboard::setPollInterval(int milliseconds)
     m_pollTimer->setInterval(std::max(10, milliseconds));
 }
 
+RunDashboard::Followed *RunDashboard::followed(const QString &dir) const
+{
+    const QString path = QDir::cleanPath(QFileInfo(dir).absoluteFilePath());
+    for (const auto &f : m_followers)
+        if (f->dir == path)
+            return f.get();
+    return nullptr;
+}
+
+void RunDashboard::addLiveSteps(const QString &dir, int64_t after, const std::vector<StepPoint> &steps)
+{
+    if (Followed *f = followed(dir)) {
+        f->live.addSteps(after, steps);
+        f->liveChanged = true; // drawn at the next poll
+    }
+}
+
+void RunDashboard::addLiveEpoch(const QString &dir, const EpochPoint &epoch)
+{
+    if (Followed *f = followed(dir)) {
+        f->live.addEpoch(epoch);
+        f->liveChanged = true;
+    }
+}
+
+std::vector<const RunHistory *> RunDashboard::drawnHistories() const
+{
+    std::vector<const RunHistory *> out;
+    for (size_t i = 0; i < m_histories.size(); ++i)
+        out.push_back(m_followers[i]->drawn ? m_followers[i]->drawn.get() : m_histories[i].get());
+    return out;
+}
+
 void RunDashboard::pollNow()
 {
     bool changed = false;
@@ -206,23 +243,30 @@ void RunDashboard::pollNow()
         Followed &f = *m_followers[i];
         RunHistory &history = *m_histories[i];
         const auto records = f.follower.poll();
-        if (records.empty())
-            continue;
-        if (!f.labelFromConfig && QFileInfo::exists(f.dir + QStringLiteral("/config.ini"))) {
-            history.setLabel(RunHistory(f.dir.toStdString()).label());
-            f.labelFromConfig = true;
+        if (!records.empty()) {
+            if (!f.labelFromConfig && QFileInfo::exists(f.dir + QStringLiteral("/config.ini"))) {
+                history.setLabel(RunHistory(f.dir.toStdString()).label());
+                f.labelFromConfig = true;
+            }
+            history.append(records);
+            changed = true;
+            if (history.divergence() && !f.divergenceReported) {
+                f.divergenceReported = true;
+                diverged.append({f.dir, QString::fromStdString(history.label()) + QStringLiteral(": ") +
+                                            divergenceLine(history)});
+            }
         }
-        history.append(records);
-        changed = true;
-        if (history.divergence() && !f.divergenceReported) {
-            f.divergenceReported = true;
-            diverged.append({f.dir, QString::fromStdString(history.label()) + QStringLiteral(": ") +
-                                        divergenceLine(history)});
+        if (!records.empty() || f.liveChanged) {
+            // The worker's points the file now has are drawn from the file; the rest follow it.
+            f.live.trim(history);
+            f.drawn = f.live.drawnAfter(history);
+            changed = changed || f.liveChanged;
+            f.liveChanged = false;
         }
     }
     if (!changed)
         return;
-    // One redraw per tick however many records arrived (coalesced at the sink, house style 8).
+    // One redraw per tick however many records and samples arrived (coalesced at the sink, house style 8).
     markStale();
     refreshChoices();
     redraw();
@@ -283,9 +327,7 @@ RunFigureOptions RunDashboard::options() const
 
 FigureSpec RunDashboard::buildFigure(int page) const
 {
-    std::vector<const RunHistory *> runs;
-    for (const auto &h : m_histories)
-        runs.push_back(h.get());
+    std::vector<const RunHistory *> runs = drawnHistories();
     RunFigureOptions o = options();
     // The per-layer pages show one run (the Run chooser's): 19 layers of several runs do not fit one screen.
     if ((Page(page) == Page::Ewgs || Page(page) == Page::Alpha || Page(page) == Page::Occupancy) &&
@@ -391,7 +433,7 @@ void RunDashboard::updateStatus()
         return;
     }
     QStringList lines;
-    for (const auto &h : m_histories) {
+    for (const RunHistory *h : drawnHistories()) {
         QString state = h->divergence() ? QStringLiteral("diverged")
                         : h->finished() ? QStringLiteral("finished")
                                         : QStringLiteral("running or stopped");

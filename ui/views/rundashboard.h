@@ -1,6 +1,7 @@
 #pragma once
 // The run dashboard: one or more run directories followed as they grow (metrics.jsonl polled on a timer,
-// redraws coalesced to the poll), drawn as pages of charts: loss (raw and smoothed) / accuracy / learning
+// redraws coalesced to the poll; a run of this process also drawn from its worker's samples before the file
+// has them, see LiveTail), drawn as pages of charts: loss (raw and smoothed) / accuracy / learning
 // rate, EWGS delta_W and delta_A per layer, alpha per layer, and the newest level occupancy of a chosen
 // layer; a divergence is marked on every chart with the layer and values that caused it. The Train view shows
 // the live run in one; the Runs view overlays several.
@@ -56,7 +57,15 @@ public:
     const std::vector<std::unique_ptr<RunHistory>> &histories() const { return m_histories; }
 
     void setPollInterval(int milliseconds); // default 250 ms
-    void pollNow(); // reads what is new in every followed file, redraws if anything was
+    void pollNow(); // reads what is new in every followed file, redraws if anything (or a live sample) was
+
+    // The training worker's own samples of the followed run in `dir` (this process's live run), drawn at the
+    // next poll however many arrive; what metrics.jsonl has by then is drawn from the file instead.
+    // `after`: the step of the worker's point before steps.front() (the session's start for its first).
+    void addLiveSteps(const QString &dir, int64_t after, const std::vector<StepPoint> &steps);
+    void addLiveEpoch(const QString &dir, const EpochPoint &epoch);
+    // What the charts show: each run's file history, with its live tail where it has one.
+    std::vector<const RunHistory *> drawnHistories() const;
 
     void setCompareVisible(bool visible);
     void setStatusVisible(bool visible); // the per-run status lines (the Runs view's table says the same) //
@@ -84,6 +93,7 @@ private:
     void refreshChoices(); // the layer and run choosers follow the runs' layers
     void updateStatus();
     void afterRemoval(); // a run or all of them removed: stop polling when none is left, redraw, tell
+    Followed *followed(const QString &dir) const;
     RunFigureOptions options() const;
 
     std::vector<std::unique_ptr<RunHistory>> m_histories;

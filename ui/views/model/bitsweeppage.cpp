@@ -1,0 +1,196 @@
+#include "ui/views/model/bitsweeppage.h"
+
+#include "core/analysis/modelsnapshot.h"
+#include "ui/figures/activationfigures.h"
+#include "ui/figures/weightfigures.h"
+#include "ui/plotting/figurewidget.h"
+#include "ui/views/backgroundjob.h"
+#include "ui/views/model/modelsidebar.h"
+
+#include <QHBoxLayout>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+namespace qs::ui {
+
+namespace {
+constexpr int kSweepFrom = 2, kSweepTo = 6;
+constexpr int kDefaultAccuracyImages = 2000; // seconds to a minute on 2 cores for the 15 evaluations
+} // namespace
+
+BitSweepPage::BitSweepPage(const ModelSidebar *sidebar, QWidget *parent) : QWidget(parent), m_sidebar(sidebar)
+{
+    auto *sweepLayout = new QVBoxLayout(this);
+    sweepLayout->setContentsMargins(0, 0, 0, 0);
+    auto *sweepBar = new QHBoxLayout;
+    m_sweepButton = new QPushButton(QStringLiteral("Run sweep"));
+    m_sweepButton->setObjectName(QStringLiteral("sweepButton"));
+    m_sweepButton->setToolTip(QStringLiteral("Every layer at 2\u20136 bits, uniform, PoT and APoT, in the "
+                                             "background."));
+    m_cancelButton = new QPushButton(QStringLiteral("Cancel"));
+    m_cancelButton->setObjectName(QStringLiteral("cancelSweepButton"));
+    m_progress = new QProgressBar;
+    m_progress->setObjectName(QStringLiteral("sweepProgress"));
+    sweepBar->addWidget(m_sweepButton);
+    sweepBar->addWidget(m_cancelButton);
+    sweepBar->addWidget(m_progress, 1);
+    sweepLayout->addLayout(sweepBar);
+    auto *accuracyBar = new QHBoxLayout;
+    m_accuracyButton = new QPushButton(QStringLiteral("Accuracy"));
+    m_accuracyButton->setObjectName(QStringLiteral("accuracyButton"));
+    m_accuracyButton->setToolTip(activationFormulas::ptq() +
+                                 QStringLiteral(" Every scheme at 2\u20136 bits, in the background."));
+    m_accuracyCancel = new QPushButton(QStringLiteral("Cancel"));
+    m_accuracyCancel->setObjectName(QStringLiteral("cancelAccuracyButton"));
+    m_accuracyImages = new QSpinBox;
+    m_accuracyImages->setObjectName(QStringLiteral("accuracyImagesSpin"));
+    m_accuracyImages->setRange(0, 100000);
+    m_accuracyImages->setSingleStep(500);
+    m_accuracyImages->setValue(kDefaultAccuracyImages);
+    m_accuracyImages->setSpecialValueText(QStringLiteral("all test images"));
+    m_accuracyImages->setSuffix(QStringLiteral(" test images"));
+    m_accuracyImages->setToolTip(QStringLiteral(
+        "Top-1 over the first N test images for each of the 15 (scheme, bits) points and the unquantized "
+        "baseline; 0 = the whole test split (slower)."));
+    m_accuracyProgress = new QProgressBar;
+    m_accuracyProgress->setObjectName(QStringLiteral("accuracyProgress"));
+    accuracyBar->addWidget(m_accuracyButton);
+    accuracyBar->addWidget(m_accuracyCancel);
+    accuracyBar->addWidget(m_accuracyImages);
+    accuracyBar->addWidget(m_accuracyProgress, 1);
+    sweepLayout->addLayout(accuracyBar);
+    m_figure = new FigureWidget;
+    m_figure->setObjectName(QStringLiteral("sweepFigure"));
+    m_figure->setToolTip(QStringLiteral("Mean over layers of each layer's SQNR, per scheme and bit width. ") +
+                         weightFormulas::sqnr());
+    sweepLayout->addWidget(m_figure, 1);
+
+    m_sweepJob = std::make_unique<BackgroundJob>(QStringLiteral("modelSweep"), m_sweepButton, m_cancelButton,
+                                                 m_progress);
+    m_accuracyJob = std::make_unique<BackgroundJob>(QStringLiteral("modelAccuracy"), m_accuracyButton,
+                                                    m_accuracyCancel, m_accuracyProgress);
+    connect(m_sweepButton, &QPushButton::clicked, this, &BitSweepPage::startSweep);
+    connect(m_cancelButton, &QPushButton::clicked, this, &BitSweepPage::cancelSweep);
+    connect(m_accuracyButton, &QPushButton::clicked, this, &BitSweepPage::startAccuracySweep);
+    connect(m_accuracyCancel, &QPushButton::clicked, this, &BitSweepPage::cancelAccuracySweep);
+    rebuildFigure();
+}
+
+BitSweepPage::~BitSweepPage() = default; // each job cancels and joins its thread
+
+void BitSweepPage::setModel(std::shared_ptr<const ModelSnapshot> snapshot)
+{
+    cancelSweep();
+    cancelAccuracySweep();
+    m_snapshot = std::move(snapshot);
+    m_accuracy.reset();
+    m_accuracyJob->resetProgress();
+    m_sweep.clear();
+}
+
+bool BitSweepPage::sweepRunning() const
+{
+    return m_sweepJob->running();
+}
+
+bool BitSweepPage::accuracyRunning() const
+{
+    return m_accuracyJob->running();
+}
+
+void BitSweepPage::setAccuracyImages(int images)
+{
+    m_accuracyImages->setValue(images);
+}
+
+void BitSweepPage::rebuildFigure()
+{
+    if (m_sweep.empty() && !m_accuracy) {
+        FigureSpec f;
+        f.id = QStringLiteral("bit-sweep");
+        f.note = m_sweepJob->running() ? QStringLiteral("Sweeping\u2026") : QStringLiteral("Run the sweep.");
+        m_figure->setFigure(f);
+        return;
+    }
+    m_figure->setFigure(makeBitSweepFigure(m_sweep, m_sweepSearched, m_accuracy ? &*m_accuracy : nullptr,
+                                           m_accuracySearched));
+}
+
+void BitSweepPage::startSweep()
+{
+    if (!m_snapshot)
+        return;
+    const auto snapshot = m_snapshot;
+    const bool search = m_sidebar->searchAll();
+    m_sweepJob->start(
+        [this, snapshot, search](const BackgroundJob::Progress &progress) -> BackgroundJob::Finish {
+            auto points = bitSweep(*snapshot, {Scheme::Uniform, Scheme::PoT, Scheme::APoT}, kSweepFrom,
+                                   kSweepTo, search, progress);
+            return [this, points = std::move(points), search] {
+                m_sweep = points;
+                m_sweepSearched = search;
+                rebuildFigure();
+            };
+        },
+        [this](const QString &error) { m_figure->setError(error); });
+    if (m_sweep.empty())
+        rebuildFigure();
+}
+
+void BitSweepPage::cancelSweep()
+{
+    m_sweepJob->cancel();
+}
+
+void BitSweepPage::startAccuracySweep()
+{
+    if (!m_snapshot)
+        return;
+    PtqRequest request;
+    request.weights = m_snapshot->path();
+    request.data = m_sidebar->dataSpec().toStdString();
+    request.fromBits = kSweepFrom;
+    request.toBits = kSweepTo;
+    request.testImages = m_accuracyImages->value();
+    request.alphaSearch = m_sidebar->searchAll();
+    m_accuracyJob->start(
+        [this, request](const BackgroundJob::Progress &progress) -> BackgroundJob::Finish {
+            auto result = ptqAccuracySweep(request, progress);
+            if (!result.complete)
+                return {};
+            return [this, result = std::move(result), search = request.alphaSearch] {
+                m_accuracyProgress->setFormat(QStringLiteral("unquantized %1% on %2 images")
+                                                  .arg(result.fpTop1, 0, 'f', 2)
+                                                  .arg(result.images));
+                m_accuracyProgress->setToolTip(QString());
+                m_accuracy = result;
+                m_accuracySearched = search;
+                rebuildFigure();
+            };
+        },
+        [this](const QString &error) {
+            m_accuracyProgress->setToolTip(error);
+            m_figure->setError(error);
+        });
+}
+
+void BitSweepPage::cancelAccuracySweep()
+{
+    m_accuracyJob->cancel();
+}
+
+void BitSweepPage::saveSettings(QSettings &settings) const
+{
+    settings.setValue(QStringLiteral("accuracyImages"), m_accuracyImages->value());
+}
+
+void BitSweepPage::restoreSettings(QSettings &settings)
+{
+    m_accuracyImages->setValue(
+        settings.value(QStringLiteral("accuracyImages"), kDefaultAccuracyImages).toInt());
+}
+
+} // namespace qs::ui

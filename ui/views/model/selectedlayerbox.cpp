@@ -1,0 +1,218 @@
+#include "ui/views/model/selectedlayerbox.h"
+
+#include "core/analysis/modelsnapshot.h"
+#include "ui/figures/weightfigures.h"
+#include "ui/plotting/figurewidget.h"
+#include "ui/views/model/clipdrag.h"
+#include "ui/views/model/layertree.h"
+#include "ui/views/model/modelsidebar.h"
+
+#include <QApplication>
+#include <QCheckBox>
+#include <QDoubleSpinBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QSettings>
+#include <QSpinBox>
+#include <QTimer>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+
+namespace qs::ui {
+
+namespace {
+
+FigureSpec selectALayer()
+{
+    FigureSpec f;
+    f.id = QStringLiteral("histogram");
+    f.note = QStringLiteral("Select a layer.");
+    return f;
+}
+
+} // namespace
+
+SelectedLayerBox::SelectedLayerBox(const ModelSidebar *sidebar, QWidget *parent)
+    : QGroupBox(QStringLiteral("Selected layer"), parent), m_sidebar(sidebar)
+{
+    auto *layerLayout = new QVBoxLayout(this);
+    ClipControlSetup weightClip;
+    weightClip.sliderName = QStringLiteral("alphaSlider");
+    weightClip.spinName = QStringLiteral("modelAlphaSpin");
+    weightClip.searchName = QStringLiteral("searchAlphaButton");
+    weightClip.resetName = QStringLiteral("resetAlphaButton");
+    weightClip.alphaToolTip = weightFormulas::alpha();
+    weightClip.searchToolTip =
+        QStringLiteral("Set this layer's clip to the one minimizing its MSE. ") + weightFormulas::mse();
+    weightClip.resetToolTip =
+        QStringLiteral("Back to the model-wide rule (checkpoint \u03b1, 3.0 or MSE-optimal).");
+    m_clip = new ClipControl(weightClip, this);
+    auto *alphaRow = new QHBoxLayout;
+    alphaRow->addWidget(new QLabel(QStringLiteral("Clip \u03b1")));
+    alphaRow->addWidget(m_clip->slider(), 1);
+    alphaRow->addWidget(m_clip->spin());
+    layerLayout->addLayout(alphaRow);
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(m_clip->searchButton());
+    buttons->addWidget(m_clip->resetButton());
+    layerLayout->addLayout(buttons);
+    m_errorLabel = new QLabel;
+    m_errorLabel->setObjectName(QStringLiteral("errorLabel"));
+    m_errorLabel->setToolTip(weightFormulas::mse() + QStringLiteral("<br>") + weightFormulas::sqnr());
+    m_errorLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layerLayout->addWidget(m_errorLabel);
+    auto *histRow = new QHBoxLayout;
+    m_bins = new QSpinBox;
+    m_bins->setObjectName(QStringLiteral("binsSpin"));
+    m_bins->setRange(10, 400);
+    m_bins->setValue(120);
+    m_bins->setSuffix(QStringLiteral(" bins"));
+    m_bins->setToolTip(
+        QStringLiteral("Histogram bins over \u00b1max|w\u0303| (bins do not move with \u03b1). "
+                       "The occupancy chart is exact whatever the binning."));
+    m_logScale = new QCheckBox(QStringLiteral("Log counts"));
+    m_logScale->setObjectName(QStringLiteral("logScaleCheck"));
+    m_logScale->setToolTip(QStringLiteral("Histogram height log\u2081\u2080(1 + count): shows the tails."));
+    histRow->addWidget(m_bins);
+    histRow->addWidget(m_logScale);
+    histRow->addStretch(1);
+    layerLayout->addLayout(histRow);
+
+    m_figure = new FigureWidget;
+    m_figure->setObjectName(QStringLiteral("layerFigure"));
+    m_figure->setToolTip(weightFormulas::normalization() + QStringLiteral("<br>") +
+                         weightFormulas::occupancy());
+    m_figure->setFigure(selectALayer());
+    m_drag = new ClipDrag(
+        m_figure, QStringLiteral("histogram"),
+        [this] { return m_selected ? std::optional<double>(m_selected->alpha) : std::nullopt; },
+        [this](double alpha) { m_clip->spin()->setValue(alpha); }, // clamps, and drives the analysis
+        this);
+
+    connect(m_bins, &QSpinBox::valueChanged, this, &SelectedLayerBox::rebuildFigure);
+    connect(m_logScale, &QCheckBox::toggled, this, &SelectedLayerBox::rebuildFigure);
+    m_recomputeTimer = connectClipOverrides(
+        m_clip, m_overrides, [this] { return m_selected ? m_selected->name : std::string(); },
+        [this] { recompute(); }, [this] { searchAlpha(); }, this);
+}
+
+void SelectedLayerBox::setModel(std::shared_ptr<const ModelSnapshot> snapshot)
+{
+    m_snapshot = std::move(snapshot);
+    m_overrides.clear();
+    m_selected.reset();
+    m_normalized.clear();
+    m_normalizedFor.clear();
+}
+
+bool SelectedLayerBox::recomputePending() const
+{
+    return m_recomputeTimer->isActive();
+}
+
+void SelectedLayerBox::recompute()
+{
+    m_recomputeTimer->stop();
+    const QString name = m_sidebar->tree()->selectedLayer();
+    if (!m_snapshot || name.isEmpty()) {
+        m_selected.reset();
+        rebuildFigure();
+        return;
+    }
+    const std::string key = name.toStdString();
+    const SnapshotLayer *layer = m_snapshot->layer(key);
+    if (!layer)
+        return;
+    const auto &values = m_snapshot->weights(key);
+    std::optional<double> alpha = layer->checkpointAlpha;
+    bool search = m_sidebar->searchAll();
+    const auto override = m_overrides.find(key);
+    if (override != m_overrides.end()) {
+        alpha = override->second.alpha;
+        search = false;
+    }
+    try {
+        auto a = analyzeWeightValues(key, values, layer->shape, m_sidebar->spec(), alpha, search);
+        if (override != m_overrides.end())
+            a.alphaSource = override->second.source();
+        else if (!search && layer->checkpointAlpha)
+            a.alphaSource = "checkpoint";
+        m_selected = std::move(a);
+    } catch (const std::exception &e) {
+        m_selected.reset();
+        m_errorLabel->setText(QString::fromStdString(e.what()).toHtmlEscaped());
+        m_figure->setError(QString::fromStdString(e.what()));
+        return;
+    }
+    if (m_normalizedFor != key) {
+        m_normalized = normalizeWeights(values, m_selected->mean, m_selected->std);
+        m_normalizedFor = key;
+        float maxAbs = 0;
+        for (float v : m_normalized)
+            maxAbs = std::max(maxAbs, std::abs(v));
+        m_clip->fitSliderTo(double(maxAbs),
+                            QStringLiteral("max|w\u0303| = %1").arg(double(maxAbs), 0, 'f', 2));
+    }
+    m_clip->setAlpha(m_selected->alpha);
+    m_errorLabel->setText(QStringLiteral("MSE <b>%1</b> \u00b7 SQNR <b>%2 dB</b> \u00b7 clip: %3")
+                              .arg(m_selected->mse, 0, 'g', 4)
+                              .arg(m_selected->sqnrDb, 0, 'f', 2)
+                              .arg(QString::fromStdString(m_selected->alphaSource)));
+    Q_EMIT analysed();
+    rebuildFigure();
+}
+
+void SelectedLayerBox::searchAlpha()
+{
+    if (!m_selected || !m_snapshot)
+        return;
+    const std::string key = m_selected->name;
+    const SnapshotLayer *layer = m_snapshot->layer(key);
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    try {
+        const auto a = analyzeWeightValues(key, m_snapshot->weights(key), layer->shape, m_sidebar->spec(),
+                                           std::nullopt, true);
+        m_overrides[key] = {a.alpha, true};
+    } catch (const std::exception &) {
+    }
+    QApplication::restoreOverrideCursor();
+    recompute();
+}
+
+void SelectedLayerBox::rebuildFigure()
+{
+    if (!m_selected) {
+        m_figure->setFigure(selectALayer());
+        return;
+    }
+    LayerFigureOptions o;
+    o.scheme = m_sidebar->scheme();
+    o.bits = m_sidebar->bits();
+    o.bins = m_bins->value();
+    o.logScale = m_logScale->isChecked();
+    o.overlay = m_sidebar->overlay();
+    try {
+        m_figure->setFigure(makeLayerFigure(*m_selected, m_normalized, o));
+        m_drag->attach();
+    } catch (const std::exception &e) {
+        m_figure->setError(QString::fromStdString(e.what()));
+    }
+}
+
+void SelectedLayerBox::saveSettings(QSettings &settings) const
+{
+    settings.setValue(QStringLiteral("bins"), m_bins->value());
+    settings.setValue(QStringLiteral("log"), m_logScale->isChecked());
+}
+
+void SelectedLayerBox::restoreSettings(QSettings &settings)
+{
+    const QSignalBlocker blockBins(m_bins), blockLog(m_logScale);
+    m_bins->setValue(settings.value(QStringLiteral("bins"), m_bins->value()).toInt());
+    m_logScale->setChecked(settings.value(QStringLiteral("log"), false).toBool());
+}
+
+} // namespace qs::ui
