@@ -100,8 +100,8 @@ int main(int argc, char **argv)
                          }});
     }
 
-    std::printf("quantscope-bench: %lld float elements, %d threads, median of %d runs\n", (long long)numel,
-                threads, reps);
+    std::printf("quantscope-bench: %lld float elements, %d threads, median of %d runs\n",
+                static_cast<long long>(numel), threads, reps);
     std::printf("plain tensor copy: %.3f ms\n\n", copyMs);
     std::printf("| quantizer | bits | forward ms | forward / copy | fwd+bwd ms | fwd+bwd / copy |\n");
     std::printf("|---|---|---|---|---|---|\n");

@@ -25,14 +25,14 @@ namespace {
 
 constexpr int kTimeoutMs = 120000;
 
-StepPoint point(int64_t step)
+StepSample point(int64_t step)
 {
     return {step, 0, 2.0 / static_cast<double>(step), 0.1, 1.0};
 }
 
-std::vector<StepPoint> points(int64_t from, int64_t to)
+std::vector<StepSample> points(int64_t from, int64_t to)
 {
-    std::vector<StepPoint> out;
+    std::vector<StepSample> out;
     for (int64_t s = from; s <= to; ++s)
         out.push_back(point(s));
     return out;
@@ -40,7 +40,7 @@ std::vector<StepPoint> points(int64_t from, int64_t to)
 
 QString stepLine(int64_t step)
 {
-    const StepPoint p = point(step);
+    const StepSample p = point(step);
     return QStringLiteral(
                "{\"type\":\"step\",\"step\":%1,\"epoch\":0,\"loss\":%2,\"lr\":%3,\"grad_norm\":%4}\n")
         .arg(step)
@@ -109,7 +109,7 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(drawnSteps(dashboard), range(1, 3), kTimeoutMs); // at the next poll
         QVERIFY(dashboard.histories().front()->steps().empty());
         QCOMPARE(lossPoints(dashboard), qsizetype(3));
-        dashboard.addLiveEpoch(dir, EpochPoint{0, 3, 1.5, 50, 1.4, 55, 90, 0.1, 2.0});
+        dashboard.addLiveEpoch(dir, EpochSample{0, 3, 1.5, 50, 1.4, 55, 90, 55, 2.0, 0.1});
         QTRY_COMPARE_WITH_TIMEOUT(dashboard.drawnHistories().front()->epochs().size(), size_t(1), kTimeoutMs);
         QVERIFY(updated.count() >= 2);
     }
@@ -223,19 +223,17 @@ private Q_SLOTS:
         RunDashboard memory;
         memory.setPollInterval(3600000);
         QVERIFY(memory.addRun(memoryDir));
-        std::vector<StepPoint> fed;
-        for (const auto &s : samples)
-            fed.push_back(LiveRunFeed::stepPoint(s));
+        const std::vector<StepSample> fed(samples.begin(), samples.end());
         memory.addLiveSteps(memoryDir, 0, fed);
         QCOMPARE(epochs.size(), 2);
         for (int e = 0; e < epochs.size(); ++e)
-            memory.addLiveEpoch(memoryDir, LiveRunFeed::epochPoint(epochs[e], samples[4 * e + 3]));
+            memory.addLiveEpoch(memoryDir, epochs[e]);
         memory.pollNow();
         const RunHistory file = loadRunHistory(runDir.toStdString());
         const RunHistory &drawn = *memory.drawnHistories().front();
         QCOMPARE(drawn.steps().size(), file.steps().size());
         for (size_t i = 0; i < file.steps().size(); ++i) {
-            const StepPoint &a = drawn.steps()[i], &b = file.steps()[i];
+            const StepSample &a = drawn.steps()[i], &b = file.steps()[i];
             QCOMPARE(a.step, b.step);
             QCOMPARE(a.epoch, b.epoch);
             QVERIFY2(near(a.loss, b.loss) && near(a.lr, b.lr) && near(a.gradNorm, b.gradNorm),
@@ -243,7 +241,7 @@ private Q_SLOTS:
         }
         QCOMPARE(drawn.epochs().size(), file.epochs().size());
         for (size_t i = 0; i < file.epochs().size(); ++i) {
-            const EpochPoint &a = drawn.epochs()[i], &b = file.epochs()[i];
+            const EpochSample &a = drawn.epochs()[i], &b = file.epochs()[i];
             QCOMPARE(a.epoch, b.epoch);
             QCOMPARE(a.step, b.step);
             QVERIFY(near(a.trainLoss, b.trainLoss) && near(a.trainTop1, b.trainTop1));

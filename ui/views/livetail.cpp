@@ -14,39 +14,9 @@ int64_t lastFileEpoch(const RunHistory &file)
     return file.epochs().empty() ? -1 : file.epochs().back().epoch;
 }
 
-// The metrics.jsonl records the engine writes for these points (core/train/trainer.cpp), so the history
-// reads them exactly as it reads the file's.
-MetricsRecord stepRecord(const StepPoint &p)
-{
-    MetricsRecord r;
-    r.type = "step";
-    r.numbers = {{"step", static_cast<double>(p.step)},
-                 {"epoch", static_cast<double>(p.epoch)},
-                 {"loss", p.loss},
-                 {"lr", p.lr},
-                 {"grad_norm", p.gradNorm}};
-    return r;
-}
-
-MetricsRecord epochRecord(const EpochPoint &e)
-{
-    MetricsRecord r;
-    r.type = "epoch";
-    r.numbers = {{"epoch", static_cast<double>(e.epoch)},
-                 {"step", static_cast<double>(e.step)},
-                 {"train_loss", e.trainLoss},
-                 {"train_top1", e.trainTop1},
-                 {"test_loss", e.testLoss},
-                 {"test_top1", e.testTop1},
-                 {"test_top5", e.testTop5},
-                 {"lr", e.lr},
-                 {"seconds", e.seconds}};
-    return r;
-}
-
 } // namespace
 
-void LiveTail::addSteps(int64_t after, const std::vector<StepPoint> &steps)
+void LiveTail::addSteps(int64_t after, const std::vector<StepSample> &steps)
 {
     if (steps.empty())
         return;
@@ -57,7 +27,7 @@ void LiveTail::addSteps(int64_t after, const std::vector<StepPoint> &steps)
     m_steps.insert(m_steps.end(), steps.begin(), steps.end());
 }
 
-void LiveTail::addEpoch(const EpochPoint &epoch)
+void LiveTail::addEpoch(const EpochSample &epoch)
 {
     if (!m_epochs.empty() && epoch.epoch != m_epochs.back().epoch + 1)
         m_epochs.clear();
@@ -100,10 +70,10 @@ std::unique_ptr<RunHistory> LiveTail::drawnAfter(const RunHistory &file) const
     auto drawn = std::make_unique<RunHistory>(file);
     if (stepsContinue)
         for (const auto &p : m_steps)
-            drawn->append(stepRecord(p));
+            drawn->append(MetricsRecord{p});
     if (epochsContinue)
         for (const auto &e : m_epochs)
-            drawn->append(epochRecord(e));
+            drawn->append(MetricsRecord{e});
     return drawn;
 }
 

@@ -18,8 +18,8 @@ class LiveTail
 public:
     // `after`: the step of the worker's point before steps.front() (the session's start for its first);
     // a batch that does not continue the kept ones starts a new tail.
-    void addSteps(int64_t after, const std::vector<StepPoint> &steps);
-    void addEpoch(const EpochPoint &epoch);
+    void addSteps(int64_t after, const std::vector<StepSample> &steps);
+    void addEpoch(const EpochSample &epoch);
     void clear();
     bool empty() const { return m_steps.empty() && m_epochs.empty(); }
 
@@ -29,9 +29,9 @@ public:
     std::unique_ptr<RunHistory> drawnAfter(const RunHistory &file) const;
 
 private:
-    std::vector<StepPoint> m_steps;
+    std::vector<StepSample> m_steps;
     int64_t m_after = 0; // the worker's step before m_steps.front()
-    std::vector<EpochPoint> m_epochs;
+    std::vector<EpochSample> m_epochs;
 };
 
 } // namespace qs::ui

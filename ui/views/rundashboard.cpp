@@ -211,7 +211,7 @@ RunDashboard::Followed *RunDashboard::followed(const QString &dir) const
     return nullptr;
 }
 
-void RunDashboard::addLiveSteps(const QString &dir, int64_t after, const std::vector<StepPoint> &steps)
+void RunDashboard::addLiveSteps(const QString &dir, int64_t after, const std::vector<StepSample> &steps)
 {
     if (Followed *f = followed(dir)) {
         f->live.addSteps(after, steps);
@@ -219,7 +219,7 @@ void RunDashboard::addLiveSteps(const QString &dir, int64_t after, const std::ve
     }
 }
 
-void RunDashboard::addLiveEpoch(const QString &dir, const EpochPoint &epoch)
+void RunDashboard::addLiveEpoch(const QString &dir, const EpochSample &epoch)
 {
     if (Followed *f = followed(dir)) {
         f->live.addEpoch(epoch);

@@ -62,8 +62,8 @@ public:
     // The training worker's own samples of the followed run in `dir` (this process's live run), drawn at the
     // next poll however many arrive; what metrics.jsonl has by then is drawn from the file instead.
     // `after`: the step of the worker's point before steps.front() (the session's start for its first).
-    void addLiveSteps(const QString &dir, int64_t after, const std::vector<StepPoint> &steps);
-    void addLiveEpoch(const QString &dir, const EpochPoint &epoch);
+    void addLiveSteps(const QString &dir, int64_t after, const std::vector<StepSample> &steps);
+    void addLiveEpoch(const QString &dir, const EpochSample &epoch);
     // What the charts show: each run's file history, with its live tail where it has one.
     std::vector<const RunHistory *> drawnHistories() const;
 

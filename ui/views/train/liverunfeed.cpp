@@ -16,7 +16,6 @@ LiveRunFeed::LiveRunFeed(TrainWorker *worker, RunDashboard *dashboard, QObject *
     connect(worker, &TrainWorker::stateChanged, this, [this](TrainWorker::State state) {
         if (state == TrainWorker::State::Running) { // a new session: its first sample tells where it starts
             m_after.reset();
-            m_lastSample.reset();
         }
     });
 }
@@ -24,28 +23,6 @@ LiveRunFeed::LiveRunFeed(TrainWorker *worker, RunDashboard *dashboard, QObject *
 void LiveRunFeed::setLogEvery(int steps)
 {
     m_logEvery = std::max(1, steps);
-}
-
-StepPoint LiveRunFeed::stepPoint(const StepSample &sample)
-{
-    return {sample.step, sample.epoch, sample.loss, sample.lr, sample.gradNorm};
-}
-
-EpochPoint LiveRunFeed::epochPoint(const EpochSample &sample, const StepSample &lastStep)
-{
-    // The engine's epoch record carries the global step at the epoch's end and the epoch's learning rate:
-    // those of the epoch's last step.
-    EpochPoint e;
-    e.epoch = sample.epoch;
-    e.step = lastStep.step;
-    e.trainLoss = sample.trainLoss;
-    e.trainTop1 = sample.trainTop1;
-    e.testLoss = sample.testLoss;
-    e.testTop1 = sample.testTop1;
-    e.testTop5 = sample.testTop5;
-    e.lr = lastStep.lr;
-    e.seconds = sample.seconds;
-    return e;
 }
 
 void LiveRunFeed::onSteps(const QList<StepSample> &samples)
@@ -56,11 +33,10 @@ void LiveRunFeed::onSteps(const QList<StepSample> &samples)
         const int64_t start = samples.front().step - 1; // the checkpoint this session started from
         m_after = start - start % m_logEvery;           // the file's last step record before it
     }
-    std::vector<StepPoint> points;
+    std::vector<StepSample> points;
     for (const auto &s : samples)
         if (s.step % m_logEvery == 0)
-            points.push_back(stepPoint(s));
-    m_lastSample = samples.back();
+            points.push_back(s);
     if (points.empty())
         return;
     m_dashboard->addLiveSteps(m_worker->runDir(), *m_after, points);
@@ -69,8 +45,7 @@ void LiveRunFeed::onSteps(const QList<StepSample> &samples)
 
 void LiveRunFeed::onEpoch(const EpochSample &sample)
 {
-    if (m_lastSample) // the worker delivers an epoch's steps before its result
-        m_dashboard->addLiveEpoch(m_worker->runDir(), epochPoint(sample, *m_lastSample));
+    m_dashboard->addLiveEpoch(m_worker->runDir(), sample); // the engine's epoch record, as written
 }
 
 } // namespace qs::ui

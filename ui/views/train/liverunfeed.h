@@ -28,10 +28,6 @@ public:
     // The run about to start or resume writes a step record every `steps` steps (TrainConfig::logEvery).
     void setLogEvery(int steps);
 
-    // The worker's values as the run history holds them (the one place that reads the engine's samples).
-    static StepPoint stepPoint(const StepSample &sample);
-    static EpochPoint epochPoint(const EpochSample &sample, const StepSample &lastStep);
-
 private:
     void onSteps(const QList<StepSample> &samples);
     void onEpoch(const EpochSample &sample);
@@ -40,7 +36,6 @@ private:
     RunDashboard *m_dashboard;
     int m_logEvery = 1;
     std::optional<int64_t> m_after; // the last step forwarded in this session (its start before the first)
-    std::optional<StepSample> m_lastSample;
 };
 
 } // namespace qs::ui
