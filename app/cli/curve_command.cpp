@@ -3,6 +3,7 @@
 #include "format.h"
 
 #include "core/quant/curves.h"
+#include "core/quant/methods.h"
 
 namespace qs::cli {
 
@@ -13,9 +14,14 @@ int runCurveCommand(const std::vector<std::string> &args, std::ostream &out)
                       "from", "to", "points", "format"},
                      {"signed"});
     parser.parse(args);
+    // Every registered method's curve, plus the two backward curves over a base grid.
+    std::vector<std::string> choices = quantMethodNames();
+    choices.insert(choices.end(), {"ste", "ewgs"});
+    const std::string method = parser.choice("method", choices, parser.required("method"));
+    const auto backwardCurve = parseCurveMethod(method);
     CurveParams p;
-    p.method = *parseCurveMethod(parser.choice(
-        "method", {"uniform", "pot", "apot", "dsq", "daq", "ste", "ewgs"}, parser.required("method")));
+    if (backwardCurve == CurveMethod::STE || backwardCurve == CurveMethod::EWGS)
+        p.method = *backwardCurve;
     if (!parser.has("bits"))
         throw UsageError("curve: missing required option --bits");
     p.bits = parser.intValue("bits", 2, 1, 64);
@@ -31,10 +37,13 @@ int runCurveCommand(const std::vector<std::string> &args, std::ostream &out)
     p.to = parser.doubleValue("to", 1.5 * p.alpha);
     p.points = parser.intValue("points", p.points, 2, 1000000);
     const std::string format = parser.choice("format", {"csv", "json"}, "csv");
-    if (auto why = checkCurveParams(p))
-        throw UsageError("curve: " + *why);
-
-    const CurveSamples c = sampleCurve(p);
+    CurveSamples c;
+    try {
+        c = p.method == CurveMethod::STE || p.method == CurveMethod::EWGS ? sampleCurve(p)
+                                                                          : quantMethod(method).curve(p);
+    } catch (const std::invalid_argument &e) {
+        throw UsageError("curve: " + std::string(e.what()));
+    }
     if (format == "csv") {
         out << "x,y,dydx\n";
         for (Eigen::Index i = 0; i < c.x.size(); ++i)
@@ -48,7 +57,7 @@ int runCurveCommand(const std::vector<std::string> &args, std::ostream &out)
             out << (i ? ", " : "") << formatNumber(v[i]);
         out << ']';
     };
-    out << "{\"method\": \"" << curveMethodName(p.method) << "\", \"bits\": " << p.bits
+    out << "{\"method\": \"" << method << "\", \"bits\": " << p.bits
         << ", \"signed\": " << (p.isSigned ? "true" : "false") << ", \"x\": ";
     array(c.x);
     out << ", \"y\": ";
