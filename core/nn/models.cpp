@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <map>
 
 namespace qs {
 
@@ -238,6 +239,26 @@ std::vector<std::pair<std::string, QuantConv2d>> ResNetImpl::quantLayers()
             layers.emplace_back(item.key(), QuantConv2d(conv));
     }
     return layers;
+}
+
+ParameterGroups parameterGroups(ResNetImpl &model)
+{
+    // Declared, not guessed from names; the model's parameter order is the order optimizer state is saved in.
+    std::map<const c10::TensorImpl *, QuantizerGroup> declared;
+    for (auto &[name, layer] : model.quantLayers())
+        for (const auto &t : layer->quantizerTensors())
+            declared.emplace(t.tensor.unsafeGetTensorImpl(), t.spec->group);
+    ParameterGroups groups;
+    for (const auto &p : model.parameters()) {
+        const auto it = declared.find(p.unsafeGetTensorImpl());
+        if (it == declared.end())
+            groups.model.push_back(p);
+        else if (it->second == QuantizerGroup::Activation)
+            groups.activationQuantizer.push_back(p);
+        else
+            groups.weightQuantizer.push_back(p);
+    }
+    return groups;
 }
 
 int64_t parameterCount(torch::nn::Module &module)

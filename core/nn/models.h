@@ -167,4 +167,12 @@ TORCH_MODULE(ResNet);
 
 int64_t parameterCount(torch::nn::Module &module);
 
+// The model's parameters as the optimizers group them: the model's own, and the quantizer parameters in the
+// activation and weight groups their methods declare (QuantizerTensorSpec::group), each in parameter order.
+struct ParameterGroups
+{
+    std::vector<at::Tensor> model, activationQuantizer, weightQuantizer;
+};
+ParameterGroups parameterGroups(ResNetImpl &model);
+
 } // namespace qs

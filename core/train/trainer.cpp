@@ -13,7 +13,6 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <sstream>
 #include <thread>
 
@@ -104,21 +103,7 @@ struct Optimizers
 Optimizers makeOptimizers(ResNet &model, const TrainConfig &c)
 {
     // Each method declares the group of every quantizer parameter it registers; the rest are the model's.
-    // Parameters keep the model's order inside each group (the order optimizer state is saved in).
-    std::map<const c10::TensorImpl *, QuantizerGroup> declared;
-    for (auto &[name, layer] : model->quantLayers())
-        for (const auto &t : layer->quantizerTensors())
-            declared.emplace(t.tensor.unsafeGetTensorImpl(), t.spec->group);
-    std::vector<at::Tensor> weights, actQuant, wgtQuant;
-    for (const auto &p : model->parameters()) {
-        const auto it = declared.find(p.unsafeGetTensorImpl());
-        if (it == declared.end())
-            weights.push_back(p);
-        else if (it->second == QuantizerGroup::Activation)
-            actQuant.push_back(p);
-        else
-            wgtQuant.push_back(p);
-    }
+    auto [weights, actQuant, wgtQuant] = parameterGroups(*model);
     Optimizers o;
     const bool separateQuant = c.quantOptimizer == "adam";
     if (c.optimizer == "sgd") {
