@@ -2,6 +2,7 @@
 #include "commands.h"
 
 #include "core/io/json.h"
+#include "core/quant/methods.h"
 #include "core/train/trainer.h"
 
 #include <nlohmann/json.hpp>
@@ -20,7 +21,7 @@ int runBenchCommand(const std::vector<std::string> &args, std::ostream &out)
     TrainStepBenchRequest req;
     req.depth = std::stoi(
         parser.choice("arch", {"resnet20", "resnet32", "resnet44", "resnet56"}, "resnet20").substr(6));
-    req.quant = parser.choice("quant", {"fp", "uniform", "lsq", "pot", "apot", "dsq", "daq"}, "fp");
+    req.quant = parser.choice("quant", quantMethodNames(), "fp");
     req.bits = parser.intValue("bits", 4, 1, 8);
     req.ewgs = parser.flag("ewgs");
     req.batch = parser.intValue("batch", 128, 1, 4096);

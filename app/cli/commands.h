@@ -11,6 +11,7 @@ namespace qs::cli {
 
 int runLevelsCommand(const std::vector<std::string> &args, std::ostream &out);
 int runCurveCommand(const std::vector<std::string> &args, std::ostream &out);
+int runMethodsCommand(const std::vector<std::string> &args, std::ostream &out);
 int runFigureCommand(const std::vector<std::string> &args, std::ostream &out);
 int runTrainCommand(const std::vector<std::string> &args, std::ostream &out);
 int runEvalCommand(const std::vector<std::string> &args, std::ostream &out);

@@ -4,6 +4,7 @@
 
 #include "core/io/json.h"
 #include "core/quant/curves.h"
+#include "core/quant/methods.h"
 
 #include <nlohmann/json.hpp>
 
@@ -16,9 +17,14 @@ int runCurveCommand(const std::vector<std::string> &args, std::ostream &out)
                       "from", "to", "points", "format"},
                      {"signed"});
     parser.parse(args);
+    // Every registered method's curve, plus the two backward curves over a base grid.
+    std::vector<std::string> choices = quantMethodNames();
+    choices.insert(choices.end(), {"ste", "ewgs"});
+    const std::string method = parser.choice("method", choices, parser.required("method"));
+    const auto backwardCurve = parseCurveMethod(method);
     CurveParams p;
-    p.method = *parseCurveMethod(parser.choice(
-        "method", {"uniform", "pot", "apot", "dsq", "daq", "ste", "ewgs"}, parser.required("method")));
+    if (backwardCurve == CurveMethod::STE || backwardCurve == CurveMethod::EWGS)
+        p.method = *backwardCurve;
     if (!parser.has("bits"))
         throw UsageError("curve: missing required option --bits");
     p.bits = parser.intValue("bits", 2, 1, 64);
@@ -34,10 +40,13 @@ int runCurveCommand(const std::vector<std::string> &args, std::ostream &out)
     p.to = parser.doubleValue("to", 1.5 * p.alpha);
     p.points = parser.intValue("points", p.points, 2, 1000000);
     const std::string format = parser.choice("format", {"csv", "json"}, "csv");
-    if (auto why = checkCurveParams(p))
-        throw UsageError("curve: " + *why);
-
-    const CurveSamples c = sampleCurve(p);
+    CurveSamples c;
+    try {
+        c = p.method == CurveMethod::STE || p.method == CurveMethod::EWGS ? sampleCurve(p)
+                                                                          : quantMethod(method).curve(p);
+    } catch (const std::invalid_argument &e) {
+        throw UsageError("curve: " + std::string(e.what()));
+    }
     if (format == "csv") {
         out << "x,y,dydx\n";
         for (Eigen::Index i = 0; i < c.x.size(); ++i)
@@ -46,7 +55,7 @@ int runCurveCommand(const std::vector<std::string> &args, std::ostream &out)
         return 0;
     }
     auto array = [](const Eigen::VectorXd &v) { return std::vector<double>(v.data(), v.data() + v.size()); };
-    const Json json{{"method", curveMethodName(p.method)},
+    const Json json{{"method", method},
                     {"bits", p.bits},
                     {"signed", p.isSigned},
                     {"x", array(c.x)},

@@ -2,6 +2,7 @@
 #include "commands.h"
 
 #include "core/io/json.h"
+#include "core/quant/methods.h"
 #include "core/train/trainer.h"
 
 #include <nlohmann/json.hpp>
@@ -45,7 +46,7 @@ int runEvalCommand(const std::vector<std::string> &args, std::ostream &out)
         req.depth = std::stoi(arch.substr(6));
     }
     if (parser.has("quant"))
-        req.quant = parser.choice("quant", {"fp", "uniform", "lsq", "pot", "apot", "dsq", "daq"}, "");
+        req.quant = parser.choice("quant", quantMethodNames(), "");
     if (parser.has("bits") && (parser.has("wbits") || parser.has("abits")))
         throw UsageError("eval: give --bits or --wbits/--abits, not both");
     req.wbits = req.abits = parser.intValue("bits", 0, 1, 16);

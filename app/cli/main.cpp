@@ -3,7 +3,7 @@
 #include "argparse.h"
 #include "commands.h"
 
-
+#include "core/quant/methods.h"
 
 #include <exception>
 #include <iostream>
@@ -11,15 +11,24 @@
 #include <vector>
 
 namespace {
-const char *kUsage = R"(usage: quantscope-cli COMMAND [options]
+// The method lists come from the registry (core/quant/methods.h), so a new method shows up here by itself.
+std::string usage()
+{
+    std::string methods;
+    for (const auto &name : qs::quantMethodNames())
+        methods += (methods.empty() ? "" : "|") + name;
+    return R"(usage: quantscope-cli COMMAND [options]
 
 commands:
   levels  --scheme uniform|pot|apot --bits B [--signed] [--format json|csv]
           the sorted level set, normalized so the largest level is 1
-  curve   --method uniform|pot|apot|dsq|daq|ste|ewgs --bits B [--signed] [--alpha A]
-          [--base uniform|pot|apot] [--dsq-alpha a] [--gamma g] [--sigma s] [--delta d] [--grad-sign 1|-1]
-          [--from X --to X --points N] [--format csv|json]
+  curve   --method )" +
+           methods + R"(|ste|ewgs --bits B [--signed]
+          [--alpha A] [--base uniform|pot|apot] [--dsq-alpha a] [--gamma g] [--sigma s] [--delta d]
+          [--grad-sign 1|-1] [--from X --to X --points N] [--format csv|json]
           x, y and dy/dx of a quantizer's transfer function and the derivative its backward uses
+  methods [--format text|json]
+          every quantization method: formula, bit widths, EWGS, config keys with their defaults
   figure  --kind levels|softround --out FILE.png|svg|pdf [options; see quantscope-cli figure --help]
           a paper-styled figure without a display, with its data as FILE.csv
 
@@ -27,25 +36,27 @@ commands:
           train or resume a run: RUNDIR/config.ini, metrics.jsonl, last.qsckpt, best.qsckpt;
           Ctrl-C stops after the current step and leaves a resumable checkpoint; --list-presets
   eval    --weights FILE --data cifar10:DIR|cifar100:DIR|mnist:DIR|fashion-mnist:DIR|synthetic
-          [--arch resnet20|32|44|56] [--quant SCHEME --bits B | --wbits B --abits B] [--edges fp|8bit]
-          [--mean a,b,c --std a,b,c] [--batch N] [--format json|text]
+          [--arch resnet20|32|44|56] [--quant METHOD --bits B | --wbits B --abits B] [--edges fp|8bit]
+          [--mean a,b,c --std a,b,c] [--batch N] [--format json|text]     METHOD: )" +
+           methods + R"(
   analyze --weights FILE --scheme uniform|pot|apot --bits B [--alpha X | --alpha-search mse] [--format json|text]
           per-layer statistics, clip, MSE, SQNR and level occupancy of the weights
   export  --weights FILE.qsckpt --out FILE.pt|FILE.qsckpt
           a PyTorch state_dict (APoT layout) that torch.load reads, or a checkpoint without optimizer state
   compare --runs RUNDIR... [--format md|csv|latex]
           final and best test top-1, steps and divergence of each run (the seed paper's tables)
-  bench   train-step --arch resnet20 --quant S --bits B [--ewgs] --batch N --steps K [--threads T]
+  bench   train-step --arch resnet20 --quant METHOD --bits B [--ewgs] --batch N --steps K [--threads T]
 
 Malformed arguments or an undefined combination print one line and exit with status 2.
 )";
 }
+} // namespace
 
 int main(int argc, char **argv)
 {
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-        std::cout << kUsage;
+        std::cout << usage();
         return args.empty() ? 2 : 0;
     }
     const std::string command = args[0];
@@ -55,6 +66,8 @@ int main(int argc, char **argv)
             return qs::cli::runLevelsCommand(args, std::cout);
         if (command == "curve")
             return qs::cli::runCurveCommand(args, std::cout);
+        if (command == "methods")
+            return qs::cli::runMethodsCommand(args, std::cout);
         if (command == "figure")
             return qs::cli::runFigureCommand(args, std::cout);
         if (command == "train")

@@ -74,17 +74,11 @@ ActivationCapture captureActivations(const ActivationRequest &req,
         out.description = p.description;
         out.images = images;
 
-        // The learned activation clips: the model's own for our quantized checkpoints; a PyTorch state_dict is
-        // run in full precision, so read its act_alpha entries from the file.
-        std::map<std::string, double> fileAlphas;
-        if (!isQuantScopeCheckpoint(req.weights)) {
-            for (const auto &t : readTorchCheckpoint(req.weights).tensors) {
-                const std::string suffix = ".act_alpha";
-                if (t.name.size() > suffix.size() && t.tensor.numel() == 1 &&
-                    t.name.compare(t.name.size() - suffix.size(), suffix.size(), suffix) == 0)
-                    fileAlphas[t.name.substr(0, t.name.size() - suffix.size())] = t.tensor.item<double>();
-            }
-        }
+        // The learned activation clips: the model's own for our quantized checkpoints; a PyTorch state_dict
+        // is run in full precision, so read them from the file (by the method whose tensors a layer holds).
+        std::map<std::string, LayerClips> fileClips;
+        if (!isQuantScopeCheckpoint(req.weights))
+            fileClips = learnedClips(readTorchCheckpoint(req.weights).tensors);
 
         auto layers = p.model->quantLayers();
         out.layers.resize(layers.size());
@@ -93,10 +87,9 @@ ActivationCapture captureActivations(const ActivationRequest &req,
             auto &[prefix, conv] = layers[i];
             auto &l = out.layers[i];
             l.name = prefix + ".weight";
-            if (conv->actAlpha.defined())
-                l.checkpointAlpha = conv->actAlpha.item<double>();
-            else if (auto it = fileAlphas.find(prefix); it != fileAlphas.end())
-                l.checkpointAlpha = it->second;
+            l.checkpointAlpha = conv->learnedClips().activation;
+            if (auto it = fileClips.find(prefix); !l.checkpointAlpha && it != fileClips.end())
+                l.checkpointAlpha = it->second.activation;
             l.minValue = std::numeric_limits<double>::infinity();
             l.maxValue = -std::numeric_limits<double>::infinity();
             at::Tensor *slot = &batchInputs[i];

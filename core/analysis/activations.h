@@ -17,7 +17,7 @@ struct LayerActivations
     std::vector<int64_t> inputShape;       // per image: channels, height, width
     int64_t totalValues = 0;               // recorded over all images, before subsampling
     std::vector<float> values;             // a uniform sample of them without replacement, in recording order
-    std::optional<double> checkpointAlpha; // the layer's act_alpha, when the checkpoint has one
+    std::optional<double> checkpointAlpha; // the learned activation clip, when the checkpoint has one
     double minValue = 0, maxValue = 0;     // over all recorded values, not only the sample
 };
 

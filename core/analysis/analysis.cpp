@@ -178,27 +178,27 @@ std::vector<LayerWeightAnalysis> analyzeWeights(const AnalyzeRequest &req)
         if (auto why = checkLevelSpec(spec))
             throw std::invalid_argument(*why);
         std::vector<NamedTensor> tensors;
+        std::map<std::string, LayerClips> clips; // by conv prefix
         if (isQuantScopeCheckpoint(req.weights)) {
             const auto state = readCheckpointState(req.weights);
             ResNet model(resnetOptionsFromConfig(parseTrainConfig(state.configText), state.inputChannels,
                                                  state.numClasses));
             loadCheckpoint(req.weights, model, nullptr, nullptr);
             tensors = exportStateDict(model);
+            clips = learnedClips(model);
         } else {
             try {
                 tensors = readTorchCheckpoint(req.weights).tensors;
             } catch (const TorchFormatError &e) {
                 throw std::runtime_error(e.what());
             }
+            clips = learnedClips(tensors);
         }
+        // The learned weight clips on the normalized weights, as each layer's method reads them.
         std::map<std::string, double> checkpointAlphas;
-        for (const auto &t : tensors) {
-            const std::string suffix = ".weight_quant.wgt_alpha";
-            if (t.name.size() > suffix.size() &&
-                t.name.compare(t.name.size() - suffix.size(), suffix.size(), suffix) == 0)
-                checkpointAlphas[t.name.substr(0, t.name.size() - suffix.size()) + ".weight"] =
-                    t.tensor.item<double>();
-        }
+        for (const auto &[prefix, clip] : clips)
+            if (clip.weight)
+                checkpointAlphas[prefix + ".weight"] = *clip.weight;
         std::vector<LayerWeightAnalysis> out;
         for (const auto &t : tensors) {
             const bool isWeight = t.name.size() > 7 && t.name.compare(t.name.size() - 7, 7, ".weight") == 0;

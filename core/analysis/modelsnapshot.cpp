@@ -36,6 +36,7 @@ ModelSnapshot ModelSnapshot::load(const std::string &path)
     if (!std::ifstream(path, std::ios::binary).good())
         throw std::runtime_error(path + ": no such file or not readable");
     std::vector<NamedTensor> tensors;
+    std::map<std::string, LayerClips> clips; // by conv prefix
     std::string description, dataSpec;
     atCoreEdge(path, [&] {
         torch::NoGradGuard noGrad;
@@ -45,6 +46,7 @@ ModelSnapshot ModelSnapshot::load(const std::string &path)
             ResNet model(resnetOptionsFromConfig(config, state.inputChannels, state.numClasses));
             loadCheckpoint(path, model, nullptr, nullptr);
             tensors = exportStateDict(model);
+            clips = learnedClips(model);
             dataSpec = config.dataset;
             std::ostringstream s;
             s << "ResNet-" << config.depth << " (" << config.method;
@@ -58,16 +60,17 @@ ModelSnapshot ModelSnapshot::load(const std::string &path)
             description = s.str();
         } else {
             tensors = readTorchCheckpoint(path).tensors;
+            clips = learnedClips(tensors);
             description = "PyTorch state_dict, " + std::to_string(tensors.size()) + " tensors";
         }
     });
 
+    // Each layer's learned weight clip on the normalized weights, as its method reads it
+    // (core/quant/methods).
     std::map<std::string, double> alphas;
-    const std::string alphaSuffix = ".weight_quant.wgt_alpha";
-    for (const auto &t : tensors)
-        if (endsWith(t.name, alphaSuffix) && t.tensor.numel() == 1)
-            alphas[t.name.substr(0, t.name.size() - alphaSuffix.size()) + ".weight"] =
-                t.tensor.item<double>();
+    for (const auto &[prefix, clip] : clips)
+        if (clip.weight)
+            alphas[prefix + ".weight"] = *clip.weight;
 
     ModelSnapshot snapshot;
     snapshot.m_path = path;

@@ -20,7 +20,9 @@ struct SnapshotLayer
     std::string name; // state_dict key of the weight, e.g. "layer1.0.conv1.weight"
     std::vector<int64_t> shape;
     int64_t numel = 0;
-    std::optional<double> checkpointAlpha; // the layer's weight_quant.wgt_alpha, when the file has one
+    // The learned weight clip on the normalized weights (LayerClips::weight: wgt_alpha, or an LSQ/DSQ/DAQ
+    // range mapped there), when the file has one.
+    std::optional<double> checkpointAlpha;
 };
 
 class ModelSnapshot

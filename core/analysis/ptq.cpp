@@ -24,7 +24,7 @@ PtqResult ptqAccuracySweep(const PtqRequest &req, const std::function<bool(int d
         torch::NoGradGuard noGrad; // grad mode is per thread: set it where the work runs
         // Weights-only PTQ: built as fp, so no activation quantizer, and the weights used as we set them.
         PreparedEvaluation p = prepareCpuEvaluation(req.weights, req.data, req.batch, "fp");
-        // The learned weight clips, read as the Model view reads them (the fp-built model has no wgt_alpha).
+        // The learned weight clips, read as the Model view reads them (the fp-built model has no quantizer).
         const ModelSnapshot snapshot = ModelSnapshot::load(req.weights);
         if (req.testImages > 0 && req.testImages < p.test.images.size(0)) {
             p.test.images = p.test.images.slice(0, 0, req.testImages);

@@ -19,7 +19,7 @@ struct PtqRequest
     std::vector<Scheme> schemes{Scheme::Uniform, Scheme::PoT, Scheme::APoT};
     int fromBits = 2, toBits = 6; // signed weight bits; combinations a scheme does not define are skipped
     int64_t testImages = 2000;    // the first N test images; 0: all
-    bool alphaSearch = false;     // clip per layer: MSE-optimal, else the checkpoint's wgt_alpha or 3.0
+    bool alphaSearch = false;     // clip per layer: MSE-optimal, else the checkpoint's learned clip or 3.0
     int64_t batch = 250;
 };
 

@@ -5,6 +5,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -16,14 +17,15 @@ namespace qs {
 QuantConfig quantConfigFromConfig(const TrainConfig &c)
 {
     QuantConfig q;
-    q.method = parseQuantMethod(c.method).value_or(QuantMethod::FP);
+    q.method = c.method; // an unknown one stays unknown: checkQuantConfig and the model refuse it
     q.weightBits = c.wbits;
     q.actBits = c.abits;
     q.ewgs = c.backward == "ewgs";
     q.ewgsDeltaInit = c.ewgsDeltaInit;
     q.edges = c.edgeLayers == "fp" ? EdgeLayers::FullPrecision : EdgeLayers::MaxScaled8Bit;
-    q.weightAlphaInit = c.weightAlphaInit;
-    q.actAlphaInit = c.actAlphaInit;
+    if (const MethodInfo *method = findQuantMethod(c.method))
+        for (const auto &key : method->configKeys)
+            q.options[key.key] = methodOption(c, key.key);
     return q;
 }
 
@@ -134,6 +136,15 @@ CheckpointState readCheckpointState(const std::string &path)
     if (!archive.try_read("config", v) || !v.isString())
         throw ModelIoError(path + ": checkpoint has no configuration");
     s.configText = v.toStringRef();
+    // The model is rebuilt from this text: a method this build does not know must not become another one.
+    std::string method;
+    try {
+        method = parseTrainConfig(s.configText).method;
+    } catch (const std::invalid_argument &e) {
+        throw ModelIoError(path + ": checkpoint configuration: " + e.what());
+    }
+    if (!findQuantMethod(method))
+        throw ModelIoError(path + ": checkpoint configuration: " + unknownQuantMethodMessage(method));
     s.inputChannels = readInt(archive, "input_channels", path);
     s.numClasses = readInt(archive, "num_classes", path);
     s.epoch = readInt(archive, "epoch", path);
@@ -285,10 +296,10 @@ LoadReport loadStateDict(ResNet &model, const std::vector<NamedTensor> &tensors,
     const std::set<std::string> loaded(report.loaded.begin(), report.loaded.end());
     for (auto &[prefix, layer] : model->quantLayers()) {
         bool any = false, all = true;
-        for (const auto &p : layer->named_parameters())
-            if (isQuantizerParameterName(p.key())) {
+        for (const auto &t : layer->quantizerTensors())
+            if (!t.spec->buffer) {
                 any = true;
-                all = all && loaded.count(prefix + "." + p.key()) > 0;
+                all = all && loaded.count(prefix + "." + t.spec->name) > 0;
             }
         if (any && all)
             layer->markInitialized();
@@ -296,6 +307,54 @@ LoadReport loadStateDict(ResNet &model, const std::vector<NamedTensor> &tensors,
     if (strict && (!report.missing.empty() || !report.unexpected.empty() || !report.mismatched.empty()))
         throw ModelIoError(path + ": state_dict does not fit the model: " + report.summary());
     return report;
+}
+
+std::map<std::string, LayerClips> learnedClips(ResNet &model)
+{
+    std::map<std::string, LayerClips> clips;
+    for (auto &[prefix, layer] : model->quantLayers())
+        clips[prefix] = layer->learnedClips();
+    return clips;
+}
+
+std::map<std::string, LayerClips> learnedClips(const std::vector<NamedTensor> &stateDict)
+{
+    std::map<std::string, QuantizerTensors> layers;
+    std::map<std::string, at::Tensor> weights;
+    for (const auto &t : stateDict) {
+        const std::string name = canonicalName(t.name);
+        if (const auto split = splitQuantizerTensorName(name))
+            layers[split->first].byName[split->second] = t.tensor;
+        else if (name.size() > 7 && name.compare(name.size() - 7, 7, ".weight") == 0)
+            weights[name.substr(0, name.size() - 7)] = t.tensor;
+    }
+    torch::NoGradGuard noGrad;
+    std::map<std::string, LayerClips> clips;
+    for (auto &[prefix, layer] : layers) {
+        const auto weight = weights.find(prefix);
+        if (weight == weights.end() || !weight->second.defined())
+            continue;
+        layer.weight = weight->second;
+        // The file does not say its method: the one whose quantizer tensors include all the layer's, with the
+        // fewest others (a file may hold only some, e.g. wgt_alpha), the first in list order on a tie
+        // (uniform, pot and apot share theirs and read them alike). Bits are unknown.
+        const MethodImplementation *best = nullptr;
+        for (const auto &method : quantMethods()) {
+            const auto &implementation = quantMethodImplementation(method.name);
+            const bool holdsAll =
+                std::all_of(layer.byName.begin(), layer.byName.end(), [&](const auto &named) {
+                    return std::any_of(
+                        implementation.tensors.begin(), implementation.tensors.end(),
+                        [&](const QuantizerTensorSpec &spec) { return spec.name == named.first; });
+                });
+            if (holdsAll && implementation.readClips &&
+                (!best || implementation.tensors.size() < best->tensors.size()))
+                best = &implementation;
+        }
+        if (best)
+            clips[prefix] = best->readClips(layer);
+    }
+    return clips;
 }
 
 std::string LoadReport::summary() const

@@ -12,6 +12,7 @@
 
 #include <torch/optim/optimizer.h>
 
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -74,6 +75,12 @@ struct LoadReport
 LoadReport loadStateDict(ResNet &model, const std::vector<NamedTensor> &tensors, bool strict,
                          const std::string &path);
 std::vector<NamedTensor> exportStateDict(ResNet &model);
+
+// The learned clips of every quantized conv (LayerClips), by its prefix ("layer1.0.conv1"): of a model, as
+// its method reads them; of a state_dict that does not say its method (a PyTorch file), as the method whose
+// quantizer tensors best fit a layer's reads them without bits (so none from LSQ's steps, which need them).
+std::map<std::string, LayerClips> learnedClips(ResNet &model);
+std::map<std::string, LayerClips> learnedClips(const std::vector<NamedTensor> &stateDict);
 
 // Loads weights from either format into `model` (non-strict), for warm starts.
 LoadReport loadWeightsInto(ResNet &model, const std::string &path);

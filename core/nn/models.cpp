@@ -1,126 +1,49 @@
 #include "core/nn/models.h"
 
-#include "core/train/trainconfig.h"
-
 #include <torch/torch.h>
 
 #include <cmath>
+#include <map>
 
 namespace qs {
 
 namespace F = torch::nn::functional;
 
-std::string quantMethodName(QuantMethod method)
-{
-    switch (method) {
-    case QuantMethod::FP:
-        return "fp";
-    case QuantMethod::Uniform:
-        return "uniform";
-    case QuantMethod::LSQ:
-        return "lsq";
-    case QuantMethod::PoT:
-        return "pot";
-    case QuantMethod::APoT:
-        return "apot";
-    case QuantMethod::DSQ:
-        return "dsq";
-    case QuantMethod::DAQ:
-        return "daq";
-    }
-    return "unknown";
-}
-
-std::optional<QuantMethod> parseQuantMethod(const std::string &name)
-{
-    for (auto m : {QuantMethod::FP, QuantMethod::Uniform, QuantMethod::LSQ, QuantMethod::PoT,
-                   QuantMethod::APoT, QuantMethod::DSQ, QuantMethod::DAQ})
-        if (quantMethodName(m) == name)
-            return m;
-    return std::nullopt;
-}
-
-namespace {
-std::optional<Scheme> gridScheme(QuantMethod m)
-{
-    switch (m) {
-    case QuantMethod::Uniform:
-        return Scheme::Uniform;
-    case QuantMethod::PoT:
-        return Scheme::PoT;
-    case QuantMethod::APoT:
-        return Scheme::APoT;
-    default:
-        return std::nullopt;
-    }
-}
-
-at::Tensor scalar(double v)
-{
-    return torch::full({}, v);
-}
-} // namespace
-
-std::optional<std::string> checkQuantConfig(const QuantConfig &c)
-{
-    if (c.method == QuantMethod::FP)
-        return std::nullopt;
-    if (auto why = checkMethodBits(quantMethodName(c.method), c.weightBits, c.actBits))
-        return why;
-    if (c.ewgs && (c.method == QuantMethod::DSQ || c.method == QuantMethod::DAQ))
-        return "EWGS replaces the straight-through backward of a hard quantizer; " +
-               quantMethodName(c.method) + " has its own backward";
-    if (!(c.dsqAlphaInit > 0 && c.dsqAlphaInit <= 0.5))
-        return "DSQ alpha must lie in (0, 0.5]";
-    return std::nullopt;
-}
-
-// -------------------------------------------------------------------------------------------------------------
-
 QuantConv2dImpl::QuantConv2dImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding,
                                  const QuantConfig &config)
-    : m_config(config), m_options(in, out, kernel)
+    : m_config(config), m_method(&quantMethod(config.method)),
+      m_implementation(&quantMethodImplementation(config.method)), m_options(in, out, kernel)
 {
     m_options.stride(stride).padding(padding).bias(false);
     // He init as the APoT reference: normal(0, sqrt(2 / (k * k * out))).
     weight = register_parameter("weight", torch::randn({out, in, kernel, kernel}) *
                                               std::sqrt(2.0 / double(kernel * kernel * out)));
-    const auto scheme = gridScheme(config.method);
-    switch (config.method) {
-    case QuantMethod::FP:
-        break;
-    case QuantMethod::Uniform:
-    case QuantMethod::PoT:
-    case QuantMethod::APoT:
-        weightQuant = register_module("weight_quant", std::make_shared<torch::nn::Module>("WeightQuant"));
-        wgtAlpha = weightQuant->register_parameter("wgt_alpha", scalar(config.weightAlphaInit));
-        actAlpha = register_parameter("act_alpha", scalar(config.actAlphaInit));
-        m_weightLevels.emplace(magnitudeLevels({*scheme, config.weightBits, true}));
-        m_actLevels.emplace(levelSet({*scheme, config.actBits, false}));
-        break;
-    case QuantMethod::LSQ:
-        weightStep = register_parameter("weight_step", scalar(1.0));
-        actStep = register_parameter("act_step", scalar(1.0));
-        break;
-    case QuantMethod::DSQ:
-        weightLower = register_parameter("weight_lower", scalar(-1.0));
-        weightUpper = register_parameter("weight_upper", scalar(1.0));
-        weightDsqAlpha = register_parameter("weight_dsq_alpha", scalar(config.dsqAlphaInit));
-        actLower = register_buffer("act_lower", scalar(0.0)); // inputs are post-ReLU
-        actUpper = register_parameter("act_upper", scalar(1.0));
-        actDsqAlpha = register_parameter("act_dsq_alpha", scalar(config.dsqAlphaInit));
-        break;
-    case QuantMethod::DAQ:
-        weightLower = register_parameter("weight_lower", scalar(-3.0)); // on normalized weights
-        weightUpper = register_parameter("weight_upper", scalar(3.0));
-        actLower = register_buffer("act_lower", scalar(0.0));
-        actUpper = register_parameter("act_upper", scalar(1.0));
-        outputScale = register_parameter("output_scale", scalar(1.0));
-        break;
+    QuantizerTensors tensors;
+    tensors.weight = weight;
+    tensors.weightBits = config.weightBits;
+    tensors.actBits = config.actBits;
+    for (const auto &spec : m_implementation->tensors) {
+        // A dotted name lives in a child module, as the APoT reference's weight_quant.wgt_alpha does.
+        torch::nn::Module *owner = this;
+        std::string local = spec.name;
+        if (const auto dot = spec.name.find('.'); dot != std::string::npos) {
+            const std::string child = spec.name.substr(0, dot);
+            local = spec.name.substr(dot + 1);
+            const auto children = named_children();
+            const auto *existing = children.find(child);
+            owner = existing ? existing->get()
+                             : register_module(child, std::make_shared<torch::nn::Module>(child)).get();
+        }
+        const auto initial = torch::full({}, spec.initialValue(config));
+        const auto tensor =
+            spec.buffer ? owner->register_buffer(local, initial) : owner->register_parameter(local, initial);
+        tensors.byName.emplace(spec.name, tensor);
+        m_quantizerTensors.push_back({&spec, tensor});
     }
-    m_initialized = register_buffer("quant_initialized", scalar(0.0));
-    m_deltaW = register_buffer("ewgs_delta_w", scalar(config.ewgsDeltaInit));
-    m_deltaA = register_buffer("ewgs_delta_a", scalar(config.ewgsDeltaInit));
+    m_initialized = register_buffer("quant_initialized", torch::full({}, 0.0));
+    m_deltaW = register_buffer("ewgs_delta_w", torch::full({}, config.ewgsDeltaInit));
+    m_deltaA = register_buffer("ewgs_delta_a", torch::full({}, config.ewgsDeltaInit));
+    m_quantizer = m_implementation->makeQuantizer(m_config, std::move(tensors));
 }
 
 void QuantConv2dImpl::setEwgsDeltas(double deltaW, double deltaA)
@@ -146,111 +69,29 @@ double QuantConv2dImpl::ewgsDeltaA() const
     return m_deltaA.item<double>();
 }
 
-void QuantConv2dImpl::lazyInit(const at::Tensor &x)
+at::Tensor QuantConv2dImpl::convolve(const at::Tensor &x, const at::Tensor &w) const
 {
-    // The learned ranges start from the first batch, as the LSQ, EWGS and DAQ references do.
-    torch::NoGradGuard noGrad;
-    const double halfNormal = std::sqrt(1.0 - 2.0 / M_PI);
-    switch (m_config.method) {
-    case QuantMethod::LSQ:
-        weightStep.copy_(lsqInitialStep(weight, m_config.weightBits, true));
-        actStep.copy_(lsqInitialStep(x, m_config.actBits, false).clamp_min(1e-8));
-        break;
-    case QuantMethod::DSQ: {
-        const auto sd = weight.std();
-        weightLower.copy_(-3 * sd);
-        weightUpper.copy_(3 * sd);
-        actUpper.copy_((3 * x.std() / halfNormal).clamp_min(1e-6));
-        break;
-    }
-    case QuantMethod::DAQ: {
-        actUpper.copy_((3 * x.std()).clamp_min(1e-6));
-        const auto reference = F::conv2d(
-            x, weight, F::Conv2dFuncOptions().stride(m_options.stride()).padding(m_options.padding()));
-        const auto quantized =
-            F::conv2d(quantizeActivation(x), quantizeWeight(),
-                      F::Conv2dFuncOptions().stride(m_options.stride()).padding(m_options.padding()));
-        outputScale.copy_(reference.abs().mean() / quantized.abs().mean().clamp_min(1e-12));
-        break;
-    }
-    default:
-        break;
-    }
-    m_initialized.fill_(1.0);
-}
-
-at::Tensor QuantConv2dImpl::quantizeWeight()
-{
-    const double delta = m_config.ewgs ? m_deltaW.item<double>() : 0.0;
-    switch (m_config.method) {
-    case QuantMethod::Uniform:
-    case QuantMethod::PoT:
-    case QuantMethod::APoT:
-        m_captured.weightScale = wgtAlpha.item<double>();
-        return powerQuantizeWeight(weightNormalize(weight), wgtAlpha, *m_weightLevels, delta);
-    case QuantMethod::LSQ: {
-        const auto range = lsqRange(m_config.weightBits, true);
-        m_captured.weightScale = weightStep.item<double>() * double(range.qp);
-        return lsqQuantize(weight, weightStep, m_config.weightBits, true,
-                           lsqGradScale(weight.numel(), m_config.weightBits, true), delta);
-    }
-    case QuantMethod::DSQ: {
-        torch::NoGradGuard noGrad;
-        weightDsqAlpha.clamp_(1e-3, 0.5); // the characteristic variable stays in (0, 0.5]
-    }
-        return dsqQuantize(weight, weightLower, weightUpper, weightDsqAlpha, m_config.weightBits);
-    case QuantMethod::DAQ:
-        return daqQuantize(weightNormalize(weight), weightLower, weightUpper, m_config.weightBits, true,
-                           m_config.daqGamma, m_config.daqSigmaWeight);
-    case QuantMethod::FP:
-        break;
-    }
-    return weight;
-}
-
-at::Tensor QuantConv2dImpl::quantizeActivation(const at::Tensor &x)
-{
-    const double delta = m_config.ewgs ? m_deltaA.item<double>() : 0.0;
-    switch (m_config.method) {
-    case QuantMethod::Uniform:
-    case QuantMethod::PoT:
-    case QuantMethod::APoT:
-        m_captured.actScale = actAlpha.item<double>();
-        return powerQuantizeActivation(x, actAlpha, *m_actLevels, delta);
-    case QuantMethod::LSQ: {
-        const auto range = lsqRange(m_config.actBits, false);
-        m_captured.actScale = actStep.item<double>() * double(range.qp);
-        return lsqQuantize(x, actStep, m_config.actBits, false,
-                           lsqGradScale(x.numel(), m_config.actBits, false), delta);
-    }
-    case QuantMethod::DSQ: {
-        torch::NoGradGuard noGrad;
-        actDsqAlpha.clamp_(1e-3, 0.5);
-    }
-        return dsqQuantize(x, actLower, actUpper, actDsqAlpha, m_config.actBits);
-    case QuantMethod::DAQ:
-        return daqQuantize(x, actLower, actUpper, m_config.actBits, false, m_config.daqGamma,
-                           m_config.daqSigmaAct);
-    case QuantMethod::FP:
-        break;
-    }
-    return x;
+    return F::conv2d(x, w, F::Conv2dFuncOptions().stride(m_options.stride()).padding(m_options.padding()));
 }
 
 at::Tensor QuantConv2dImpl::forward(const at::Tensor &x)
 {
-    const auto convOptions = F::Conv2dFuncOptions().stride(m_options.stride()).padding(m_options.padding());
     if (m_inputRecorder)
         m_inputRecorder(x);
-    if (m_config.method == QuantMethod::FP)
-        return F::conv2d(x, weight, convOptions);
-    if (m_initialized.item<double>() == 0.0)
-        lazyInit(x);
-    const auto w = quantizeWeight();
-    const auto a = quantizeActivation(x);
-    auto out = F::conv2d(a, w, convOptions);
-    if (m_config.method == QuantMethod::DAQ)
-        out = out * outputScale.abs();
+    if (!m_method->quantizes)
+        return convolve(x, weight);
+    if (m_initialized.item<double>() == 0.0) {
+        // The learned ranges start from the first batch, as the LSQ, EWGS and DAQ references do.
+        torch::NoGradGuard noGrad;
+        m_quantizer->initialize(
+            x, [this](const at::Tensor &input, const at::Tensor &w) { return convolve(input, w); });
+        m_initialized.fill_(1.0);
+    }
+    const double deltaW = m_config.ewgs ? m_deltaW.item<double>() : 0.0;
+    const double deltaA = m_config.ewgs ? m_deltaA.item<double>() : 0.0;
+    const auto w = m_quantizer->quantizeWeight(deltaW, m_captured);
+    const auto a = m_quantizer->quantizeActivation(x, deltaA, m_captured);
+    auto out = m_quantizer->scaleOutput(convolve(a, w));
     if (m_capture) {
         m_captured.weightOut = w;
         m_captured.actOut = a;
@@ -261,62 +102,30 @@ at::Tensor QuantConv2dImpl::forward(const at::Tensor &x)
 std::pair<at::Tensor, at::Tensor> QuantConv2dImpl::weightQuantizationPair()
 {
     torch::NoGradGuard noGrad;
-    switch (m_config.method) {
-    case QuantMethod::FP:
-        return {weight.detach(), weight.detach()};
-    case QuantMethod::Uniform:
-    case QuantMethod::PoT:
-    case QuantMethod::APoT:
-        return {weightNormalize(weight), quantizeWeight()};
-    case QuantMethod::DAQ: {
-        const auto q = quantizeWeight(); // in [-1, 1] over [lower, upper]
-        return {weightNormalize(weight), weightLower + (weightUpper - weightLower) * (q + 1) / 2};
-    }
-    default:
-        return {weight.detach(), quantizeWeight()};
-    }
+    return m_quantizer->weightQuantizationPair();
 }
 
 double QuantConv2dImpl::weightClip() const
 {
-    switch (m_config.method) {
-    case QuantMethod::Uniform:
-    case QuantMethod::PoT:
-    case QuantMethod::APoT:
-        return wgtAlpha.item<double>();
-    case QuantMethod::LSQ:
-        return weightStep.item<double>() * double(lsqRange(m_config.weightBits, true).qp);
-    case QuantMethod::DSQ:
-    case QuantMethod::DAQ:
-        return weightUpper.item<double>();
-    case QuantMethod::FP:
-        break;
-    }
-    return 0.0;
+    return m_quantizer->weightClip();
 }
 
 double QuantConv2dImpl::actClip() const
 {
-    switch (m_config.method) {
-    case QuantMethod::Uniform:
-    case QuantMethod::PoT:
-    case QuantMethod::APoT:
-        return actAlpha.item<double>();
-    case QuantMethod::LSQ:
-        return actStep.item<double>() * double(lsqRange(m_config.actBits, false).qp);
-    case QuantMethod::DSQ:
-    case QuantMethod::DAQ:
-        return actUpper.item<double>();
-    case QuantMethod::FP:
-        break;
-    }
-    return 0.0;
+    return m_quantizer->actClip();
+}
+
+LayerClips QuantConv2dImpl::learnedClips() const
+{
+    torch::NoGradGuard noGrad;
+    return m_implementation->readClips ? m_implementation->readClips(m_quantizer->tensors()) : LayerClips{};
 }
 
 at::Tensor QuantConv2dImpl::effectiveWeight()
 {
     torch::NoGradGuard noGrad;
-    return quantizeWeight().detach();
+    DiscretizerCapture scratch;
+    return m_quantizer->quantizeWeight(m_config.ewgs ? m_deltaW.item<double>() : 0.0, scratch).detach();
 }
 
 // -------------------------------------------------------------------------------------------------------------
@@ -432,15 +241,24 @@ std::vector<std::pair<std::string, QuantConv2d>> ResNetImpl::quantLayers()
     return layers;
 }
 
-bool isQuantizerParameterName(const std::string &name)
+ParameterGroups parameterGroups(ResNetImpl &model)
 {
-    const auto dot = name.rfind('.');
-    const std::string last = dot == std::string::npos ? name : name.substr(dot + 1);
-    for (const char *k : {"act_alpha", "wgt_alpha", "weight_step", "act_step", "weight_lower", "weight_upper",
-                          "act_lower", "act_upper", "weight_dsq_alpha", "act_dsq_alpha", "output_scale"})
-        if (last == k)
-            return true;
-    return false;
+    // Declared, not guessed from names; the model's parameter order is the order optimizer state is saved in.
+    std::map<const c10::TensorImpl *, QuantizerGroup> declared;
+    for (auto &[name, layer] : model.quantLayers())
+        for (const auto &t : layer->quantizerTensors())
+            declared.emplace(t.tensor.unsafeGetTensorImpl(), t.spec->group);
+    ParameterGroups groups;
+    for (const auto &p : model.parameters()) {
+        const auto it = declared.find(p.unsafeGetTensorImpl());
+        if (it == declared.end())
+            groups.model.push_back(p);
+        else if (it->second == QuantizerGroup::Activation)
+            groups.activationQuantizer.push_back(p);
+        else
+            groups.weightQuantizer.push_back(p);
+    }
+    return groups;
 }
 
 int64_t parameterCount(torch::nn::Module &module)

@@ -2,10 +2,12 @@
 // CIFAR-style ResNets (20/32/44/56) with quantized convolutions, in the PyTorch C++ module idiom.
 // Torch header: core and tests only. Parameter names follow the APoT reference (`act_alpha`,
 // `weight_quant.wgt_alpha`, `layerN.M.conv1.weight`, `layerN.0.downsample.{0,1}`, `fc`), so its checkpoints
-// map 1:1.
+// map 1:1. What a quantized conv quantizes with comes from its method (core/quant/methods.h); QuantConfig,
+// EdgeLayers and the quantizer parameter names are in core/quant/layerquantizer.h.
 
 #include "core/torchonly.h"
 
+#include "core/quant/layerquantizer.h"
 #include "core/quant/levels.h"
 #include "core/quant/quantizers.h"
 
@@ -17,58 +19,18 @@
 #include <torch/nn/pimpl.h>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace qs {
 
-enum class QuantMethod
-{
-    FP,
-    Uniform,
-    LSQ,
-    PoT,
-    APoT,
-    DSQ,
-    DAQ
-};
-std::string quantMethodName(QuantMethod method);
-std::optional<QuantMethod> parseQuantMethod(const std::string &name);
-
-enum class EdgeLayers
-{
-    FullPrecision, // first conv and last linear in float (EWGS/DAQ references)
-    MaxScaled8Bit  // round(W / max(W) * 127) / 127 * max(W) with STE (APoT reference, even for its FP model)
-};
-
-struct QuantConfig
-{
-    QuantMethod method = QuantMethod::FP;
-    int weightBits = 4;
-    int actBits = 4;
-    bool ewgs = false; // EWGS backward on the hard quantizers (uniform, lsq, pot, apot); STE otherwise
-    double ewgsDeltaInit = 0.0;
-    EdgeLayers edges = EdgeLayers::MaxScaled8Bit;
-    double weightAlphaInit = 3.0; // APoT reference: wgt_alpha 3.0 on normalized weights
-    double actAlphaInit = 8.0;    // APoT reference CIFAR: act_alpha 8.0
-    double dsqAlphaInit = 0.2;
-    double daqGamma = 2.0, daqSigmaWeight = 1.0, daqSigmaAct = 2.0;
-};
-
-// Empty when valid, else one line saying what is wrong (e.g. APoT weights at 9 bits).
-std::optional<std::string> checkQuantConfig(const QuantConfig &config);
-
-// What the EWGS delta update needs from one layer after a forward pass with capture on.
-struct DiscretizerCapture
-{
-    at::Tensor weightOut, actOut;         // quantizer outputs, part of the graph
-    double weightScale = 1, actScale = 1; // output = scale * (normalized quantized value)
-};
-
 class QuantConv2dImpl : public torch::nn::Module
 {
 public:
+    // Registers the method's quantizer tensors (core/quant/methods/) on this module under their state_dict
+    // names and holds the method's per-layer quantizer.
     QuantConv2dImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding,
                     const QuantConfig &config);
     at::Tensor forward(const at::Tensor &x);
@@ -82,7 +44,17 @@ public:
     // (DSQ/DAQ).
     double weightClip() const;
     double actClip() const;
+    // The clips as the views show them (LayerClips: the weight clip on normalized weights).
+    LayerClips learnedClips() const;
     torch::nn::Conv2dOptions options() const { return m_options; }
+
+    // The quantizer tensors the method registered here (names relative to this module), with their specs.
+    struct QuantizerTensor
+    {
+        const QuantizerTensorSpec *spec;
+        at::Tensor tensor;
+    };
+    const std::vector<QuantizerTensor> &quantizerTensors() const { return m_quantizerTensors; }
 
     // EWGS scaling factors (buffers `ewgs_delta_w`, `ewgs_delta_a`).
     void setEwgsDeltas(double deltaW, double deltaA);
@@ -101,20 +73,16 @@ public:
     }
 
     at::Tensor weight;
-    // Quantizer parameters; which exist depends on the method.
-    at::Tensor actAlpha, actStep, actLower, actUpper, actDsqAlpha;
-    at::Tensor weightStep, weightLower, weightUpper, weightDsqAlpha, outputScale;
-    std::shared_ptr<torch::nn::Module> weightQuant; // holds `wgt_alpha` (APoT naming)
-    at::Tensor wgtAlpha;
 
 private:
-    void lazyInit(const at::Tensor &x);
-    at::Tensor quantizeWeight();
-    at::Tensor quantizeActivation(const at::Tensor &x);
+    at::Tensor convolve(const at::Tensor &x, const at::Tensor &w) const;
 
     QuantConfig m_config;
+    const MethodInfo *m_method;
+    const MethodImplementation *m_implementation;
     torch::nn::Conv2dOptions m_options;
-    std::optional<LevelTable> m_weightLevels, m_actLevels;
+    std::vector<QuantizerTensor> m_quantizerTensors;
+    std::unique_ptr<LayerQuantizer> m_quantizer;
     at::Tensor m_initialized, m_deltaW, m_deltaA;
     bool m_capture = false;
     DiscretizerCapture m_captured;
@@ -199,8 +167,12 @@ TORCH_MODULE(ResNet);
 
 int64_t parameterCount(torch::nn::Module &module);
 
-// True for the state_dict names of quantizer parameters (act_alpha, wgt_alpha, steps, ranges, DSQ alpha,
-// output scale): the names the quantized convs register, matched on the last component.
-bool isQuantizerParameterName(const std::string &name);
+// The model's parameters as the optimizers group them: the model's own, and the quantizer parameters in the
+// activation and weight groups their methods declare (QuantizerTensorSpec::group), each in parameter order.
+struct ParameterGroups
+{
+    std::vector<at::Tensor> model, activationQuantizer, weightQuantizer;
+};
+ParameterGroups parameterGroups(ResNetImpl &model);
 
 } // namespace qs

@@ -76,7 +76,7 @@ std::optional<CurveMethod> parseCurveMethod(const std::string &name)
     return std::nullopt;
 }
 
-std::optional<std::string> checkCurveParams(const CurveParams &p)
+std::optional<std::string> checkCurveSampling(const CurveParams &p)
 {
     if (!(p.alpha > 0) || !std::isfinite(p.alpha))
         return "alpha must be a positive number, not " + std::to_string(p.alpha);
@@ -84,6 +84,13 @@ std::optional<std::string> checkCurveParams(const CurveParams &p)
         return "the x range needs from < to, got " + std::to_string(p.from) + " .. " + std::to_string(p.to);
     if (p.points < 2 || p.points > 1000000)
         return "points must be between 2 and 1000000, not " + std::to_string(p.points);
+    return std::nullopt;
+}
+
+std::optional<std::string> checkCurveParams(const CurveParams &p)
+{
+    if (auto why = checkCurveSampling(p))
+        return why;
     if (p.method == CurveMethod::DSQ || p.method == CurveMethod::DAQ) {
         if (p.bits < 1 || p.bits > 8)
             return curveMethodName(p.method) + " is defined here for 1 to 8 bits, not " +
@@ -156,6 +163,26 @@ std::pair<double, double> daqElement(double t, double gamma, double sigma)
     return {y, dydt};
 }
 } // namespace
+
+CurveSamples sampleStepGridCurve(const CurveParams &p, int64_t qn, int64_t qp)
+{
+    if (auto why = checkCurveSampling(p))
+        throw std::invalid_argument(*why);
+    if (qp < 1 || qn < 0)
+        throw std::invalid_argument("a step grid needs qp >= 1 and qn >= 0");
+    CurveSamples out;
+    out.x = Eigen::VectorXd::LinSpaced(p.points, p.from, p.to);
+    out.y.resize(p.points);
+    out.dydx.resize(p.points);
+    out.yHard.resize(p.points);
+    const double step = p.alpha / double(qp), lo = -double(qn), hi = double(qp);
+    for (int i = 0; i < p.points; ++i) {
+        const double v = out.x[i] / step;
+        out.y[i] = out.yHard[i] = step * std::nearbyint(std::clamp(v, lo, hi));
+        out.dydx[i] = v >= lo && v <= hi ? 1.0 : 0.0; // autograd clamp passes the closed interval
+    }
+    return out;
+}
 
 CurveSamples sampleCurve(const CurveParams &p)
 {

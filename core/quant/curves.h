@@ -6,6 +6,7 @@
 
 #include <Eigen/Core>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -54,6 +55,8 @@ struct CurveSamples
 
 // Empty when the parameters are valid, else one line saying what is wrong.
 std::optional<std::string> checkCurveParams(const CurveParams &params);
+// The part of checkCurveParams every curve needs: alpha, the x range and the number of points.
+std::optional<std::string> checkCurveSampling(const CurveParams &params);
 
 // Throws std::invalid_argument when checkCurveParams fails.
 CurveSamples sampleCurve(const CurveParams &params);
@@ -61,6 +64,12 @@ CurveSamples sampleCurve(const CurveParams &params);
 // Closed-form pieces, exposed for tests and tooltips.
 double dsqSlopeIntegerUnits(double dsqAlpha, double fracOffsetFromCentre);   // 0.5 s k sech^2(k (frac - 0.5))
 double daqBackwardIntegerUnits(double gamma, double sigma, double distance); // gamma/(2 sinh gamma) coth(...)
+
+// An integer grid with a learned step and a straight-through backward (LSQ-style, methods.md 3.2):
+// y = s round(clamp(x / s, -qn, qp)) with s = alpha / qp (the largest level is alpha), dy/dx = 1 inside
+// [-qn s, qp s] and 0 outside. Uses alpha, from, to and points; throws std::invalid_argument when
+// checkCurveSampling fails or qp < 1.
+CurveSamples sampleStepGridCurve(const CurveParams &params, int64_t qn, int64_t qp);
 
 // The levels the curve's hard quantizer uses (normalized to the largest = 1; DSQ/DAQ: 2^bits uniform on the
 // range).

@@ -2,6 +2,7 @@
 
 #include "core/quant/levels.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <functional>
@@ -163,14 +164,40 @@ const std::vector<Field> &fields()
     return all;
 }
 
-void setField(TrainConfig &config, const std::string &key, const std::string &value)
+const Field *findField(const std::string &key)
 {
     for (const auto &f : fields())
-        if (key == f.key) {
-            f.set(config, value);
-            return;
-        }
+        if (key == f.key)
+            return &f;
+    return nullptr;
+}
+
+void setField(TrainConfig &config, const std::string &key, const std::string &value)
+{
+    if (const Field *f = findField(key)) {
+        f->set(config, value);
+        return;
+    }
+    // A method's own setting: any registered method's key is accepted whatever `method` says (a form may
+    // switch methods), and checkTrainConfig checks the values.
+    if (findMethodConfigKey(key)) {
+        config.methodOptions[key] = parseNumber<double>(key, value);
+        return;
+    }
     throw std::invalid_argument("unknown key '" + key + "'");
+}
+
+// Every method config key that has no TrainConfig field, once, in method list order.
+std::vector<const MethodConfigKey *> mapBackedMethodKeys()
+{
+    std::vector<const MethodConfigKey *> keys;
+    for (const auto &info : quantMethods())
+        for (const auto &k : info.configKeys)
+            if (!findField(k.key) && std::none_of(keys.begin(), keys.end(), [&](const MethodConfigKey *seen) {
+                    return seen->key == k.key;
+                }))
+                keys.push_back(&k);
+    return keys;
 }
 
 template <typename... Choices> bool oneOf(const std::string &v, Choices... choices)
@@ -224,26 +251,26 @@ std::string serializeTrainConfig(const TrainConfig &config)
     std::string out;
     for (const auto &f : fields())
         out += std::string(f.key) + " = " + f.get(config) + "\n";
+    // The method's own settings, defaults included, so a run records what it trained with.
+    const MethodInfo *method = findQuantMethod(config.method);
+    for (const MethodConfigKey *k : mapBackedMethodKeys()) {
+        const bool ownKey = method && std::any_of(method->configKeys.begin(), method->configKeys.end(),
+                                                  [&](const MethodConfigKey &m) { return m.key == k->key; });
+        if (ownKey || config.methodOptions.count(k->key))
+            out += k->key + " = " + formatDouble(methodOption(config, k->key)) + "\n";
+    }
     return out;
 }
 
-std::optional<std::string> checkMethodBits(const std::string &method, int wbits, int abits)
+double methodOption(const TrainConfig &config, const std::string &key)
 {
-    if (auto scheme = parseScheme(method)) {
-        if (auto why = checkLevelSpec({*scheme, wbits, true}))
-            return "wbits: " + *why;
-        if (auto why = checkLevelSpec({*scheme, abits, false}))
-            return "abits: " + *why;
-    } else if (method != "fp") {
-        // LSQ's signed grid needs 2 bits; DSQ and DAQ work from 1 bit.
-        const int lo = method == "lsq" ? 2 : 1;
-        if (wbits < lo || wbits > 8)
-            return "wbits: " + method + " weights need " + std::to_string(lo) + " to 8 bits, not " +
-                   std::to_string(wbits);
-        if (abits < 1 || abits > 8)
-            return "abits: " + method + " activations need 1 to 8 bits, not " + std::to_string(abits);
-    }
-    return std::nullopt;
+    if (const Field *f = findField(key))
+        return parseNumber<double>(key, f->get(config));
+    if (const auto it = config.methodOptions.find(key); it != config.methodOptions.end())
+        return it->second;
+    if (const MethodConfigKey *k = findMethodConfigKey(key))
+        return k->defaultValue;
+    throw std::invalid_argument("unknown method setting '" + key + "'");
 }
 
 std::optional<std::string> checkTrainConfig(const TrainConfig &c)
@@ -252,8 +279,9 @@ std::optional<std::string> checkTrainConfig(const TrainConfig &c)
         return "depth must be 6n + 2 (20, 32, 44, 56), not " + std::to_string(c.depth);
     if (!oneOf(c.shortcut, "A", "B"))
         return "shortcut must be A or B, not '" + c.shortcut + "'";
-    if (!oneOf(c.method, "fp", "uniform", "lsq", "pot", "apot", "dsq", "daq"))
-        return "method must be fp, uniform, lsq, pot, apot, dsq or daq, not '" + c.method + "'";
+    const MethodInfo *method = findQuantMethod(c.method);
+    if (!method)
+        return "method: " + unknownQuantMethodMessage(c.method);
     if (!oneOf(c.backward, "ste", "ewgs"))
         return "backward must be ste or ewgs, not '" + c.backward + "'";
     if (!oneOf(c.edgeLayers, "fp", "8bit"))
@@ -278,8 +306,23 @@ std::optional<std::string> checkTrainConfig(const TrainConfig &c)
         return "ewgs_update_every, ewgs_batches and hutchinson_max_iter must be positive";
     if (!oneOf(c.hutchinsonMode, "per-tensor", "joint"))
         return "hutchinson_mode must be per-tensor or joint, not '" + c.hutchinsonMode + "'";
-    if (c.backward == "ewgs" && oneOf(c.method, "fp", "dsq", "daq"))
-        return "backward = ewgs needs a hard quantizer (uniform, lsq, pot, apot), not " + c.method;
+    if (c.backward == "ewgs" && !method->ewgs) {
+        std::string hard;
+        for (const auto &m : quantMethods())
+            if (m.ewgs)
+                hard += (hard.empty() ? "" : ", ") + m.name;
+        return "backward = ewgs needs a hard quantizer (" + hard + "), not " + c.method;
+    }
+    for (const auto &k : method->configKeys)
+        if (auto why = checkMethodConfigValue(k, methodOption(c, k.key)))
+            return why;
+    for (const auto &[key, value] : c.methodOptions) {
+        const MethodConfigKey *k = findMethodConfigKey(key);
+        if (!k)
+            return "unknown method setting '" + key + "'";
+        if (auto why = checkMethodConfigValue(*k, value))
+            return why;
+    }
     if (!oneOf(c.device, "auto", "cpu", "cuda"))
         return "device must be auto, cpu or cuda, not '" + c.device + "'";
     if (!oneOf(c.onDivergence, "stop", "rollback"))

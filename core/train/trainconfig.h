@@ -2,7 +2,10 @@
 // Training configuration as a readable `key = value` file (presets, run directories, checkpoints).
 // Torch-free, so the GUI can read and edit it.
 
+#include "core/quant/methods.h"
+
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,13 +17,16 @@ struct TrainConfig
     // model
     int depth = 20;
     std::string shortcut = "A";   // A (zero-pad) | B (1x1 conv + BN)
-    std::string method = "fp";    // fp | uniform | lsq | pot | apot | dsq | daq
+    std::string method = "fp"; // a registered method (core/quant/methods.h): fp, uniform, lsq, pot, apot, ...
     std::string backward = "ste"; // ste | ewgs
     int wbits = 4;
     int abits = 4;
     std::string edgeLayers = "8bit"; // fp | 8bit (APoT reference: max-scaled 8-bit first conv and last fc)
-    double weightAlphaInit = 3.0;
+    double weightAlphaInit = 3.0;    // weight_alpha_init and act_alpha_init: uniform/pot/apot config keys
     double actAlphaInit = 8.0;
+    // The other method config keys (MethodInfo::configKeys, e.g. dsq_alpha_init, daq_gamma) as given; a key
+    // not given takes its registered default (methodOption).
+    std::map<std::string, double> methodOptions;
     // data
     std::string dataset =
         "synthetic"; // cifar10:DIR | cifar100:DIR | mnist:DIR | fashion-mnist:DIR | synthetic[:N]
@@ -68,19 +74,22 @@ struct TrainConfig
     int logEvery = 1;                  // per-iteration metrics every N steps
 };
 
-// Parses `key = value` lines (# comments). Unknown keys and bad values throw std::invalid_argument naming the
-// line. Keys not given keep the values already in `base`.
+// Parses `key = value` lines (# comments): the keys below and every registered method's config keys. Unknown
+// keys and bad values throw std::invalid_argument naming the line. Keys not given keep the values already in
+// `base`.
 TrainConfig parseTrainConfig(const std::string &text, const TrainConfig &base = TrainConfig{});
 // Applies one `key=value` override (the CLI's --set).
 void applyConfigOverride(TrainConfig &config, const std::string &assignment);
-// Every key with its value, one per line, in a stable order: what run directories and checkpoints store.
+// Every key with its value, one per line, in a stable order: what run directories and checkpoints store. Of
+// the method config keys: those of `method` (their defaults when not given) and any other given one.
 std::string serializeTrainConfig(const TrainConfig &config);
-// The bit widths a method defines (one line naming wbits or abits when undefined): the grids' ranges for
-// uniform/pot/apot (signed weights, unsigned activations), 2..8 / 1..8 for LSQ, 1..8 for DSQ and DAQ; fp
-// takes any.
-std::optional<std::string> checkMethodBits(const std::string &method, int wbits, int abits);
+// A method config key's value: its TrainConfig field, else methodOptions, else the registered default.
+// Throws std::invalid_argument for a key no method declares.
+double methodOption(const TrainConfig &config, const std::string &key);
+// (checkMethodBits, the bit widths each method defines, is in core/quant/methods.h.)
 
-// Semantic checks across keys (method and bits defined, schedule keys consistent, ...).
+// Semantic checks across keys (a registered method, its bits and config keys valid, schedule keys
+// consistent, ...).
 std::optional<std::string> checkTrainConfig(const TrainConfig &config);
 
 // Presets compiled into the program (resources/presets/*.ini): names and texts.

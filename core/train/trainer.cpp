@@ -94,11 +94,6 @@ void writeTextFile(const fs::path &path, const std::string &text)
     fs::rename(tmp, path);
 }
 
-bool isActivationQuantizerName(const std::string &name)
-{
-    return name.find("act_") != std::string::npos;
-}
-
 struct Optimizers
 {
     std::unique_ptr<torch::optim::Optimizer> model, quant;
@@ -107,15 +102,8 @@ struct Optimizers
 
 Optimizers makeOptimizers(ResNet &model, const TrainConfig &c)
 {
-    std::vector<at::Tensor> weights, actQuant, wgtQuant;
-    for (const auto &p : model->named_parameters()) {
-        if (!isQuantizerParameterName(p.key()))
-            weights.push_back(p.value());
-        else if (isActivationQuantizerName(p.key()))
-            actQuant.push_back(p.value());
-        else
-            wgtQuant.push_back(p.value());
-    }
+    // Each method declares the group of every quantizer parameter it registers; the rest are the model's.
+    auto [weights, actQuant, wgtQuant] = parameterGroups(*model);
     Optimizers o;
     const bool separateQuant = c.quantOptimizer == "adam";
     if (c.optimizer == "sgd") {
@@ -399,28 +387,26 @@ std::optional<Run::DeltaExplosion> Run::updateEwgsDeltas(int64_t epoch)
 
 std::optional<Run::BadClip> Run::nonPositiveClip()
 {
-    const bool lsq = m_config.method == "lsq";
-    if (m_config.method != "uniform" && m_config.method != "pot" && m_config.method != "apot" && !lsq)
-        return std::nullopt; // DSQ/DAQ bounds may cross zero; FP has none
-    // Every step: one synchronization for all clips; the layer is looked up only when one is not positive.
+    // The tensors each method declares must stay positive (clips, step sizes; DSQ/DAQ bounds may cross zero,
+    // FP has none). Every step: one synchronization for all; the layer is looked up only when one is not.
     torch::NoGradGuard noGrad;
-    std::vector<at::Tensor> clips;
-    for (auto &[name, layer] : m_model->quantLayers()) {
-        clips.push_back(lsq ? layer->weightStep : layer->wgtAlpha);
-        clips.push_back(lsq ? layer->actStep : layer->actAlpha);
-    }
-    if (clips.empty() || torch::stack(clips).min().item<double>() > 0)
+    std::vector<at::Tensor> positive;
+    for (auto &[name, layer] : m_model->quantLayers())
+        for (const auto &t : layer->quantizerTensors())
+            if (t.spec->mustStayPositive)
+                positive.push_back(t.tensor);
+    if (positive.empty() || torch::stack(positive).min().item<double>() > 0)
         return std::nullopt;
-    for (auto &[name, layer] : m_model->quantLayers()) {
-        const double clips[2] = {layer->weightClip(), layer->actClip()};
-        for (int k = 0; k < 2; ++k)
-            if (!(clips[k] > 0)) {
+    for (auto &[name, layer] : m_model->quantLayers())
+        for (const auto &t : layer->quantizerTensors()) {
+            const double value = t.tensor.item<double>();
+            if (t.spec->mustStayPositive && !(value > 0)) {
                 std::ostringstream why;
-                why << name << (k == 0 ? " weight" : " activation") << " clip alpha = " << clips[k]
-                    << " (must stay positive)";
-                return BadClip{name, why.str(), clips[k]};
+                why << name << (t.spec->group == QuantizerGroup::Weight ? " weight " : " activation ")
+                    << t.spec->meaning << " = " << value << " (must stay positive)";
+                return BadClip{name, why.str(), value};
             }
-    }
+        }
     return std::nullopt;
 }
 
@@ -759,7 +745,7 @@ PreparedEvaluation prepareEvaluation(const EvalRequest &req)
     } else {
         // A reference FP model still stores its (unused) quantizer parameters: ignore those, require the
         // rest.
-        if (config.method == "fp")
+        if (!quantMethod(config.method).quantizes)
             tensors.erase(
                 std::remove_if(tensors.begin(), tensors.end(),
                                [](const NamedTensor &t) { return isQuantizerParameterName(t.name); }),
@@ -773,11 +759,12 @@ PreparedEvaluation prepareEvaluation(const EvalRequest &req)
     p.loader.augment = false;
     p.loader.normalization = normalizationFor(spec, req.mean.empty() ? config.mean : req.mean,
                                               req.mean.empty() ? config.std : req.std, channels);
-    p.description =
-        "resnet" + std::to_string(config.depth) + " shortcut " + config.shortcut + ", " + config.method +
-        (config.method == "fp" ? ""
-                               : " W" + std::to_string(config.wbits) + "A" + std::to_string(config.abits)) +
-        ", edges " + config.edgeLayers;
+    p.description = "resnet" + std::to_string(config.depth) + " shortcut " + config.shortcut + ", " +
+                    config.method +
+                    (!quantMethod(config.method).quantizes
+                         ? ""
+                         : " W" + std::to_string(config.wbits) + "A" + std::to_string(config.abits)) +
+                    ", edges " + config.edgeLayers;
     p.config = std::move(config);
     return p;
 }

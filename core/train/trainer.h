@@ -59,7 +59,7 @@ struct EvalRequest
     std::string weights;      // a .qsckpt or a PyTorch checkpoint
     std::string data;         // dataset spec, e.g. cifar10:DIR; empty: the checkpoint's own (ours)
     int depth = 0;            // 0: from the checkpoint
-    std::string quant;        // fp|uniform|lsq|pot|apot|dsq|daq; empty: the checkpoint's own (ours) or fp
+    std::string quant; // a registered method (quantMethods()); empty: the checkpoint's own (ours) or fp
     int wbits = 0, abits = 0; // 0: the checkpoint's own (ours) or 4
     std::string edges;        // fp|8bit; empty: ours from the config, APoT layout 8bit, option-A layout fp
     std::vector<double> mean, std;
@@ -80,7 +80,7 @@ EvalResult evaluateWeights(const EvalRequest &request);
 struct TrainStepBenchRequest
 {
     int depth = 20;
-    std::string quant = "fp";
+    std::string quant = "fp"; // a registered method
     int bits = 4;
     bool ewgs = false;
     int batch = 128;

@@ -115,7 +115,7 @@ private Q_SLOTS:
             torch::NoGradGuard noGrad;
             int i = 0;
             for (auto &[name, conv] : model->quantLayers())
-                conv->actAlpha.fill_(1.0 + 0.25 * i++);
+                conv->named_parameters()["act_alpha"].fill_(1.0 + 0.25 * i++);
         }
         qs::CheckpointState state;
         state.configText = qs::serializeTrainConfig(config);

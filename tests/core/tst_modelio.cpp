@@ -24,7 +24,7 @@ qs::ResNetOptions options(const std::string &method, qs::Shortcut shortcut, int 
     o.shortcut = shortcut;
     o.inputChannels = channels;
     o.numClasses = classes;
-    o.quant.method = *qs::parseQuantMethod(method);
+    o.quant.method = method;
     o.quant.weightBits = o.quant.actBits = bits;
     return o;
 }

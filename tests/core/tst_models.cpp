@@ -20,7 +20,7 @@ qs::ResNetOptions fpOptions(int depth, qs::Shortcut shortcut, int64_t channels =
     o.shortcut = shortcut;
     o.inputChannels = channels;
     o.numClasses = classes;
-    o.quant.method = qs::QuantMethod::FP;
+    o.quant.method = "fp";
     return o;
 }
 
@@ -103,7 +103,7 @@ private Q_SLOTS:
         QFETCH(int, classes);
         QFETCH(int, shortcut);
         auto o = fpOptions(20, qs::Shortcut(shortcut), channels, classes);
-        o.quant.method = qs::QuantMethod::APoT;
+        o.quant.method = "apot";
         qs::ResNet model(o);
         model->eval();
         torch::NoGradGuard noGrad;
@@ -139,7 +139,7 @@ private Q_SLOTS:
         QFETCH(int, bits);
         QFETCH(bool, ewgs);
         auto o = fpOptions(20, qs::Shortcut::B);
-        o.quant.method = *qs::parseQuantMethod(method.toStdString());
+        o.quant.method = method.toStdString();
         o.quant.weightBits = o.quant.actBits = bits;
         o.quant.ewgs = ewgs;
         o.quant.ewgsDeltaInit = ewgs ? 0.1 : 0.0;
@@ -181,7 +181,7 @@ private Q_SLOTS:
     void apotLayerNamesAndStateDictLayout()
     {
         auto o = fpOptions(20, qs::Shortcut::B);
-        o.quant.method = qs::QuantMethod::APoT;
+        o.quant.method = "apot";
         qs::ResNet model(o);
         std::vector<std::string> names;
         for (auto &[name, layer] : model->quantLayers())
@@ -237,7 +237,7 @@ private Q_SLOTS:
         QFETCH(bool, ewgs);
         QFETCH(bool, valid);
         qs::QuantConfig c;
-        c.method = *qs::parseQuantMethod(method.toStdString());
+        c.method = method.toStdString();
         c.weightBits = wbits;
         c.actBits = abits;
         c.ewgs = ewgs;
@@ -272,14 +272,14 @@ private Q_SLOTS:
         QFETCH(double, wgtAlpha);
         QFETCH(double, actAlpha);
         qs::QuantConfig c;
-        c.method = qs::QuantMethod::APoT;
+        c.method = "apot";
         c.weightBits = c.actBits = bits;
         torch::manual_seed(100 + bits);
         qs::QuantConv2d conv(5, 7, 3, 2, 1, c);
         {
             torch::NoGradGuard noGrad;
-            conv->wgtAlpha.fill_(wgtAlpha);
-            conv->actAlpha.fill_(actAlpha);
+            conv->named_parameters()["weight_quant.wgt_alpha"].fill_(wgtAlpha);
+            conv->named_parameters()["act_alpha"].fill_(actAlpha);
         }
         const auto x = torch::relu(torch::randn({2, 5, 9, 9}) * 1.3); // post-ReLU input, some above the clip
         const auto out = conv->forward(x).detach();

@@ -73,7 +73,7 @@ private Q_SLOTS:
         options.inputChannels = 3;
         options.numClasses = 10;
         options.shortcut = qs::Shortcut::B;
-        options.quant.method = qs::QuantMethod::APoT;
+        options.quant.method = "apot";
         options.quant.weightBits = bits;
         options.quant.actBits = bits;
         options.quant.edges = qs::EdgeLayers::MaxScaled8Bit;
@@ -106,7 +106,7 @@ private Q_SLOTS:
         const auto state = qs::readTorchCheckpoint(weightsPath);
         qs::ResNetOptions options;
         options.shortcut = qs::Shortcut::A;
-        options.quant.method = qs::QuantMethod::APoT;
+        options.quant.method = "apot";
         options.quant.weightBits = options.quant.actBits = 4;
         qs::ResNet model(options);
         QVERIFY_THROWS_EXCEPTION(qs::ModelIoError,

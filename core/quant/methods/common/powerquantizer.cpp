@@ -1,0 +1,109 @@
+#include "core/quant/methods/common/powerquantizer.h"
+
+#include "core/quant/quantizers.h"
+
+#include <torch/torch.h>
+
+#include <limits>
+
+namespace qs {
+
+namespace {
+
+class PowerQuantizer : public LayerQuantizer
+{
+public:
+    PowerQuantizer(Scheme scheme, const QuantConfig &config, QuantizerTensors tensors)
+        : LayerQuantizer(config, std::move(tensors)), m_wgtAlpha(tensor("weight_quant.wgt_alpha")),
+          m_actAlpha(tensor("act_alpha")), m_weightLevels(magnitudeLevels({scheme, config.weightBits, true})),
+          m_actLevels(levelSet({scheme, config.actBits, false}))
+    {}
+
+    at::Tensor quantizeWeight(double ewgsDelta, DiscretizerCapture &capture) override
+    {
+        capture.weightScale = m_wgtAlpha.item<double>();
+        return powerQuantizeWeight(weightNormalize(weight()), m_wgtAlpha, m_weightLevels, ewgsDelta);
+    }
+
+    at::Tensor quantizeActivation(const at::Tensor &x, double ewgsDelta, DiscretizerCapture &capture) override
+    {
+        capture.actScale = m_actAlpha.item<double>();
+        return powerQuantizeActivation(x, m_actAlpha, m_actLevels, ewgsDelta);
+    }
+
+    std::pair<at::Tensor, at::Tensor> weightQuantizationPair() override
+    {
+        // Both in the normalized units the grid is applied in.
+        torch::NoGradGuard noGrad;
+        DiscretizerCapture scratch;
+        return {weightNormalize(weight()), quantizeWeight(0.0, scratch)};
+    }
+
+    double weightClip() const override { return m_wgtAlpha.item<double>(); }
+    double actClip() const override { return m_actAlpha.item<double>(); }
+
+private:
+    at::Tensor m_wgtAlpha, m_actAlpha;
+    LevelTable m_weightLevels, m_actLevels;
+};
+
+CurveMethod curveMethodOf(Scheme scheme)
+{
+    switch (scheme) {
+    case Scheme::PoT:
+        return CurveMethod::PoT;
+    case Scheme::APoT:
+        return CurveMethod::APoT;
+    case Scheme::Uniform:
+        break;
+    }
+    return CurveMethod::Uniform;
+}
+
+} // namespace
+
+void registerPowerMethod(MethodRegistrar &registrar, Scheme scheme, const PowerMethodText &text)
+{
+    const double inf = std::numeric_limits<double>::infinity();
+    MethodInfo info;
+    info.name = text.name;
+    info.title = text.title;
+    info.description = text.description;
+    info.codeNote = text.codeNote;
+    info.listPosition = text.listPosition;
+    info.ewgs = true;
+    info.gridScheme = scheme;
+    info.configKeys = {
+        {"weight_alpha_init", 3.0, 0.0, inf, true, true,
+         "initial weight clip alpha on the normalized weights (APoT reference: 3.0)"},
+        {"act_alpha_init", 8.0, 0.0, inf, true, true,
+         "initial activation clip alpha (APoT reference CIFAR: 8.0)"},
+    };
+    info.curve = [scheme](const CurveParams &params) {
+        CurveParams p = params;
+        p.method = curveMethodOf(scheme);
+        return sampleCurve(p);
+    };
+
+    MethodImplementation implementation;
+    implementation.tensors = {
+        {"weight_quant.wgt_alpha", QuantizerGroup::Weight, false, true, "clip alpha",
+         [](const QuantConfig &c) { return c.option("weight_alpha_init"); }},
+        {"act_alpha", QuantizerGroup::Activation, false, true, "clip alpha",
+         [](const QuantConfig &c) { return c.option("act_alpha_init"); }},
+    };
+    implementation.makeQuantizer = [scheme](const QuantConfig &config, QuantizerTensors tensors) {
+        return std::make_unique<PowerQuantizer>(scheme, config, std::move(tensors));
+    };
+    implementation.readClips = [](const QuantizerTensors &t) {
+        LayerClips clips;
+        if (t.has("weight_quant.wgt_alpha"))
+            clips.weight = t.at("weight_quant.wgt_alpha").item<double>(); // already on normalized weights
+        if (t.has("act_alpha"))
+            clips.activation = t.at("act_alpha").item<double>();
+        return clips;
+    };
+    registrar.add(std::move(info), std::move(implementation));
+}
+
+} // namespace qs
