@@ -7,11 +7,6 @@
 namespace qs {
 
 namespace {
-bool isHard(CurveMethod m)
-{
-    return m == CurveMethod::Uniform || m == CurveMethod::PoT || m == CurveMethod::APoT;
-}
-
 Scheme hardScheme(const CurveParams &p)
 {
     switch (p.method) {

@@ -90,7 +90,8 @@ QString alpha()
 {
     return QStringLiteral(
         "Activation clip &alpha;: the levels are &alpha;&middot;P<sub>unsigned</sub>; inputs above &alpha; "
-        "clip. Default: the checkpoint's learned act_alpha, else 8.0 (the reference's initial value).");
+        "clip. Default: the activation clip the checkpoint's method learned (APoT's act_alpha, LSQ's "
+        "step times Q_P, ...), else 8.0 (the APoT reference's initial value).");
 }
 
 QString capture()

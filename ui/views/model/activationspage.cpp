@@ -46,7 +46,7 @@ ActivationsPage::ActivationsPage(const ModelSidebar *sidebar, std::function<int(
     actClip.searchToolTip = QStringLiteral("Set this layer's activation clip to the one minimizing its MSE "
                                            "over the recorded values. ") +
                             activationFormulas::mse();
-    actClip.resetToolTip = QStringLiteral("Back to the checkpoint's act_alpha, else 8.0.");
+    actClip.resetToolTip = QStringLiteral("Back to the checkpoint's learned activation clip, else 8.0.");
     actClip.spinMax = 1000.0;
     actClip.spinStep = 0.1;
     actClip.sliderMax = 10.0;

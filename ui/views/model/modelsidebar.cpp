@@ -71,8 +71,9 @@ ModelSidebar::ModelSidebar(QWidget *parent) : QWidget(parent)
     m_searchAll = new QCheckBox(QStringLiteral("MSE-optimal \u03b1 for every layer"));
     m_searchAll->setObjectName(QStringLiteral("searchAllCheck"));
     m_searchAll->setToolTip(QStringLiteral(
-        "On: each layer's clip minimizes its MSE (grid search + golden section). Off: the checkpoint's "
-        "learned wgt_alpha where present, else 3.0. The bit sweep uses the same rule."));
+        "On: each layer's clip minimizes its MSE (grid search + golden section). Off: the clip the "
+        "checkpoint's method learned (APoT's wgt_alpha, LSQ's step times Q_P, DSQ's range, mapped to the "
+        "normalized weights) where present, else 3.0. The bit sweep uses the same rule."));
     form->addRow(QStringLiteral("&Scheme"), m_scheme);
     form->addRow(QStringLiteral("&Bits"), m_bitsSpin);
     form->addRow(QStringLiteral("O&verlay"), m_overlay);

@@ -1,5 +1,6 @@
 #include "ui/views/train/quantizationbox.h"
 
+#include "core/quant/methods.h"
 #include "ui/figures/palette.h"
 #include "ui/views/train/trainformrules.h"
 
@@ -17,9 +18,9 @@ QuantizationBox::QuantizationBox(QWidget *parent) : QGroupBox(QStringLiteral("Qu
     auto *quant = new QFormLayout(this);
     m_method = new QComboBox;
     m_method->setObjectName(QStringLiteral("methodCombo"));
-    for (const char *m : {"fp", "uniform", "lsq", "pot", "apot", "dsq", "daq"}) {
-        const QString name = QString::fromLatin1(m);
-        m_method->addItem(name == QStringLiteral("fp") ? QStringLiteral("fp (full precision)") : name, name);
+    for (const MethodInfo &info : quantMethods()) { // the registry's order: fp, uniform, lsq, pot, apot, ...
+        const QString name = QString::fromStdString(info.name);
+        m_method->addItem(info.quantizes ? name : name + QStringLiteral(" (full precision)"), name);
         m_method->setItemData(m_method->count() - 1, trainform::methodToolTip(name), Qt::ToolTipRole);
     }
     m_backward = new QComboBox;
@@ -79,7 +80,7 @@ void QuantizationBox::showMethod()
 {
     const QString method = m_method->currentData().toString();
     m_method->setToolTip(trainform::methodToolTip(method));
-    const bool fp = method == QStringLiteral("fp");
+    const bool fp = !trainform::methodQuantizes(method.toStdString());
     m_wbits->setEnabled(!fp);
     m_abits->setEnabled(!fp);
 }

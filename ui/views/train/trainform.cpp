@@ -163,7 +163,7 @@ bool TrainForm::applyPreset(const QString &name)
         return false;
     }
     // Quantizing the shipped Fashion-MNIST model beats quantizing from scratch.
-    if (c.init.empty() && c.method != "fp" && c.dataset.rfind("fashion-mnist", 0) == 0)
+    if (c.init.empty() && trainform::methodQuantizes(c.method) && c.dataset.rfind("fashion-mnist", 0) == 0)
         c.init = ModelView::defaultModelPath().toStdString();
     setConfig(c);
     const QSignalBlocker block(m_preset);

@@ -1,6 +1,7 @@
 #include "ui/views/train/trainformrules.h"
 
 #include "core/quant/levels.h"
+#include "core/quant/methods.h"
 #include "ui/figures/palette.h"
 
 #include <QDateTime>
@@ -84,28 +85,23 @@ bool holdsRun(const QString &dir)
 
 QString methodToolTip(const QString &method)
 {
-    if (method == QStringLiteral("fp"))
-        return QStringLiteral("<b>Full precision</b>: no quantizer; the baseline a quantized run is compared "
-                              "with (and a good warm start for it).");
-    if (method == QStringLiteral("uniform"))
-        return schemeToolTip(Scheme::Uniform) +
-               QStringLiteral("<br>Learned clip &alpha; with the RCF gradient (APoT reference).");
-    if (method == QStringLiteral("pot"))
-        return schemeToolTip(Scheme::PoT) +
-               QStringLiteral("<br>Weights normalized (w &minus; &mu;)/&sigma; first; learned clip &alpha;.");
-    if (method == QStringLiteral("apot"))
-        return schemeToolTip(Scheme::APoT) +
-               QStringLiteral("<br>Weights normalized (w &minus; &mu;)/&sigma; first; learned clip &alpha; "
-                              "(RCF gradient).");
-    if (method == QStringLiteral("lsq"))
-        return QStringLiteral("<b>LSQ</b> (learned step size): x<sub>q</sub> = s&middot;round(clamp(x/s, "
-                              "&minus;Q<sub>N</sub>, Q<sub>P</sub>)); the step s is learned with gradient "
-                              "scale 1/&radic;(N&middot;Q<sub>P</sub>).");
-    if (method == QStringLiteral("dsq"))
-        return formulas::dsq();
-    if (method == QStringLiteral("daq"))
-        return formulas::daq();
-    return QString();
+    // The registry's one line with the formula, and where the implementation follows the official code.
+    const MethodInfo *info = findQuantMethod(method.toStdString());
+    if (!info)
+        return QString();
+    QString tip = QStringLiteral("<b>%1</b>: %2")
+                      .arg(QString::fromStdString(info->title).toHtmlEscaped(),
+                           QString::fromStdString(info->description).toHtmlEscaped());
+    if (!info->codeNote.empty())
+        tip += QStringLiteral("<br><i>Official code:</i> ") +
+               QString::fromStdString(info->codeNote).toHtmlEscaped();
+    return QStringLiteral("<p style='white-space:pre-wrap'>") + tip + QStringLiteral("</p>");
+}
+
+bool methodQuantizes(const std::string &method)
+{
+    const MethodInfo *info = findQuantMethod(method);
+    return info && info->quantizes;
 }
 
 QString defaultRunDirectory(const TrainConfig &config)
@@ -116,7 +112,7 @@ QString defaultRunDirectory(const TrainConfig &config)
     const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
     const QString method = QString::fromStdString(config.method);
     const QString name =
-        config.method == "fp"
+        !methodQuantizes(config.method)
             ? QStringLiteral("%1-fp").arg(stamp)
             : QStringLiteral("%1-%2-w%3a%4").arg(stamp, method).arg(config.wbits).arg(config.abits);
     QString dir = QDir(base).filePath(QStringLiteral("runs/") + name);

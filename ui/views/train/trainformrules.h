@@ -22,6 +22,8 @@ std::string advancedText(const TrainConfig &config);
 
 bool holdsRun(const QString &dir); // metrics.jsonl or last.qsckpt inside
 QString methodToolTip(const QString &method);
+// False for fp and unknown names: the method has no quantizer (no bits, no grid).
+bool methodQuantizes(const std::string &method);
 // AppDataLocation/runs/<yyyyMMdd-HHmmss>-<method>-w<W>a<A> (fp: <stamp>-fp), never one that holds a run.
 QString defaultRunDirectory(const TrainConfig &config);
 // Where a data set kind is looked for by default (empty: the engine's own default, or none).
