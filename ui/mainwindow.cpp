@@ -11,8 +11,10 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDir>
+#include <QGuiApplication>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QScreen>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -43,7 +45,11 @@ MainWindow::MainWindow(QWidget *parent)
     setCentralWidget(m_tabs);
     createMenus();
     statusBar()->showMessage(QStringLiteral("Hover a control for its formula; Ctrl+E exports the figure."));
-    resize(1280, 820);
+    // The first launch's size, within the screen (a 1280x720 laptop or projector must see the buttons).
+    QSize size(1280, 820);
+    if (const QScreen *screen = QGuiApplication::primaryScreen())
+        size = size.boundedTo(screen->availableGeometry().size());
+    resize(size);
 }
 
 void MainWindow::createMenus()
