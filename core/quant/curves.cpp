@@ -170,7 +170,7 @@ CurveSamples sampleStepGridCurve(const CurveParams &p, int64_t qn, int64_t qp)
     out.y.resize(p.points);
     out.dydx.resize(p.points);
     out.yHard.resize(p.points);
-    const double step = p.alpha / double(qp), lo = -double(qn), hi = double(qp);
+    const double step = p.alpha / double(qp), lo = qn > 0 ? -double(qn) : 0.0, hi = double(qp); // no -0
     for (int i = 0; i < p.points; ++i) {
         const double v = out.x[i] / step;
         out.y[i] = out.yHard[i] = step * std::nearbyint(std::clamp(v, lo, hi));

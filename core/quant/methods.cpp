@@ -41,7 +41,8 @@ bool validName(const std::string &name)
     });
 }
 
-// A malformed registration is a mistake in a method's file: say which at the first use of the registry.
+// A malformed registration is a mistake in a method's file: say which (as a qs::Error, the one error type
+// that leaves core) at the first use of the registry.
 void checkRegistration(const std::vector<std::pair<MethodInfo, MethodImplementation>> &entries)
 {
     std::set<std::string> names;
@@ -49,27 +50,26 @@ void checkRegistration(const std::vector<std::pair<MethodInfo, MethodImplementat
     for (const auto &[info, implementation] : entries) {
         const std::string where = "quantization method '" + info.name + "': ";
         if (!validName(info.name))
-            throw std::logic_error(where + "a name is lower-case letters, digits and '_'");
+            throw Error(where + "a name is lower-case letters, digits and '_'");
         if (info.name == "ste" || info.name == "ewgs")
-            throw std::logic_error(where + "the name is taken by a backward curve of `quantscope-cli curve`");
+            throw Error(where + "the name is taken by a backward curve of `quantscope-cli curve`");
         if (!names.insert(info.name).second)
-            throw std::logic_error(where + "registered twice");
+            throw Error(where + "registered twice");
         if (info.description.empty() || info.description.find('\n') != std::string::npos)
-            throw std::logic_error(where + "needs a one-line description");
+            throw Error(where + "needs a one-line description");
         if (!info.curve || !implementation.makeQuantizer)
-            throw std::logic_error(where + "needs a curve and a quantizer factory");
+            throw Error(where + "needs a curve and a quantizer factory");
         if (!info.quantizes && !implementation.tensors.empty())
-            throw std::logic_error(where + "a method that does not quantize has no quantizer tensors");
+            throw Error(where + "a method that does not quantize has no quantizer tensors");
         std::set<std::string> tensorNames;
         for (const auto &spec : implementation.tensors) {
             if (!tensorNames.insert(spec.name).second || !spec.initialValue)
-                throw std::logic_error(where + "tensor '" + spec.name +
-                                       "' is duplicated or has no initial value");
+                throw Error(where + "tensor '" + spec.name + "' is duplicated or has no initial value");
             if (spec.name == "weight" || spec.name == "quant_initialized" ||
                 spec.name.rfind("ewgs_delta_", 0) == 0)
-                throw std::logic_error(where + "tensor name '" + spec.name + "' belongs to the conv");
+                throw Error(where + "tensor name '" + spec.name + "' belongs to the conv");
             if (std::count(spec.name.begin(), spec.name.end(), '.') > 1)
-                throw std::logic_error(where + "tensor '" + spec.name + "': one child module at most");
+                throw Error(where + "tensor '" + spec.name + "': one child module at most");
         }
         for (const auto &key : info.configKeys) {
             auto [it, fresh] = keys.emplace(key.key, &key);
@@ -77,10 +77,10 @@ void checkRegistration(const std::vector<std::pair<MethodInfo, MethodImplementat
             if (!fresh && (first.defaultValue != key.defaultValue || first.lowest != key.lowest ||
                            first.highest != key.highest || first.lowestOpen != key.lowestOpen ||
                            first.highestOpen != key.highestOpen))
-                throw std::logic_error(where + "config key '" + key.key +
-                                       "' is declared by another method with another default or interval");
+                throw Error(where + "config key '" + key.key +
+                            "' is declared by another method with another default or interval");
             if (checkMethodConfigValue(key, key.defaultValue))
-                throw std::logic_error(where + "the default of '" + key.key + "' is outside its interval");
+                throw Error(where + "the default of '" + key.key + "' is outside its interval");
         }
     }
 }

@@ -1,8 +1,10 @@
 #include "core/runs/runreader.h"
 
 #include "core/error.h"
+#include "core/quant/methods.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -182,7 +184,8 @@ std::string runLabel(const std::map<std::string, std::string> &config, const std
 {
     const std::string method = value(config, "method");
     std::string label = method.empty() ? fallback : method;
-    if (!method.empty() && method != "fp")
+    const MethodInfo *info = findQuantMethod(method);
+    if (!method.empty() && (!info || info->quantizes)) // bits mean nothing for fp
         label += (value(config, "backward") == "ewgs" ? "+EWGS" : "") + std::string(" W") +
                  value(config, "wbits") + "A" + value(config, "abits");
     // A fixed delta (no Hessian updates) is a different experiment from the reference's EWGS: say which.

@@ -173,6 +173,7 @@ private Q_SLOTS:
         req.weights = bad;
         req.data = "synthetic:32";
         req.device = "cpu";
+        req.threads = 1; // evaluateWeights sets this process's thread count: keep the tests' one thread
         QVERIFY_THROWS_EXCEPTION(qs::Error, qs::evaluateWeights(req));
         const auto r = qs::test::runQuantscopeCli({QStringLiteral("eval"), QStringLiteral("--weights"),
                                                    QString::fromStdString(bad), QStringLiteral("--data"),

@@ -1,0 +1,168 @@
+// LSQ+, Bhalgat et al., CVPR Workshops 2020 ("LSQ+: Improving low-bit quantization through learnable offsets
+// and better initialization"): LSQ's weights, and activations with a learned step and a learned offset, so
+// an activation range need not start at 0.
+
+#include "core/quant/layerquantizer.h"
+#include "core/quant/quantizers.h"
+
+#include <torch/torch.h>
+
+namespace qs {
+
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+// x_q = s round(clamp((x - beta) / s, 0, Qp)) + beta, with a straight-through round (EWGS when delta > 0).
+// Backward, with u = (x - beta) / s, q = round(clamp(u, 0, Qp)) and f the round's gradient factor (1 for
+// the STE, 1 + delta sign(g) (u - q) / Qp for EWGS in units where the largest level is 1):
+//   dx = f inside [0, Qp], 0 outside;
+//   ds = q - u f inside, q (0 or Qp) outside;    dbeta = 1 - f inside (0 for the STE), 1 outside;
+// ds and dbeta summed and scaled by gradScale (LSQ's 1 / sqrt(N Qp)). Written with tensor ops, so it is
+// differentiable in the incoming gradient (EWGS's Hessian runs backward with create_graph).
+class LsqPlusActivationFn : public torch::autograd::Function<LsqPlusActivationFn>
+{
+public:
+    static at::Tensor forward(AutogradContext *ctx, const at::Tensor &x, const at::Tensor &step,
+                              const at::Tensor &offset, double qp, double gradScale, double ewgsDelta)
+    {
+        TORCH_CHECK(step.numel() == 1 && offset.numel() == 1, "LSQ+: step and offset hold one value each");
+        TORCH_CHECK(step.item<double>() > 0, "LSQ+: the step must be positive, got ", step.item<double>());
+        ctx->save_for_backward({x, step, offset});
+        ctx->saved_data["qp"] = qp;
+        ctx->saved_data["grad_scale"] = gradScale;
+        ctx->saved_data["ewgs_delta"] = ewgsDelta;
+        return torch::round(((x - offset) / step).clamp(0.0, qp)) * step + offset;
+    }
+
+    static variable_list backward(AutogradContext *ctx, variable_list grads)
+    {
+        const auto saved = ctx->get_saved_variables();
+        const auto &x = saved[0], &step = saved[1], &offset = saved[2];
+        const double qp = ctx->saved_data["qp"].toDouble();
+        const double gradScale = ctx->saved_data["grad_scale"].toDouble();
+        const double delta = ctx->saved_data["ewgs_delta"].toDouble();
+        const auto &g = grads[0];
+        at::Tensor u, q, inside;
+        {
+            torch::NoGradGuard noGrad;
+            u = (x - offset) / step;
+            q = torch::round(u.clamp(0.0, qp));
+            inside = (u >= 0).logical_and(u <= qp);
+        }
+        const auto f = delta > 0 ? 1 + delta * torch::sign(g) * (u - q) / qp : torch::ones_like(g);
+        const auto gInput = torch::where(inside, g * f, torch::zeros_like(g));
+        const auto gStep =
+            (torch::where(inside, g * (q - u * f), g * q).sum() * gradScale).reshape(step.sizes());
+        const auto gOffset = (torch::where(inside, g * (1 - f), g).sum() * gradScale).reshape(offset.sizes());
+        return {gInput, gStep, gOffset, at::Tensor(), at::Tensor(), at::Tensor()};
+    }
+};
+
+class LsqPlusQuantizer : public LayerQuantizer
+{
+public:
+    LsqPlusQuantizer(const QuantConfig &config, QuantizerTensors tensors)
+        : LayerQuantizer(config, std::move(tensors)), m_weightStep(tensor("weight_step")),
+          m_actStep(tensor("act_step")), m_actOffset(tensor("act_offset"))
+    {}
+
+    void initialize(const at::Tensor &x, const ConvolveFn &) override
+    {
+        // LSQ's step init on the weights and on the first batch; the offset starts at that batch's minimum.
+        m_weightStep.copy_(lsqInitialStep(weight(), config().weightBits, true));
+        m_actStep.copy_(lsqInitialStep(x, config().actBits, false).clamp_min(1e-8));
+        m_actOffset.copy_(x.detach().min());
+    }
+
+    at::Tensor quantizeWeight(double ewgsDelta, DiscretizerCapture &capture) override
+    {
+        const int bits = config().weightBits;
+        capture.weightScale = m_weightStep.item<double>() * double(lsqRange(bits, true).qp);
+        return lsqQuantize(weight(), m_weightStep, bits, true, lsqGradScale(weight().numel(), bits, true),
+                           ewgsDelta);
+    }
+
+    at::Tensor quantizeActivation(const at::Tensor &x, double ewgsDelta, DiscretizerCapture &capture) override
+    {
+        const int bits = config().actBits;
+        const double qp = double(lsqRange(bits, false).qp);
+        capture.actScale = m_actStep.item<double>() * qp; // output = beta + scale * (level in [0, 1])
+        return LsqPlusActivationFn::apply(x, m_actStep, m_actOffset, qp, lsqGradScale(x.numel(), bits, false),
+                                          ewgsDelta);
+    }
+
+    double weightClip() const override
+    {
+        return m_weightStep.item<double>() * double(lsqRange(config().weightBits, true).qp);
+    }
+    double actClip() const override // the top of the activation range
+    {
+        return m_actStep.item<double>() * double(lsqRange(config().actBits, false).qp) +
+               m_actOffset.item<double>();
+    }
+
+private:
+    at::Tensor m_weightStep, m_actStep, m_actOffset;
+};
+
+constexpr BitRange kWeightBits{2, 8}; // LSQ's signed grid
+constexpr BitRange kActBits{1, 8};
+
+} // namespace
+
+void registerQuantMethod_lsqplus(MethodRegistrar &registrar)
+{
+    MethodInfo info;
+    info.name = "lsqplus";
+    info.title = "LSQ+";
+    info.description =
+        "LSQ with a learned activation offset: weights as LSQ; a_q = s round(clamp((x - beta) / s, "
+        "0, 2^b - 1)) + beta, STE, ds as LSQ, dbeta = 0 inside the range and 1 outside, both "
+        "scaled by 1 / sqrt(N Q_P); s = 2 mean|x| / sqrt(Q_P) and beta = min(x) on the first batch";
+    info.codeNote =
+        "The paper initializes s and beta by MSE minimization (or min-max); here LSQ's init with beta "
+        "= min(x) of the first batch. With EWGS, dbeta inside is 1 - f, the chain rule through the "
+        "scaled round.";
+    info.listPosition = 70;
+    info.ewgs = true;
+    info.weightBits = kWeightBits;
+    info.actBits = kActBits;
+    info.curve = [](const CurveParams &p) {
+        const BitRange range = p.isSigned ? kWeightBits : kActBits;
+        if (p.bits < range.lowest || p.bits > range.highest)
+            throw std::invalid_argument(std::string("lsqplus ") + (p.isSigned ? "signed" : "unsigned") +
+                                        " grids are defined for " + std::to_string(range.lowest) + " to " +
+                                        std::to_string(range.highest) + " bits, not " +
+                                        std::to_string(p.bits));
+        const auto q = lsqRange(p.bits, p.isSigned);
+        return sampleStepGridCurve(p, q.qn, q.qp); // activations at offset 0, where post-ReLU inputs start
+    };
+
+    MethodImplementation implementation;
+    const auto constant = [](double v) { return [v](const QuantConfig &) { return v; }; };
+    implementation.tensors = {
+        {"weight_step", QuantizerGroup::Weight, false, true, "step size", constant(1.0)},
+        {"act_step", QuantizerGroup::Activation, false, true, "step size", constant(1.0)},
+        {"act_offset", QuantizerGroup::Activation, false, false, "offset", constant(0.0)},
+    };
+    implementation.makeQuantizer = [](const QuantConfig &config, QuantizerTensors tensors) {
+        return std::make_unique<LsqPlusQuantizer>(config, std::move(tensors));
+    };
+    implementation.readClips = [](const QuantizerTensors &t) {
+        LayerClips clips;
+        if (t.weightBits && t.has("weight_step")) {
+            const auto q = lsqRange(*t.weightBits, true);
+            const double s = t.at("weight_step").item<double>();
+            clips.weight = normalizedRangeClip(t.weight, -double(q.qn) * s, double(q.qp) * s);
+        }
+        if (t.actBits && t.has("act_step") && t.has("act_offset"))
+            clips.activation = t.at("act_step").item<double>() * double(lsqRange(*t.actBits, false).qp) +
+                               t.at("act_offset").item<double>();
+        return clips;
+    };
+    registrar.add(std::move(info), std::move(implementation));
+}
+
+} // namespace qs
