@@ -159,6 +159,19 @@ std::pair<double, double> daqElement(double t, double gamma, double sigma)
 }
 } // namespace
 
+CurveMethod hardCurveMethod(Scheme scheme)
+{
+    switch (scheme) {
+    case Scheme::PoT:
+        return CurveMethod::PoT;
+    case Scheme::APoT:
+        return CurveMethod::APoT;
+    case Scheme::Uniform:
+        break;
+    }
+    return CurveMethod::Uniform;
+}
+
 CurveSamples sampleStepGridCurve(const CurveParams &p, int64_t qn, int64_t qp)
 {
     if (auto why = checkCurveSampling(p))

@@ -71,6 +71,9 @@ double daqBackwardIntegerUnits(double gamma, double sigma, double distance); // 
 // checkCurveSampling fails or qp < 1.
 CurveSamples sampleStepGridCurve(const CurveParams &params, int64_t qn, int64_t qp);
 
+// The hard quantizer curve of a grid scheme (Uniform, PoT, APoT).
+CurveMethod hardCurveMethod(Scheme scheme);
+
 // The levels the curve's hard quantizer uses (normalized to the largest = 1; DSQ/DAQ: 2^bits uniform on the
 // range).
 std::vector<double> curveLevels(const CurveParams &params);

@@ -1,6 +1,7 @@
 #include "core/quant/layerquantizer.h"
 
 #include "core/error.h"
+#include "core/quant/quantizers.h"
 
 #include <torch/torch.h>
 
@@ -301,6 +302,21 @@ double normalizedRangeClip(const at::Tensor &weight, double lower, double upper)
     const auto w = weight.detach().to(torch::kDouble);
     const double mean = w.mean().item<double>(), sd = w.std().item<double>();
     return std::max(std::abs(lower - mean), std::abs(upper - mean)) / sd;
+}
+
+std::function<CurveSamples(const CurveParams &)> stepGridCurve(const std::string &method, BitRange weightBits,
+                                                               BitRange actBits)
+{
+    return [=](const CurveParams &p) {
+        const BitRange range = p.isSigned ? weightBits : actBits;
+        if (p.bits < range.lowest || p.bits > range.highest)
+            throw std::invalid_argument(method + (p.isSigned ? " signed" : " unsigned") +
+                                        " grids are defined for " + std::to_string(range.lowest) + " to " +
+                                        std::to_string(range.highest) + " bits, not " +
+                                        std::to_string(p.bits));
+        const auto q = lsqRange(p.bits, p.isSigned);
+        return sampleStepGridCurve(p, q.qn, q.qp);
+    };
 }
 
 } // namespace qs

@@ -65,6 +65,12 @@ std::string unknownQuantMethodMessage(const std::string &name);
 // The declaration of a method config key (the first method in list order that declares it), else nullptr.
 const MethodConfigKey *findMethodConfigKey(const std::string &key);
 
+// The curve of an LSQ-style integer grid (sampleStepGridCurve over lsq's Q_N, Q_P) for a method whose signed
+// weights take `weightBits` and unsigned activations `actBits`; outside them it throws std::invalid_argument
+// naming `method`.
+std::function<CurveSamples(const CurveParams &)> stepGridCurve(const std::string &method, BitRange weightBits,
+                                                               BitRange actBits);
+
 // The bit widths a method defines (one line naming wbits or abits when undefined, or the unknown method).
 std::optional<std::string> checkMethodBits(const std::string &method, int wbits, int abits);
 

@@ -10,19 +10,6 @@ namespace qs::ui {
 
 namespace {
 
-CurveMethod hardMethod(Scheme scheme)
-{
-    switch (scheme) {
-    case Scheme::PoT:
-        return CurveMethod::PoT;
-    case Scheme::APoT:
-        return CurveMethod::APoT;
-    case Scheme::Uniform:
-        break;
-    }
-    return CurveMethod::Uniform;
-}
-
 QString lowerName(Scheme scheme)
 {
     return QString::fromStdString(schemeName(scheme));
@@ -106,7 +93,7 @@ FigureSpec makeLevelsFigure(const LevelsFigureOptions &options)
         numberLine.series << markers;
 
         CurveParams params;
-        params.method = hardMethod(scheme);
+        params.method = hardCurveMethod(scheme);
         params.bits = options.bits;
         params.isSigned = options.isSigned;
         params.alpha = a;

@@ -72,16 +72,7 @@ void registerQuantMethod_lsq(MethodRegistrar &registrar)
     info.ewgs = true;
     info.weightBits = kWeightBits;
     info.actBits = kActBits;
-    info.curve = [](const CurveParams &p) {
-        const BitRange range = p.isSigned ? kWeightBits : kActBits;
-        if (p.bits < range.lowest || p.bits > range.highest)
-            throw std::invalid_argument(std::string("lsq ") + (p.isSigned ? "signed" : "unsigned") +
-                                        " grids are defined for " + std::to_string(range.lowest) + " to " +
-                                        std::to_string(range.highest) + " bits, not " +
-                                        std::to_string(p.bits));
-        const auto q = lsqRange(p.bits, p.isSigned);
-        return sampleStepGridCurve(p, q.qn, q.qp);
-    };
+    info.curve = stepGridCurve("lsq", kWeightBits, kActBits);
 
     MethodImplementation implementation;
     implementation.tensors = {

@@ -129,16 +129,8 @@ void registerQuantMethod_lsqplus(MethodRegistrar &registrar)
     info.ewgs = true;
     info.weightBits = kWeightBits;
     info.actBits = kActBits;
-    info.curve = [](const CurveParams &p) {
-        const BitRange range = p.isSigned ? kWeightBits : kActBits;
-        if (p.bits < range.lowest || p.bits > range.highest)
-            throw std::invalid_argument(std::string("lsqplus ") + (p.isSigned ? "signed" : "unsigned") +
-                                        " grids are defined for " + std::to_string(range.lowest) + " to " +
-                                        std::to_string(range.highest) + " bits, not " +
-                                        std::to_string(p.bits));
-        const auto q = lsqRange(p.bits, p.isSigned);
-        return sampleStepGridCurve(p, q.qn, q.qp); // activations at offset 0, where post-ReLU inputs start
-    };
+    info.curve = stepGridCurve("lsqplus", kWeightBits,
+                               kActBits); // activations at offset 0, where post-ReLU inputs start
 
     MethodImplementation implementation;
     const auto constant = [](double v) { return [v](const QuantConfig &) { return v; }; };

@@ -47,19 +47,6 @@ private:
     LevelTable m_weightLevels, m_actLevels;
 };
 
-CurveMethod curveMethodOf(Scheme scheme)
-{
-    switch (scheme) {
-    case Scheme::PoT:
-        return CurveMethod::PoT;
-    case Scheme::APoT:
-        return CurveMethod::APoT;
-    case Scheme::Uniform:
-        break;
-    }
-    return CurveMethod::Uniform;
-}
-
 } // namespace
 
 void registerPowerMethod(MethodRegistrar &registrar, Scheme scheme, const PowerMethodText &text)
@@ -81,7 +68,7 @@ void registerPowerMethod(MethodRegistrar &registrar, Scheme scheme, const PowerM
     };
     info.curve = [scheme](const CurveParams &params) {
         CurveParams p = params;
-        p.method = curveMethodOf(scheme);
+        p.method = hardCurveMethod(scheme);
         return sampleCurve(p);
     };
 
