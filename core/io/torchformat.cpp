@@ -3,9 +3,14 @@
 
 #include "core/io/torchformat.h"
 
+#include "core/io/ziparchive.h"
+
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
 #include <caffe2/serialize/inline_container.h>
+#include <caffe2/serialize/read_adapter_interface.h>
+#include <torch/csrc/jit/api/module.h>
+#include <torch/csrc/jit/serialization/import.h>
 
 #include <cerrno>
 #include <cmath>
@@ -16,6 +21,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <unordered_map>
 
 namespace qs {
@@ -58,10 +64,12 @@ constexpr StorageName kStorageNames[] = {
     {at::kComplexDouble, "ComplexDoubleStorage", "complex128"},
 };
 
+// torch.FloatStorage, or torch.cuda.FloatStorage as torch < 1.13 pickled GPU storages (read to the CPU, as
+// torch.load(map_location='cpu') does).
 const StorageName *storageByName(const std::string &qualified)
 {
     for (const auto &s : kStorageNames)
-        if (qualified == std::string("torch.") + s.name)
+        if (qualified == std::string("torch.") + s.name || qualified == std::string("torch.cuda.") + s.name)
             return &s;
     return nullptr;
 }
@@ -108,6 +116,7 @@ struct Value
     std::string s;               // String, Bytes; Global/Object: "module.name"; Storage: key
     std::vector<ValuePtr> items; // List, Tuple, Set; Object: args then BUILD state
     std::vector<std::pair<ValuePtr, ValuePtr>> entries;  // Dict (insertion order); Object: SETITEMS
+    ValuePtr state;                                      // Dict: its BUILD state (an OrderedDict's _metadata)
     std::unordered_map<std::string, size_t> stringIndex; // Dict: string key -> entries index
     at::Tensor tensor;                                   // Tensor; Storage: the 1-D typed storage
 };
@@ -287,11 +296,17 @@ std::string kindName(const Value &v)
 
 using StorageLoader = std::function<at::Tensor(const std::string &key, at::ScalarType type, int64_t numel)>;
 
+// One pickle: data.pkl of a zip archive, or one of the pickles of the legacy stream (which starts at `data`
+// and may be followed by more bytes: consumed() says where it stopped). Storages come from `loader`; tensors
+// are checked against their storage's size. `pickleName` and `storageLabel` ("data/", "constants/", "" for
+// the legacy stream's keys) only name things in messages.
 class Unpickler
 {
 public:
-    Unpickler(const std::string &path, const uint8_t *data, size_t size, StorageLoader loader)
-        : path_(path), p_(data), n_(size), loader_(std::move(loader))
+    Unpickler(const std::string &path, const uint8_t *data, size_t size, StorageLoader loader,
+              std::string pickleName = "data.pkl", std::string storageLabel = "data/")
+        : path_(path), p_(data), n_(size), loader_(std::move(loader)), pickleName_(std::move(pickleName)),
+          storageLabel_(std::move(storageLabel))
     {}
 
     ~Unpickler()
@@ -301,12 +316,14 @@ public:
         for (auto &v : all_) {
             v->items.clear();
             v->entries.clear();
+            v->state.reset();
         }
     }
     Unpickler(const Unpickler &) = delete;
     Unpickler &operator=(const Unpickler &) = delete;
 
     ValuePtr run();
+    size_t consumed() const { return pos_; }
 
 private:
     ValuePtr make(Kind k)
@@ -317,13 +334,14 @@ private:
 
     [[noreturn]] void bad(const std::string &what) const
     {
-        fail(path_, "malformed pickle in data.pkl at byte " + std::to_string(opStart_) + ": " + what);
+        fail(path_,
+             "malformed pickle in " + pickleName_ + " at byte " + std::to_string(opStart_) + ": " + what);
     }
     void need(size_t k) const
     {
         if (n_ - pos_ < k)
-            fail(path_,
-                 "truncated pickle: data.pkl ends inside the opcode at byte " + std::to_string(opStart_));
+            fail(path_, "truncated pickle: " + pickleName_ + " ends inside the opcode at byte " +
+                            std::to_string(opStart_));
     }
     uint8_t u8()
     {
@@ -342,8 +360,8 @@ private:
     std::string bytes(uint64_t len)
     {
         if (len > n_ - pos_)
-            fail(path_,
-                 "truncated pickle: data.pkl ends inside the string at byte " + std::to_string(opStart_));
+            fail(path_, "truncated pickle: " + pickleName_ + " ends inside the string at byte " +
+                            std::to_string(opStart_));
         std::string s(reinterpret_cast<const char *>(p_ + pos_), size_t(len));
         pos_ += size_t(len);
         return s;
@@ -354,7 +372,8 @@ private:
         while (pos_ < n_ && p_[pos_] != '\n')
             ++pos_;
         if (pos_ >= n_)
-            fail(path_, "truncated pickle: data.pkl ends inside GLOBAL at byte " + std::to_string(opStart_));
+            fail(path_, "truncated pickle: " + pickleName_ + " ends inside GLOBAL at byte " +
+                            std::to_string(opStart_));
         std::string s(reinterpret_cast<const char *>(p_ + start), pos_ - start);
         ++pos_;
         return s;
@@ -425,6 +444,7 @@ private:
     size_t pos_ = 0;
     size_t opStart_ = 0;
     StorageLoader loader_;
+    std::string pickleName_, storageLabel_;
     std::vector<ValuePtr> stack_;
     std::vector<size_t> marks_;
     std::unordered_map<uint64_t, ValuePtr> memo_;
@@ -451,6 +471,7 @@ ValuePtr Unpickler::longInt(const std::string &b)
         v -= std::ldexp(1.0, int(8 * b.size()));
     auto x = make(Kind::Float);
     x->f = v;
+    x->s = b; // the exact bytes, for the legacy format's magic number
     return x;
 }
 
@@ -469,9 +490,12 @@ std::vector<int64_t> Unpickler::intTuple(const Value &v, const char *what)
 
 ValuePtr Unpickler::persistentLoad(const ValuePtr &pid)
 {
+    // Zip: ('storage', type, key, location, numel). Legacy: the same and view_metadata, None or (view_key,
+    // offset, numel) for a storage view of torch < 1.0 (elements of the root storage).
     const auto &it = pid->items;
-    if (pid->kind != Kind::Tuple || it.size() != 5 || it[0]->kind != Kind::String || it[0]->s != "storage")
-        bad("persistent id is not ('storage', type, key, location, numel)");
+    if (pid->kind != Kind::Tuple || (it.size() != 5 && it.size() != 6) || it[0]->kind != Kind::String ||
+        it[0]->s != "storage")
+        bad("persistent id is not ('storage', type, key, location, numel[, view])");
     if (it[1]->kind != Kind::Global)
         bad("storage type is not a class");
     const auto *st = storageByName(it[1]->s);
@@ -484,6 +508,19 @@ ValuePtr Unpickler::persistentLoad(const ValuePtr &pid)
     auto s = make(Kind::Storage);
     s->s = it[2]->s;
     s->tensor = loader_(it[2]->s, st->type, it[4]->i);
+    if (it.size() == 6 && it[5]->kind != Kind::None) {
+        const auto &view = it[5]->items;
+        if (it[5]->kind != Kind::Tuple || view.size() != 3 || view[0]->kind != Kind::String ||
+            view[1]->kind != Kind::Int || view[2]->kind != Kind::Int)
+            bad("storage view is not (key, offset, numel)");
+        const int64_t offset = view[1]->i, numel = view[2]->i, rootNumel = s->tensor.numel();
+        if (offset < 0 || numel < 0 || offset > rootNumel || numel > rootNumel - offset)
+            fail(path_, "storage " + storageLabel_ + it[2]->s + " has " + std::to_string(rootNumel) +
+                            " elements, too short for its view " + view[0]->s + " of " +
+                            std::to_string(numel) + " elements at " + std::to_string(offset));
+        s->s = view[0]->s;
+        s->tensor = s->tensor.narrow(0, offset, numel);
+    }
     return s;
 }
 
@@ -502,7 +539,7 @@ ValuePtr Unpickler::rebuildTensor(const std::vector<ValuePtr> &args, const std::
     const int64_t offset = args[1]->i;
     const auto size = intTuple(*args[2], "size");
     const auto stride = intTuple(*args[3], "stride");
-    const std::string where = "storage data/" + args[0]->s;
+    const std::string where = "storage " + storageLabel_ + args[0]->s;
     if (size.size() != stride.size())
         bad(fn + ": size and stride have different lengths");
     if (size.size() > 64)
@@ -530,7 +567,7 @@ ValuePtr Unpickler::rebuildTensor(const std::vector<ValuePtr> &args, const std::
                             " elements, too short for a tensor reaching element " + std::to_string(last));
     }
     auto t = make(Kind::Tensor);
-    t->tensor = storage.as_strided(size, stride, offset);
+    t->tensor = storage.as_strided(size, stride, storage.storage_offset() + offset); // a legacy view's own
     return t;
 }
 
@@ -587,7 +624,8 @@ ValuePtr Unpickler::run()
 {
     for (;;) {
         if (pos_ >= n_)
-            fail(path_, "truncated pickle: data.pkl ends at byte " + std::to_string(n_) + " without STOP");
+            fail(path_, "truncated pickle: " + pickleName_ + " ends at byte " + std::to_string(n_) +
+                            " without STOP");
         opStart_ = pos_;
         const uint8_t op = p_[pos_++];
         switch (op) {
@@ -817,11 +855,13 @@ ValuePtr Unpickler::run()
             push(o);
             break;
         }
-        case 'b': { // BUILD: an OrderedDict's state is its _metadata attribute; tensors' state is ignored too
+        case 'b': { // BUILD: an OrderedDict's state holds its _metadata attribute; tensors' state is ignored
             auto state = pop();
             Value &obj = top();
             if (obj.kind == Kind::Object)
                 obj.items.push_back(std::move(state));
+            else if (obj.kind == Kind::Dict)
+                obj.state = std::move(state);
             break;
         }
         case 'q':
@@ -843,8 +883,8 @@ ValuePtr Unpickler::run()
             push(persistentLoad(pop()));
             break; // BINPERSID
         default:
-            fail(path_,
-                 "unknown pickle opcode " + hexByte(op) + " in data.pkl at byte " + std::to_string(opStart_));
+            fail(path_, "unknown pickle opcode " + hexByte(op) + " in " + pickleName_ + " at byte " +
+                            std::to_string(opStart_));
         }
     }
 }
@@ -855,6 +895,35 @@ ValuePtr Unpickler::run()
 bool isTorchObject(const Value &v)
 {
     return v.kind == Kind::Object && v.s.rfind("torch.", 0) == 0;
+}
+
+// What _NormBase._load_from_state_dict does: a normalization layer with running statistics whose
+// num_batches_tracked is absent and whose version is None or < 2 (it predates the counter, torch < 0.4.1)
+// gets a 0-dim int64 0. A layer is recognized by its running_mean and running_var.
+void fillNormCounters(StateDict &sd)
+{
+    std::set<std::string> names;
+    for (const auto &t : sd.tensors)
+        names.insert(t.name);
+    const std::string var = "running_var";
+    for (size_t k = 0; k < sd.tensors.size(); ++k) {
+        const std::string name = sd.tensors[k].name;
+        if (name.size() < var.size() || name.compare(name.size() - var.size(), var.size(), var) != 0)
+            continue;
+        const std::string prefix = name.substr(0, name.size() - var.size()); // "bn1." or ""
+        if (!names.count(prefix + "running_mean") || names.count(prefix + "num_batches_tracked"))
+            continue;
+        const std::string module = prefix.empty() ? prefix : prefix.substr(0, prefix.size() - 1);
+        const auto version = sd.moduleVersions.find(module);
+        if (version != sd.moduleVersions.end() && version->second >= 2)
+            continue; // a layer that had the counter and lost it: reported missing, as PyTorch does
+        const std::string counter = prefix + "num_batches_tracked";
+        sd.tensors.insert(sd.tensors.begin() + std::ptrdiff_t(k) + 1,
+                          NamedTensor{counter, at::zeros({}, at::TensorOptions().dtype(at::kLong))});
+        sd.defaultedCounters.push_back(counter);
+        names.insert(counter);
+        ++k;
+    }
 }
 
 StateDict extractStateDict(const std::string &path, const Value &root)
@@ -914,67 +983,294 @@ StateDict extractStateDict(const std::string &path, const Value &root)
     if (allPrefixed)
         for (auto &t : out.tensors)
             t.name.erase(0, prefix.size());
+
+    // _metadata: {prefix: {'version': N, ...}}, the prefixes as the file spells them ("module.bn1").
+    const Value *meta =
+        sd->state && sd->state->kind == Kind::Dict ? dictGet(*sd->state, "_metadata") : nullptr;
+    if (meta && meta->kind == Kind::Dict) {
+        out.hasModuleVersions = true;
+        for (const auto &[k, v] : meta->entries) {
+            const Value *version = v->kind == Kind::Dict ? dictGet(*v, "version") : nullptr;
+            if (k->kind != Kind::String || !version || version->kind != Kind::Int)
+                continue;
+            std::string module = k->s;
+            if (allPrefixed && (module == "module" || module.compare(0, prefix.size(), prefix) == 0))
+                module.erase(0, std::min(module.size(), prefix.size()));
+            out.moduleVersions[module] = version->i;
+        }
+    }
+    fillNormCounters(out);
+    return out;
+}
+
+// ---- containers
+// -------------------------------------------------------------------------------------------------
+
+// Storages of a zip archive: record DIR/KEY holding at least numel elements. Copied out of the archive for
+// reading; for verification only, a view of the archive's bytes.
+class ZipStorages
+{
+public:
+    ZipStorages(const ZipArchive &zip, std::string dir, bool copy)
+        : zip_(zip), dir_(std::move(dir)), copy_(copy)
+    {}
+
+    at::Tensor operator()(const std::string &key, at::ScalarType type, int64_t numel)
+    {
+        auto it = storages_.find(key);
+        if (it != storages_.end()) {
+            if (it->second.first != type)
+                fail(zip_.path(), "storage " + dir_ + key + " is used with two dtypes");
+            return it->second.second;
+        }
+        const std::string record = dir_ + key;
+        if (key.empty() || key.find("..") != std::string::npos || !zip_.has(record))
+            fail(zip_.path(), "storage record " + record + " is missing");
+        const std::string_view bytes = zip_.record(record);
+        const size_t elem = c10::elementSize(type);
+        if (uint64_t(numel) > bytes.size() / elem)
+            fail(zip_.path(), "storage record " + zip_.storedName(record) + " has " +
+                                  std::to_string(bytes.size()) + " bytes, too short for " +
+                                  std::to_string(numel) + " elements of " + dtypeText(type));
+        at::Tensor t;
+        if (copy_) {
+            t = at::empty({numel}, at::TensorOptions().dtype(type));
+            if (numel > 0)
+                std::memcpy(t.data_ptr(), bytes.data(), size_t(numel) * elem);
+        } else {
+            t = at::from_blob(const_cast<char *>(bytes.data()), {numel}, at::TensorOptions().dtype(type));
+        }
+        storages_.emplace(key, std::make_pair(type, t));
+        return t;
+    }
+
+private:
+    const ZipArchive &zip_;
+    std::string dir_;
+    bool copy_;
+    std::map<std::string, std::pair<at::ScalarType, at::Tensor>> storages_;
+};
+
+// The archive's bytes as LibTorch's readers take them, without a copy.
+class MemoryReadAdapter : public caffe2::serialize::ReadAdapterInterface
+{
+public:
+    explicit MemoryReadAdapter(std::shared_ptr<const std::string> bytes) : bytes_(std::move(bytes)) {}
+    size_t size() const override { return bytes_->size(); }
+    size_t read(uint64_t pos, void *buf, size_t n, const char *) const override
+    {
+        if (pos >= bytes_->size())
+            return 0;
+        n = std::min<size_t>(n, bytes_->size() - size_t(pos));
+        std::memcpy(buf, bytes_->data() + pos, n);
+        return n;
+    }
+
+private:
+    std::shared_ptr<const std::string> bytes_;
+};
+
+bool isTorchScript(const ZipArchive &zip)
+{
+    if (zip.has("constants.pkl"))
+        return true;
+    for (const auto &name : zip.names())
+        if (name.rfind("code/", 0) == 0)
+            return true;
+    return false;
+}
+
+// A torch.jit.save archive: LibTorch loads the module (its code included); we take its parameters and buffers
+// in state_dict order (a module's own, then its children's, depth first).
+StateDict readTorchScript(const ZipArchive &zip)
+{
+    verifyArchiveTensors(zip);
+    torch::jit::Module module;
+    try {
+        module =
+            torch::jit::load(std::make_shared<MemoryReadAdapter>(zip.sharedBytes()), c10::Device(at::kCPU));
+    } catch (const c10::Error &e) {
+        fail(zip.path(), "cannot load the TorchScript module: " + firstLine(e.what_without_backtrace()));
+    }
+    StateDict out;
+    out.container = "torchscript";
+    for (const auto &sub : module.named_modules()) {
+        const std::string prefix = sub.name.empty() ? std::string() : sub.name + ".";
+        for (const auto &p : sub.value.named_parameters(/*recurse=*/false))
+            out.tensors.push_back({prefix + p.name, p.value.detach()});
+        for (const auto &b : sub.value.named_buffers(/*recurse=*/false))
+            out.tensors.push_back({prefix + b.name, b.value.detach()});
+    }
+    if (out.tensors.empty())
+        fail(zip.path(), "the TorchScript module has no parameters or buffers");
+    return out;
+}
+
+StateDict readZip(const std::string &path, std::shared_ptr<const std::string> bytes)
+{
+    const ZipArchive zip(path, std::move(bytes));
+    if (isTorchScript(zip))
+        return readTorchScript(zip);
+    if (zip.has("byteorder")) {
+        const std::string order(zip.record("byteorder"));
+        if (order != "little")
+            fail(path, "storages are stored in '" + order + "' byte order; only little-endian is supported");
+    }
+    if (!zip.has("data.pkl"))
+        fail(path, "no data.pkl record in the archive (not a torch.save checkpoint)");
+    const std::string_view pkl = zip.record("data.pkl");
+    ZipStorages storages(zip, "data/", /*copy=*/true);
+    Unpickler vm(path, reinterpret_cast<const uint8_t *>(pkl.data()), pkl.size(), std::ref(storages));
+    const ValuePtr root = vm.run();
+    StateDict out = extractStateDict(path, *root);
+    out.container = "zip";
+    return out;
+}
+
+// The legacy stream (torch.save before 1.6): pickles of the magic number, the protocol version, sys_info and
+// the object (storages as persistent ids), the pickled list of storage keys, then for each key its element
+// count (int64, little-endian) and raw bytes. Storages are allocated as the object pickle names them and
+// filled afterwards; tensors are views of them, as in Python's _legacy_load.
+StateDict readLegacy(const std::string &path, const std::string &bytes)
+{
+    const auto *data = reinterpret_cast<const uint8_t *>(bytes.data());
+    const size_t n = bytes.size();
+    size_t pos = 0;
+    auto noStorage = [&](const std::string &, at::ScalarType, int64_t) -> at::Tensor {
+        fail(path, "legacy torch.save stream: a header pickle refers to a storage");
+    };
+    {
+        Unpickler vm(path, data, n, noStorage, "the legacy stream's magic-number pickle");
+        const ValuePtr magic = vm.run();
+        static const std::string kMagic("\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19",
+                                        10); // 0x1950a86a20f9469cfc6c
+        if (magic->kind != Kind::Float || magic->s != kMagic)
+            fail(path, "a pickle, but not a torch.save stream (no torch.save magic number)");
+        pos += vm.consumed();
+    }
+    {
+        Unpickler vm(path, data + pos, n - pos, noStorage, "the legacy stream's version pickle");
+        const ValuePtr version = vm.run();
+        if (version->kind != Kind::Int || version->i != 1001)
+            fail(path,
+                 "legacy torch.save stream with protocol version " + repr(*version) + " (only 1001 exists)");
+        pos += vm.consumed();
+    }
+    {
+        Unpickler vm(path, data + pos, n - pos, noStorage, "the legacy stream's sys_info pickle");
+        const ValuePtr info = vm.run();
+        const Value *little = info->kind == Kind::Dict ? dictGet(*info, "little_endian") : nullptr;
+        if (!little || little->kind != Kind::Bool)
+            fail(path, "legacy torch.save stream without a byte order in sys_info");
+        if (!little->b)
+            fail(path,
+                 "legacy torch.save stream written on a big-endian machine; only little-endian is supported");
+        pos += vm.consumed();
+    }
+    struct Storage
+    {
+        at::ScalarType type;
+        at::Tensor tensor;
+        bool filled = false;
+    };
+    std::map<std::string, Storage> storages;
+    auto loader = [&](const std::string &key, at::ScalarType type, int64_t numel) -> at::Tensor {
+        auto it = storages.find(key);
+        if (it != storages.end()) {
+            if (it->second.type != type)
+                fail(path, "storage " + key + " is used with two dtypes");
+            return it->second.tensor;
+        }
+        if (uint64_t(numel) > n / c10::elementSize(type))
+            fail(path, "storage " + key + " claims " + std::to_string(numel) + " elements of " +
+                           dtypeText(type) + ", more than the file holds");
+        at::Tensor t = at::empty({numel}, at::TensorOptions().dtype(type));
+        storages.emplace(key, Storage{type, t});
+        return t;
+    };
+    Unpickler vm(path, data + pos, n - pos, loader, "the legacy stream's object pickle", "");
+    const ValuePtr root = vm.run(); // values live as long as vm
+    pos += vm.consumed();
+
+    std::vector<std::string> keys;
+    {
+        Unpickler keysVm(path, data + pos, n - pos, noStorage, "the legacy stream's storage-key pickle");
+        const ValuePtr list = keysVm.run();
+        if (list->kind != Kind::List)
+            fail(path,
+                 "legacy torch.save stream: the storage keys are a " + kindName(*list) + ", not a list");
+        for (const auto &k : list->items) {
+            if (k->kind != Kind::String)
+                fail(path, "legacy torch.save stream: a storage key is a " + kindName(*k) + ", not a string");
+            keys.push_back(k->s);
+        }
+        pos += keysVm.consumed();
+    }
+    for (const auto &key : keys) {
+        auto it = storages.find(key);
+        if (it == storages.end())
+            fail(path, "storage " + key + " has data in the file but no tensor uses it");
+        Storage &s = it->second;
+        if (n - pos < 8)
+            fail(path, "truncated: the file ends before storage " + key);
+        uint64_t count = 0;
+        for (int j = 0; j < 8; ++j)
+            count |= uint64_t(data[pos + size_t(j)]) << (8 * j);
+        pos += 8;
+        if (count != uint64_t(s.tensor.numel()))
+            fail(path, "storage " + key + " holds " + std::to_string(count) +
+                           " elements in the file, but the pickle says " + std::to_string(s.tensor.numel()));
+        const size_t size = size_t(count) * c10::elementSize(s.type);
+        if (n - pos < size)
+            fail(path, "truncated: storage " + key + " needs " + std::to_string(size) +
+                           " bytes, the file has " + std::to_string(n - pos) + " left");
+        if (size > 0)
+            std::memcpy(s.tensor.data_ptr(), data + pos, size);
+        pos += size;
+        s.filled = true;
+    }
+    for (const auto &[key, s] : storages)
+        if (!s.filled)
+            fail(path, "storage " + key + " has no data in the file");
+    StateDict out = extractStateDict(path, *root);
+    out.container = "legacy";
     return out;
 }
 
 StateDict readImpl(const std::string &path)
 {
-    {
-        std::ifstream in(path, std::ios::binary);
-        if (!in)
-            fail(path, std::string("cannot open: ") + std::strerror(errno));
-        char head[4] = {0, 0, 0, 0};
-        in.read(head, 4);
-        const auto got = in.gcount();
-        if (got == 0)
-            fail(path, "empty file (not a torch.save checkpoint)");
-        if (got < 4 || std::memcmp(head, "PK\x03\x04", 4) != 0) {
-            if (uint8_t(head[0]) == 0x80 && got >= 2 && uint8_t(head[1]) >= 2 && uint8_t(head[1]) <= 5)
-                fail(path, "legacy torch.save format; re-save with torch >= 1.6 or "
-                           "_use_new_zipfile_serialization=True");
-            fail(path, "not a zip file (not a torch.save checkpoint)");
-        }
-    }
-
-    caffe2::serialize::PyTorchStreamReader reader(path);
-    if (reader.hasRecord("byteorder")) {
-        auto [ptr, size] = reader.getRecord("byteorder");
-        const std::string order(static_cast<const char *>(ptr.get()), size);
-        if (order != "little")
-            fail(path, "storages are stored in '" + order + "' byte order; only little-endian is supported");
-    }
-    if (!reader.hasRecord("data.pkl"))
-        fail(path, "no data.pkl record in the archive (not a torch.save checkpoint)");
-    auto [pkl, pklSize] = reader.getRecord("data.pkl");
-
-    std::map<std::string, std::pair<at::ScalarType, at::Tensor>> storages;
-    auto loader = [&](const std::string &key, at::ScalarType type, int64_t numel) -> at::Tensor {
-        auto it = storages.find(key);
-        if (it != storages.end()) {
-            if (it->second.first != type)
-                fail(path, "storage data/" + key + " is used with two dtypes");
-            return it->second.second;
-        }
-        const std::string record = "data/" + key;
-        if (key.empty() || key.find("..") != std::string::npos || !reader.hasRecord(record))
-            fail(path, "storage record data/" + key + " is missing");
-        auto [ptr, size] = reader.getRecord(record);
-        const size_t elem = c10::elementSize(type);
-        if (uint64_t(numel) > size / elem)
-            fail(path, "storage record data/" + key + " has " + std::to_string(size) +
-                           " bytes, too short for " + std::to_string(numel) + " elements of " +
-                           dtypeText(type));
-        at::Tensor t = at::empty({numel}, at::TensorOptions().dtype(type));
-        if (numel > 0)
-            std::memcpy(t.data_ptr(), ptr.get(), size_t(numel) * elem);
-        storages.emplace(key, std::make_pair(type, t));
-        return t;
-    };
-
-    Unpickler vm(path, static_cast<const uint8_t *>(pkl.get()), pklSize, loader);
-    const ValuePtr root = vm.run();
-    return extractStateDict(path, *root);
+    const auto bytes = readWholeFile(path);
+    const std::string &b = *bytes;
+    if (b.empty())
+        fail(path, "empty file (not a torch.save checkpoint)");
+    if (b.compare(0, 4, std::string("PK\x03\x04", 4)) == 0)
+        return readZip(path, bytes);
+    if (b.size() >= 262 && b.compare(257, 5, "ustar") == 0)
+        fail(path,
+             "the tar-based torch.save format of PyTorch before 0.1.10 is not supported; load it in that "
+             "PyTorch and save it again with torch.save");
+    if (uint8_t(b[0]) == 0x80 && b.size() >= 2 && uint8_t(b[1]) >= 2 && uint8_t(b[1]) <= 5)
+        return readLegacy(path, b);
+    fail(path, "not a zip file nor a legacy torch.save stream (not a torch.save checkpoint)");
 }
+
+} // namespace
+
+void verifyArchiveTensors(const ZipArchive &zip)
+{
+    for (const std::string pickle : {"data.pkl", "constants.pkl"}) {
+        if (!zip.has(pickle))
+            continue;
+        const std::string dir = pickle == "data.pkl" ? "data/" : "constants/";
+        ZipStorages storages(zip, dir, /*copy=*/false);
+        const std::string_view pkl = zip.record(pickle);
+        Unpickler vm(zip.path(), reinterpret_cast<const uint8_t *>(pkl.data()), pkl.size(),
+                     std::ref(storages), pickle, dir);
+        vm.run();
+    }
+}
+
+namespace {
 
 // ---- writing
 // ------------------------------------------------------------------------------------------------
@@ -1042,8 +1338,11 @@ StateDict readTorchCheckpoint(const std::string &path)
         return readImpl(path);
     } catch (const TorchFormatError &) {
         throw;
+    } catch (const ZipArchiveError &e) {
+        throw TorchFormatError(e.what());
     } catch (const c10::Error &e) {
-        fail(path, std::string("not a readable torch.save archive: ") + firstLine(e.what_without_backtrace()));
+        fail(path,
+             std::string("not a readable torch.save archive: ") + firstLine(e.what_without_backtrace()));
     } catch (const std::bad_alloc &) {
         fail(path, "out of memory while reading (corrupt sizes?)");
     } catch (const std::exception &e) {
