@@ -1,6 +1,7 @@
 #include "core/io/modelio.h"
 
 #include "core/io/export.h"
+#include "core/io/ziparchive.h"
 #include "core/torchedge.h"
 
 #include <torch/torch.h>
@@ -89,11 +90,30 @@ void saveCheckpoint(const std::string &path, ResNet &model, torch::optim::Optimi
 namespace {
 torch::serialize::InputArchive openArchive(const std::string &path)
 {
-    if (!std::ifstream(path).good())
+    std::shared_ptr<const std::string> bytes;
+    try {
+        bytes = readWholeFile(path);
+    } catch (const ZipArchiveError &) {
         throw ModelIoError(path + ": no such file or not readable");
+    }
+    // LibTorch's reader checks neither a record's CRC nor that a tensor's record holds it: a damaged file
+    // would load wrong weights, read past a record or crash later. Both are verified first.
+    bool torchScriptArchive = false;
+    try {
+        const ZipArchive zip(path, bytes);
+        torchScriptArchive = zip.has("data.pkl") && zip.has("constants.pkl");
+        if (torchScriptArchive)
+            verifyArchiveTensors(zip);
+    } catch (const ZipArchiveError &e) {
+        throw ModelIoError(e.what());
+    } catch (const TorchFormatError &e) {
+        throw ModelIoError(e.what());
+    }
+    if (!torchScriptArchive)
+        throw ModelIoError(path + ": not a QuantScope checkpoint (not a torch::serialize archive)");
     torch::serialize::InputArchive archive;
     try {
-        archive.load_from(path);
+        archive.load_from(bytes->data(), bytes->size());
     } catch (const std::exception &) {
         throw ModelIoError(path + ": not a QuantScope checkpoint (unreadable archive)");
     }
