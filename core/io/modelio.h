@@ -70,10 +70,10 @@ struct LoadReport
     std::string summary() const;
 };
 // Copies tensors into the model by name (linear.* is read as fc.*). An old file's missing BatchNorm
-// num_batches_tracked is already 0 in readTorchCheckpoint's StateDict (from its _metadata versions, as PyTorch's
-// _load_from_state_dict); one still missing (a version-2 layer that lost it) is reported like any other key. Strict: any missing, unexpected or
-// mismatched key throws ModelIoError listing them; QuantScope's own bookkeeping buffers are never required.
-// Non-strict (warm start): copies what fits, reports the rest.
+// num_batches_tracked is already 0 in readTorchCheckpoint's StateDict (from its _metadata versions, as
+// PyTorch's _load_from_state_dict); one still missing (a version-2 layer that lost it) is reported like any
+// other key. Strict: any missing, unexpected or mismatched key throws ModelIoError listing them; QuantScope's
+// own bookkeeping buffers are never required. Non-strict (warm start): copies what fits, reports the rest.
 LoadReport loadStateDict(ResNet &model, const std::vector<NamedTensor> &tensors, bool strict,
                          const std::string &path);
 std::vector<NamedTensor> exportStateDict(ResNet &model);
