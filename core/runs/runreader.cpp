@@ -70,6 +70,21 @@ std::string withoutPrefix(std::string text, const std::string &prefix)
     return text;
 }
 
+// What parseMetricsLine says about a line, short: the JSON parser's message quotes the bytes it read (binary
+// data, in a damaged file), so only its column is kept.
+std::string lineProblem(const std::string &error)
+{
+    if (error.rfind("not JSON", 0) == 0) {
+        const auto at = error.find("column ");
+        if (at != std::string::npos) {
+            const auto end = error.find_first_not_of("0123456789", at + 7);
+            return "not JSON (syntax error at column " + error.substr(at + 7, end - (at + 7)) + ")";
+        }
+        return "not JSON";
+    }
+    return withoutPrefix(error, "metrics record: ");
+}
+
 std::string value(const std::map<std::string, std::string> &m, const std::string &key)
 {
     auto it = m.find(key);
@@ -165,8 +180,11 @@ std::string damageLine(const std::string &path, const std::vector<LineProblem> &
 {
     if (problems.empty())
         return {};
-    std::string line =
-        path + ": line " + std::to_string(problems.front().line) + ": " + problems.front().what;
+    std::string what = problems.front().what;
+    std::replace_if(what.begin(), what.end(), isControl, '?');
+    if (what.size() > 160)
+        what = what.substr(0, 160) + "...";
+    std::string line = path + ": line " + std::to_string(problems.front().line) + ": " + what;
     if (count > 1)
         line += " (and " + std::to_string(count - 1) + " more damaged line" + (count > 2 ? "s" : "") + ")";
     return firstLine(line);
@@ -209,7 +227,7 @@ std::vector<MetricsRecord> MetricsFollower::poll()
             else
                 out.push_back(std::move(record));
         } catch (const Error &e) {
-            problem = withoutPrefix(e.what(), "metrics record: ");
+            problem = lineProblem(e.what());
         }
         if (!problem.empty()) {
             ++m_malformed;

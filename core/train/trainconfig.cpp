@@ -246,10 +246,18 @@ const NumericRange kRanges[] = {
     {"log_every", 1, kIntMax},
 };
 
+// Whole numbers as integers (100000, not 1e+05), the rest in the shortest form that reads back.
+std::string boundText(double v)
+{
+    if (std::isfinite(v) && std::trunc(v) == v && std::abs(v) < 1e15)
+        return std::to_string(static_cast<int64_t>(v));
+    return formatDouble(v);
+}
+
 std::string rangeMessage(const char *key, double lowest, double highest, bool lowestOpen, double value)
 {
-    return std::string(key) + " must lie in " + (lowestOpen ? "(" : "[") + formatDouble(lowest) + ", " +
-           formatDouble(highest) + "], not " + formatDouble(value);
+    return std::string(key) + " must lie in " + (lowestOpen ? "(" : "[") + boundText(lowest) + ", " +
+           boundText(highest) + "], not " + boundText(value);
 }
 
 std::optional<std::string> checkRange(const NumericRange &r, double value)

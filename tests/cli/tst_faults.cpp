@@ -4,9 +4,11 @@
 
 #include "core/io/atomicfile.h"
 #include "core/io/modelio.h"
+#include "core/quant/methods.h"
 #include "core/runs/metrics.h"
 #include "core/runs/runreader.h"
 #include "core/train/trainconfig.h"
+#include "core/train/trainer.h"
 #include "testsupport.h"
 
 #include <torch/torch.h>
@@ -25,6 +27,7 @@
 #include <csignal>
 #include <cstring>
 #include <map>
+#include <thread>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -55,6 +58,17 @@ QStringList trainArgs(const QString &out, const QStringList &extra)
 bool oneLine(const QByteArray &err)
 {
     return err.count('\n') == 1 && err.endsWith('\n');
+}
+
+// The error is one line, the last (progress lines such as "resuming at epoch 1" may come before it), and no
+// LibTorch message or backtrace is anywhere.
+bool oneErrorLine(const QByteArray &err)
+{
+    const auto lines = err.trimmed().split('\n');
+    const auto errors =
+        std::count_if(lines.begin(), lines.end(), [](const QByteArray &l) { return l.contains("error"); });
+    return err.endsWith('\n') && errors == 1 && lines.last().startsWith("quantscope-cli: error: ") &&
+           !err.contains("c10") && !err.contains("terminate") && !err.contains("Exception");
 }
 
 QByteArray readAll(const QString &path)
@@ -115,10 +129,17 @@ private Q_SLOTS:
     // checked by value elsewhere (method, schedule, ...: tst_trainer).
     void everyKeyRefusesAbsurdValues()
     {
-        const std::string all = qs::serializeTrainConfig(qs::TrainConfig{});
+        // Every key a config file may hold: the engine's, and every registered method's own.
+        std::vector<std::string> keys;
+        for (const QString &line : QString::fromStdString(qs::serializeTrainConfig(qs::TrainConfig{}))
+                                       .split(QLatin1Char('\n'), Qt::SkipEmptyParts))
+            keys.push_back(line.section(QLatin1Char('='), 0, 0).trimmed().toStdString());
+        for (const auto &method : qs::quantMethods())
+            for (const auto &k : method.configKeys)
+                if (std::find(keys.begin(), keys.end(), k.key) == keys.end())
+                    keys.push_back(k.key);
         int numericKeys = 0;
-        for (const QString &line : QString::fromStdString(all).split(QLatin1Char('\n'), Qt::SkipEmptyParts)) {
-            const std::string key = line.section(QLatin1Char('='), 0, 0).trimmed().toStdString();
+        for (const std::string &key : keys) {
             auto refusal = [&](const std::string &value) -> std::string {
                 qs::TrainConfig c;
                 try {
@@ -141,6 +162,15 @@ private Q_SLOTS:
         QVERIFY(numericKeys >= 35);
     }
 
+    // A thread count from elsewhere (eval --threads, a damaged checkpoint's config) is capped, not started.
+    void threadRequestsAreCapped()
+    {
+        const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
+        QCOMPARE(qs::configureThreads(100000), qs::kMaxThreadsPerCore * cores);
+        QCOMPARE(at::get_num_threads(), qs::kMaxThreadsPerCore * cores);
+        QCOMPARE(qs::configureThreads(1), 1);
+    }
+
     void extremeSettingsEndWithinSeconds_data()
     {
         QTest::addColumn<QStringList>("sets");
@@ -150,21 +180,12 @@ private Q_SLOTS:
             QTest::newRow(name) << sets << code << QString::fromLatin1(fragment);
         };
         row("momentum 1e308", {QStringLiteral("momentum=1e308")}, 2, "momentum must lie in [0, 1]");
-        row("momentum abc", {QStringLiteral("momentum=abc")}, 2, "momentum: 'abc' is not a valid number");
         row("lr 1e308", {QStringLiteral("lr=1e308")}, 2, "lr must lie in");
-        row("lr 1e999", {QStringLiteral("lr=1e999")}, 2, "lr: '1e999' is out of range");
         row("threads 100000", {QStringLiteral("threads=100000")}, 2, "threads must lie in [0, 1024]");
         row("batch 1e9", {QStringLiteral("batch_size=1e9")}, 2, "batch_size");
-        row("batch 1000000000", {QStringLiteral("batch_size=1000000000")}, 2, "batch_size must lie in");
         row("epochs -1", {QStringLiteral("epochs=-1")}, 2, "epochs must lie in");
         row("wbits 99", {QStringLiteral("wbits=99")}, 2, "wbits");
-        row("abits -1", {QStringLiteral("abits=-1")}, 2, "abits");
-        row("alpha init 1e300", {QStringLiteral("weight_alpha_init=1e300")}, 2, "weight_alpha_init");
-        row("lr_gamma 1e300", {QStringLiteral("lr_gamma=1e300")}, 2, "lr_gamma");
-        row("depth 1000004", {QStringLiteral("depth=1000004")}, 2, "depth must lie in [8, 1202]");
         row("data set", {QStringLiteral("dataset=synthetic:-3")}, 2, "dataset");
-        row("mean 1e300", {QStringLiteral("mean=1e300,0,0"), QStringLiteral("std=1,1,1")}, 2,
-            "mean must lie");
         // Allowed, and ends at once: a divergence on the second step (NaN weights recorded without sorting
         // them), and a billion epochs cut by max_steps.
         row("lr 1e30 diverges", {QStringLiteral("lr=1e30")}, 3, "diverged at step");
@@ -213,7 +234,7 @@ private Q_SLOTS:
     // before its first checkpoint) until it completes: the same final weights, and each step recorded once.
     void killedRunsResumeToTheSameWeights()
     {
-        const QStringList sets = {QStringLiteral("epochs=3")};
+        const QStringList sets = {QStringLiteral("epochs=2")};
         const QString straight = dir(QStringLiteral("kill/straight")),
                       killed = dir(QStringLiteral("kill/killed"));
         QElapsedTimer timer;
@@ -227,8 +248,10 @@ private Q_SLOTS:
         bool done = false;
         while (!done && attempts < 12) {
             const QStringList args =
-                attempts == 0 ? trainArgs(killed, sets)
-                              : QStringList{QStringLiteral("train"), QStringLiteral("--resume"), killed};
+                // Killed before config.ini was written, nothing of the run exists: the same command again.
+                !QFile::exists(killed + QStringLiteral("/config.ini"))
+                    ? trainArgs(killed, sets)
+                    : QStringList{QStringLiteral("train"), QStringLiteral("--resume"), killed};
             ++attempts;
             QProcess process;
             process.start(QStringLiteral(QUANTSCOPE_CLI_PATH), args);
@@ -236,14 +259,16 @@ private Q_SLOTS:
             // Three kills at random moments of the run (start-up, training, checkpoint writes), then let it
             // end.
             const int delay = kills < 3 ? int(random.bounded(qint64(200), std::max<qint64>(400, runMs))) : -1;
-            if (delay > 0 && !process.waitForFinished(delay)) {
+            bool finished = delay > 0 && process.waitForFinished(delay);
+            if (delay > 0 && !finished) {
                 ::kill(pid_t(process.processId()), SIGKILL);
                 process.waitForFinished();
                 ++kills;
                 qInfo("killed after %d ms", delay);
                 continue;
             }
-            QVERIFY(process.waitForFinished(60000));
+            if (!finished)
+                QVERIFY(process.waitForFinished(60000));
             const QByteArray err = process.readAllStandardError();
             QVERIFY2(process.exitStatus() == QProcess::NormalExit && process.exitCode() == 0,
                      err.constData());
@@ -275,7 +300,7 @@ private Q_SLOTS:
         };
         QCOMPARE(stepsOf(killed, "step"), stepsOf(straight, "step"));
         QCOMPARE(stepsOf(killed, "epoch"), stepsOf(straight, "epoch"));
-        QCOMPARE(stepsOf(straight, "step").size(), size_t(12));
+        QCOMPARE(stepsOf(straight, "step").size(), size_t(8));
         QVERIFY(readAll(killed + QStringLiteral("/metrics.jsonl")).endsWith('\n'));
         QVERIFY(!QFile::exists(killed + QStringLiteral("/last.qsckpt.tmp")));
     }
@@ -284,10 +309,16 @@ private Q_SLOTS:
     {
         // What a kill before the first checkpoint leaves: config.ini and some records, no checkpoint.
         const QString run = dir(QStringLiteral("early"));
-        const auto first = runCli(trainArgs(run, {QStringLiteral("epochs=1")}));
-        QVERIFY2(first.exitCode == 0, first.err.constData());
-        QVERIFY(QFile::remove(run + QStringLiteral("/last.qsckpt")));
-        QVERIFY(QFile::remove(run + QStringLiteral("/best.qsckpt")));
+        qs::TrainConfig config = qs::parseTrainConfig(*qs::presetText("quick-synthetic"));
+        for (int i = 2; i < kQuickRun.size(); i += 2)
+            qs::applyConfigOverride(config, kQuickRun[i + 1].toStdString());
+        config.epochs = 1;
+        writeAll(run + QStringLiteral("/config.ini"),
+                 QByteArray::fromStdString(qs::serializeTrainConfig(config)));
+        writeAll(run + QStringLiteral("/metrics.jsonl"),
+                 "{\"type\":\"start\",\"step\":0,\"epoch\":0}\n"
+                 "{\"type\":\"step\",\"step\":1,\"epoch\":0,\"loss\":9}\n"
+                 "{\"type\":\"st");
         const auto again = runCli(trainArgs(run, {QStringLiteral("epochs=1")}));
         QCOMPARE(again.exitCode, 1); // --out refuses a directory that holds a run
         QVERIFY2(oneLine(again.err) && again.err.contains("already holds a run"), again.err.constData());
@@ -330,7 +361,7 @@ private Q_SLOTS:
         const QString run = mountPoint + QStringLiteral("/run");
         const auto r = runCli(trainArgs(run, {QStringLiteral("epochs=3")}));
         QVERIFY2(r.exitCode == 1, r.err.constData());
-        QVERIFY2(oneLine(r.err), r.err.constData());
+        QVERIFY2(oneErrorLine(r.err), r.err.constData());
         QVERIFY2(r.err.contains("No space left on device"), r.err.constData());
         for (const QString &name : QDir(run).entryList(QDir::Files))
             QVERIFY2(!name.endsWith(QLatin1String(".tmp")), qPrintable(name));
@@ -347,7 +378,7 @@ private Q_SLOTS:
 
         // Resuming on the still-full disk: one line, exit 1, and still no half line.
         const auto resumed = runCli({QStringLiteral("train"), QStringLiteral("--resume"), run});
-        QVERIFY2(resumed.exitCode == 1 && oneLine(resumed.err), resumed.err.constData());
+        QVERIFY2(resumed.exitCode == 1 && oneErrorLine(resumed.err), resumed.err.constData());
         const QByteArray after = readAll(run + QStringLiteral("/metrics.jsonl"));
         QVERIFY(after.isEmpty() || after.endsWith('\n'));
         if (QFile::exists(run + QStringLiteral("/last.qsckpt")))
@@ -357,58 +388,68 @@ private Q_SLOTS:
 
     // ---- damaged run files ----
 
-    void compareReportsDamagedFiles_data()
+    // One `compare` over a clean run and six damaged ones: each damaged file named on one stderr line with
+    // what is wrong, its bad lines left out of the table, and a run with no valid record not tabulated.
+    void compareReportsDamagedFiles()
     {
-        QTest::addColumn<QByteArray>("metrics");
-        QTest::addColumn<QString>("fragment"); // in the stderr line naming metrics.jsonl
-        QTest::addColumn<bool>("tabulated");   // the run still has valid records
         const QByteArray good =
             "{\"type\":\"start\",\"step\":0,\"epoch\":0}\n"
             "{\"type\":\"epoch\",\"epoch\":0,\"step\":4,\"train_loss\":2.1,\"train_top1\":20,"
             "\"test_loss\":2.2,\"test_top1\":18.5,\"test_top5\":60,\"best_top1\":18.5}\n";
-        QTest::newRow("empty") << QByteArray() << "metrics.jsonl: no valid record" << false;
         QByteArray binary(600, '\0');
         for (int i = 0; i < binary.size(); ++i)
             binary[i] = char((i * 37 + 11) % 256 == '\n' ? 0 : (i * 37 + 11) % 256);
-        QTest::newRow("binary") << binary << "no valid record" << false;
-        QTest::newRow("epoch 1e308")
-            << good + "{\"type\":\"epoch\",\"epoch\":1e308,\"step\":8,\"test_top1\":20}\n"
-            << "metrics.jsonl: line 3: \"epoch\" 1e+308 is not an integer in range" << true;
-        QTest::newRow("top-1 250") << good + "{\"type\":\"epoch\",\"epoch\":1,\"step\":8,\"test_top1\":250}\n"
-                                   << "line 3: \"test_top1\" 250 is not a percentage in [0, 100]" << true;
-        QTest::newRow("not JSON") << good + "{\"type\":\"epoch\",\"ep\n"
-                                  << "line 3" << true;
-        QTest::newRow("cut last line") << good + "{\"type\":\"epoch\",\"epoch\":1,"
-                                       << "line 3: incomplete last line" << true;
-    }
-    void compareReportsDamagedFiles()
-    {
-        QFETCH(QByteArray, metrics);
-        QFETCH(QString, fragment);
-        QFETCH(bool, tabulated);
-        const QString run =
-            dir(QStringLiteral("damaged/") +
-                QString::fromLatin1(QTest::currentDataTag()).replace(QLatin1Char(' '), QLatin1Char('_')));
-        writeAll(run + QStringLiteral("/config.ini"), "method = apot\nwbits = 3\nabits = 3\n");
-        writeAll(run + QStringLiteral("/metrics.jsonl"), metrics);
-        const auto r = runCli({QStringLiteral("compare"), QStringLiteral("--format"), QStringLiteral("csv"),
-                               QStringLiteral("--runs"), run});
+        struct Case
+        {
+            const char *name;
+            QByteArray metrics;
+            const char *fragment; // in the stderr line naming RUN/metrics.jsonl; empty: none
+            bool tabulated;       // the run still has valid records
+        };
+        const Case cases[] = {
+            {"clean", good, "", true},
+            {"empty", QByteArray(""), "metrics.jsonl: no valid record", false},
+            {"binary", binary, "metrics.jsonl: no valid record (line 1: incomplete last line", false},
+            {"epoch-1e308", good + "{\"type\":\"epoch\",\"epoch\":1e308,\"step\":8,\"test_top1\":20}\n",
+             "metrics.jsonl: line 3: \"epoch\" 1e+308 is not an integer in range", true},
+            {"top1-250", good + "{\"type\":\"epoch\",\"epoch\":1,\"step\":8,\"test_top1\":250}\n",
+             "metrics.jsonl: line 3: \"test_top1\" 250 is not a percentage in [0, 100]", true},
+            {"not-json", good + "{\"type\":\"epoch\",\"ep\n" + good,
+             "metrics.jsonl: line 3: not JSON (syntax error at column", true},
+            {"cut-last-line", good + "{\"type\":\"epoch\",\"epoch\":1,",
+             "metrics.jsonl: line 3: incomplete last line (no newline)", true},
+        };
+        QStringList args{QStringLiteral("compare"), QStringLiteral("--format"), QStringLiteral("csv"),
+                         QStringLiteral("--runs")};
+        for (const Case &c : cases) {
+            const QString run = dir(QStringLiteral("damaged/") + QLatin1String(c.name));
+            writeAll(run + QStringLiteral("/config.ini"), "method = apot\nwbits = 3\nabits = 3\n");
+            writeAll(run + QStringLiteral("/metrics.jsonl"), c.metrics);
+            args << run;
+        }
+        const auto r = runCli(args);
         QCOMPARE(r.exitCode, 1);
-        QVERIFY2(oneLine(r.err), r.err.constData());
-        QVERIFY2(QString::fromUtf8(r.err).contains(fragment), r.err.constData());
-        const auto rows = r.out.trimmed().split('\n');
-        QCOMPARE(rows.size(), tabulated ? 2 : 1); // the header, and the run's row when it has valid records
-        if (tabulated) {
-            QVERIFY2(rows[1].contains(",1,4,18.50,18.50,2.1000,"),
-                     rows[1].constData()); // the valid epoch only
+        const QString err = QString::fromUtf8(r.err), out = QString::fromUtf8(r.out);
+        QCOMPARE(err.count(QLatin1Char('\n')), int(std::size(cases)) - 1); // one line per damaged file
+        for (const Case &c : cases) {
+            const QString run = dir(QStringLiteral("damaged/") + QLatin1String(c.name));
+            if (*c.fragment)
+                QVERIFY2(err.contains(QStringLiteral("compare: ") + run + QLatin1Char('/') +
+                                      QString::fromUtf8(c.fragment)),
+                         qPrintable(QLatin1String(c.name) + QStringLiteral(": ") + err));
+            else
+                QVERIFY(!err.contains(run + QLatin1Char('/')));
+            // The valid records only: one epoch, 4 steps.
+            QCOMPARE(out.contains(run + QStringLiteral(",apot W3A3,1,4,18.50,18.50,2.1000,\n")), c.tabulated);
+            QCOMPARE(out.contains(run + QLatin1Char(',')), c.tabulated);
         }
     }
 
     void labelsAreSanitized()
     {
         const QString run = dir(QStringLiteral("nul-label"));
-        const char config[] = "method = ap\0ot\nbackward = ste\n";
-        writeAll(run + QStringLiteral("/config.ini"), QByteArray(config, int(sizeof config) - 1));
+        const char configText[] = "method = ap\0ot\nbackward = ste\n";
+        writeAll(run + QStringLiteral("/config.ini"), QByteArray(configText, int(sizeof configText) - 1));
         writeAll(run + QStringLiteral("/metrics.jsonl"),
                  "{\"type\":\"epoch\",\"epoch\":0,\"step\":4,\"test_top1\":10,\"best_top1\":10}\n");
         const auto r = runCli({QStringLiteral("compare"), QStringLiteral("--format"), QStringLiteral("csv"),
