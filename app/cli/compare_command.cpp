@@ -3,6 +3,8 @@
 
 #include "core/runs/runreader.h"
 
+#include <iostream>
+
 namespace qs::cli {
 
 int runCompareCommand(const std::vector<std::string> &args, std::ostream &out)
@@ -14,12 +16,21 @@ int runCompareCommand(const std::vector<std::string> &args, std::ostream &out)
         throw UsageError("compare: give --runs RUNDIR [RUNDIR ...]");
     const auto format = parser.choice("format", {"md", "csv", "latex"}, "md");
     std::vector<RunSummary> runs;
-    for (const auto &dir : dirs)
-        runs.push_back(summarizeRun(dir)); // an unreadable directory: one line, exit 1
+    bool damaged = false;
+    for (const auto &dir : dirs) {
+        RunSummary summary = summarizeRun(dir); // no metrics.jsonl: one line, exit 1
+        // A damaged file is named with its first bad line, one line per file; its bad lines are left out of
+        // the table, and a run with no valid record is not tabulated as zeros.
+        for (const auto &problem : summary.problems)
+            std::cerr << "quantscope-cli: compare: " << problem << '\n';
+        damaged = damaged || !summary.problems.empty();
+        if (summary.records > 0)
+            runs.push_back(std::move(summary));
+    }
     out << formatRunTable(runs, format == "csv"     ? TableFormat::Csv
                                 : format == "latex" ? TableFormat::Latex
                                                     : TableFormat::Markdown);
-    return 0;
+    return damaged ? 1 : 0;
 }
 
 } // namespace qs::cli

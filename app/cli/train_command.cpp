@@ -100,6 +100,13 @@ int runTrainCommand(const std::vector<std::string> &args, std::ostream &out)
     try {
         result = resume ? resumeTraining(parser.value("resume"), &g_stopRequested, callbacks)
                         : runTraining(config, parser.value("out"), &g_stopRequested, callbacks);
+    } catch (const std::invalid_argument &e) {
+        // A setting only the engine can judge (the data set spec): a bad setting, exit 2.
+        std::signal(SIGINT, previous);
+        bar.finishLine();
+        if (resume)
+            throw std::runtime_error(e.what()); // the run's own stored config: a damaged file, exit 1
+        throw UsageError(std::string("train: ") + e.what());
     } catch (...) {
         std::signal(SIGINT, previous);
         bar.finishLine();

@@ -191,7 +191,12 @@ private:
             fail(m_path, "gzip stream truncated (unexpected end of file)");
         if (code == Z_ERRNO)
             fail(m_path, std::string("read error: ") + std::strerror(errno));
-        fail(m_path, std::string("gzip error: ") + (message ? message : "unknown"));
+        // zlib's message is "PATH: what" (gz_error prefixes the path it was opened with): keep only "what",
+        // fail() names the path once.
+        std::string what = message ? message : "unknown";
+        if (const std::string prefix = m_path + ": "; what.compare(0, prefix.size(), prefix) == 0)
+            what.erase(0, prefix.size());
+        fail(m_path, "gzip error: " + what);
     }
 
     std::string m_path;

@@ -1,5 +1,6 @@
 #include "core/io/modelio.h"
 
+#include "core/io/atomicfile.h"
 #include "core/io/export.h"
 #include "core/io/ziparchive.h"
 #include "core/torchedge.h"
@@ -74,17 +75,15 @@ void saveCheckpoint(const std::string &path, ResNet &model, torch::optim::Optimi
         archive.write("quant_optimizer", a);
     }
     archive.write("rng", at::detail::getDefaultCPUGenerator().get_state(), /*is_buffer=*/true);
-    const std::string tmp = path + ".tmp";
-    try {
-        archive.save_to(tmp);
-    } catch (const std::exception &e) {
-        std::remove(tmp.c_str());
-        throw ModelIoError(path + ": cannot write checkpoint (" + std::string(e.what()).substr(0, 200) + ")");
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        throw ModelIoError(path + ": cannot rename the temporary checkpoint into place");
-    }
+    // Serialized into memory first: PyTorch's file writer reports a full disk by throwing from its destructor
+    // (std::terminate), and leaves a truncated file. Our own checked write then puts the bytes in place
+    // atomically (core/io/atomicfile.h), so the previous checkpoint stays loadable on any failure.
+    std::string bytes;
+    archive.save_to([&bytes](const void *data, size_t size) -> size_t {
+        bytes.append(static_cast<const char *>(data), size);
+        return size;
+    });
+    writeFileAtomically(path, bytes);
 }
 
 namespace {

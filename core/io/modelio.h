@@ -45,7 +45,8 @@ struct CheckpointState
     int64_t epochCorrect = 0, epochSeen = 0;
 };
 
-// Writes PATH.tmp and renames it over PATH; optimizers may be null.
+// Writes PATH atomically (core/io/atomicfile.h: PATH.tmp, fsync, rename); optimizers may be null. Throws
+// qs::Error naming PATH (a full disk, say), with the previous PATH untouched.
 void saveCheckpoint(const std::string &path, ResNet &model, torch::optim::Optimizer *optimizer,
                     torch::optim::Optimizer *quantOptimizer, const CheckpointState &state);
 bool isQuantScopeCheckpoint(const std::string &path);

@@ -34,10 +34,19 @@ int64_t integer(const Json &j, const char *key, int64_t fallback = 0)
     const Json *v = field(j, key);
     if (!v)
         return fallback;
+    if (v->is_number_unsigned() && v->get<uint64_t>() > uint64_t(std::numeric_limits<int64_t>::max()))
+        throw Error(std::string("metrics record: \"") + key + "\" " + v->dump() +
+                    " is not an integer in range");
     if (v->is_number_integer())
         return v->get<int64_t>();
-    if (v->is_number_float() && std::isfinite(v->get<double>()))
-        return static_cast<int64_t>(v->get<double>());
+    // 173.0 is an integer; 1e308, 1.5 and NaN are not (a cast would make 1e308 into -9223372036854775807).
+    if (v->is_number_float()) {
+        const double d = v->get<double>();
+        if (std::isfinite(d) && std::trunc(d) == d && std::abs(d) < 9.2e18)
+            return static_cast<int64_t>(d);
+        throw Error(std::string("metrics record: \"") + key + "\" " + v->dump() +
+                    " is not an integer in range");
+    }
     wrongType(key, "an integer");
 }
 
@@ -75,7 +84,8 @@ std::vector<int64_t> integers(const Json &j, const char *key)
         for (const auto &e : *v) {
             if (e.is_number_integer())
                 out.push_back(e.get<int64_t>());
-            else if (e.is_number_float() && std::trunc(e.get<double>()) == e.get<double>()) // 173.0
+            else if (e.is_number_float() && std::trunc(e.get<double>()) == e.get<double>() &&
+                     std::abs(e.get<double>()) < 9.2e18) // 173.0
                 out.push_back(static_cast<int64_t>(e.get<double>()));
             else
                 wrongType(key, "an array of integers");

@@ -34,6 +34,8 @@ template <typename T> T parseNumber(const std::string &key, const std::string &t
     T value{};
     const auto *end = text.data() + text.size();
     auto r = std::from_chars(text.data(), end, value);
+    if (r.ec == std::errc::result_out_of_range && r.ptr == end)
+        throw std::invalid_argument(key + ": '" + text + "' is out of range");
     if (r.ec != std::errc() || r.ptr != end)
         throw std::invalid_argument(key + ": '" + text + "' is not a valid number");
     if constexpr (std::is_floating_point_v<T>)
@@ -200,6 +202,72 @@ std::vector<const MethodConfigKey *> mapBackedMethodKeys()
     return keys;
 }
 
+// The interval of every numeric key. Parameters, learning rates and data are 32-bit floats in LibTorch, so a
+// value that cannot become one (or whose products with the others overflow at once) is refused here with its
+// key, not later by LibTorch without it. Counts have bounds that keep a run finishing in finite time.
+struct NumericRange
+{
+    const char *key;
+    double lowest, highest;
+    bool lowestOpen = false;
+};
+constexpr double kHuge = 1e30; // well inside float's range (3.4e38)
+constexpr double kIntMax = 2147483647.0;
+constexpr double kCountMax = 9.2e18; // int64 subset sizes and step limits
+const NumericRange kRanges[] = {
+    {"depth", 8, 1202},
+    {"wbits", 1, 32},
+    {"abits", 1, 32},
+    {"weight_alpha_init", 0, kHuge, true},
+    {"act_alpha_init", 0, kHuge, true},
+    {"train_subset", 0, kCountMax},
+    {"test_subset", 0, kCountMax},
+    {"epochs", 1, kIntMax},
+    {"batch_size", 1, 1 << 20},
+    {"eval_batch_size", 1, 1 << 20},
+    {"lr", 0, kHuge, true},
+    {"momentum", 0, 1},
+    {"weight_decay", 0, kHuge},
+    {"lr_gamma", 0, 10},
+    {"step_size", 1, kIntMax},
+    {"act_alpha_lr", 0, kHuge},
+    {"wgt_alpha_lr", 0, kHuge},
+    {"alpha_weight_decay", 0, kHuge},
+    {"quant_lr", 0, kHuge},
+    {"ewgs_delta_init", 0, kHuge},
+    {"ewgs_update_every", 1, kIntMax},
+    {"ewgs_update_start", 0, kIntMax},
+    {"ewgs_batches", 1, kIntMax},
+    {"hutchinson_max_iter", 1, 100000},
+    {"hutchinson_tol", 0, kHuge},
+    {"threads", 0, 1024},
+    {"max_steps", 0, kCountMax},
+    {"divergence_delta_max", -kHuge, kHuge},
+    {"log_every", 1, kIntMax},
+};
+
+// Whole numbers as integers (100000, not 1e+05), the rest in the shortest form that reads back.
+std::string boundText(double v)
+{
+    if (std::isfinite(v) && std::trunc(v) == v && std::abs(v) < 1e15)
+        return std::to_string(static_cast<int64_t>(v));
+    return formatDouble(v);
+}
+
+std::string rangeMessage(const char *key, double lowest, double highest, bool lowestOpen, double value)
+{
+    return std::string(key) + " must lie in " + (lowestOpen ? "(" : "[") + boundText(lowest) + ", " +
+           boundText(highest) + "], not " + boundText(value);
+}
+
+std::optional<std::string> checkRange(const NumericRange &r, double value)
+{
+    const bool above = r.lowestOpen ? value > r.lowest : value >= r.lowest;
+    if (std::isfinite(value) && above && value <= r.highest)
+        return std::nullopt;
+    return rangeMessage(r.key, r.lowest, r.highest, r.lowestOpen, value);
+}
+
 template <typename... Choices> bool oneOf(const std::string &v, Choices... choices)
 {
     return ((v == choices) || ...);
@@ -275,6 +343,18 @@ double methodOption(const TrainConfig &config, const std::string &key)
 
 std::optional<std::string> checkTrainConfig(const TrainConfig &c)
 {
+    for (const NumericRange &r : kRanges)
+        if (auto why = checkRange(r, parseNumber<double>(r.key, findField(r.key)->get(c))))
+            return why;
+    for (double m : c.mean)
+        if (auto why = checkRange({"mean", -kHuge, kHuge}, m))
+            return why;
+    for (double s : c.std)
+        if (auto why = checkRange({"std", 0, kHuge, true}, s))
+            return why;
+    for (int m : c.milestones)
+        if (auto why = checkRange({"milestones", 0, kIntMax}, m))
+            return why;
     if (c.depth < 8 || (c.depth - 2) % 6 != 0)
         return "depth must be 6n + 2 (20, 32, 44, 56), not " + std::to_string(c.depth);
     if (!oneOf(c.shortcut, "A", "B"))

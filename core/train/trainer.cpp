@@ -5,6 +5,7 @@
 #include "core/train/evaluation.h"
 #include "core/quant/hutchinson.h"
 #include "core/runs/metrics.h"
+#include "core/io/atomicfile.h"
 #include "core/io/modelio.h"
 
 #include <torch/torch.h>
@@ -37,7 +38,10 @@ std::string trainOutcomeName(TrainOutcome outcome)
 
 int configureThreads(int requested)
 {
-    const int threads = requested > 0 ? requested : int(std::max(1u, std::thread::hardware_concurrency()));
+    // More intra-op threads than a few per core only adds start-up time and contention (100000 would start
+    // that many threads): the request is capped, and the count set is what the run records.
+    const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
+    const int threads = requested > 0 ? std::min(requested, kMaxThreadsPerCore * cores) : cores;
     at::set_num_threads(threads); // LibTorch starts with one intra-op thread on small machines
     return threads;
 }
@@ -79,19 +83,6 @@ Normalization normalizationFor(const DatasetSpec &spec, const std::vector<double
         throw std::runtime_error("normalization has " + std::to_string(n.mean.size()) +
                                  " channels, the data " + std::to_string(channels));
     return n;
-}
-
-void writeTextFile(const fs::path &path, const std::string &text)
-{
-    const fs::path tmp = path.string() + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << text;
-        out.flush();
-        if (!out)
-            throw std::runtime_error(tmp.string() + ": write failed");
-    }
-    fs::rename(tmp, path);
 }
 
 struct Optimizers
@@ -252,6 +243,10 @@ std::vector<LayerState> layerRecords(ResNet &model)
             continue;
         }
         const auto in = input.to(torch::kCPU, torch::kDouble), q = quantized.to(torch::kCPU, torch::kDouble);
+        // Diverged weights (NaN/Inf, the divergence being recorded) have no error and no levels; sorting NaNs
+        // for unique() does not terminate.
+        if (!torch::isfinite(in).all().item<bool>() || !torch::isfinite(q).all().item<bool>())
+            continue;
         const double noise = (in - q).pow(2).sum().item<double>();
         rec.mse = noise / double(in.numel());
         rec.sqnrDb = noise > 0 ? 10.0 * std::log10(in.pow(2).sum().item<double>() / noise) : 1e9;
@@ -467,7 +462,12 @@ TrainResult Run::execute(bool resume)
     if (auto why = checkTrainConfig(m_config))
         throw std::runtime_error("configuration: " + *why);
 
-    const DatasetSpec spec = parseDatasetSpec(m_config.dataset);
+    DatasetSpec spec;
+    try {
+        spec = parseDatasetSpec(m_config.dataset);
+    } catch (const std::invalid_argument &e) {
+        throw std::invalid_argument(std::string("dataset: ") + e.what());
+    }
     const Dataset train = subset(loadDataset(spec, true), m_config.trainSubset);
     const Dataset test = subset(loadDataset(spec, false), m_config.testSubset);
     const int64_t channels = train.images.size(1);
@@ -492,7 +492,18 @@ TrainResult Run::execute(bool resume)
     m_state.numClasses = train.numClasses;
 
     fs::create_directories(m_dir);
-    m_metrics = std::make_unique<MetricsWriter>((m_dir / "metrics.jsonl").string());
+    const std::string metricsPath = (m_dir / "metrics.jsonl").string();
+    if (resume) {
+        // The steps after the checkpoint are trained (and recorded) again: their old records go first.
+        const auto state = readCheckpointState((m_dir / "last.qsckpt").string());
+        dropRecordsAfterCheckpoint(metricsPath, state.step);
+    } else {
+        // config.ini first: a run directory with a config but no checkpoint yet restarts in place.
+        writeFileAtomically((m_dir / "config.ini").string(), m_state.configText);
+        std::error_code ignored;
+        fs::remove(metricsPath, ignored); // a restart in place: the killed attempt's records go
+    }
+    m_metrics = std::make_unique<MetricsWriter>(metricsPath);
     int64_t startEpoch = 0, startBatch = 0;
     if (!resume && !m_config.init.empty()) {
         const auto report = loadWeightsInto(m_model, m_config.init);
@@ -508,8 +519,6 @@ TrainResult Run::execute(bool resume)
         m_step = m_state.step;
         message("resuming at epoch " + std::to_string(startEpoch) + ", batch " + std::to_string(startBatch) +
                 ", step " + std::to_string(m_step));
-    } else {
-        writeTextFile(m_dir / "config.ini", m_state.configText);
     }
     m_metrics->write(StartRecord{resume, m_step, startEpoch, threads, m_device.is_cuda() ? "cuda" : "cpu",
                                  parameterCount(*m_model), train.images.size(0), test.images.size(0),
@@ -638,7 +647,7 @@ TrainResult Run::execute(bool resume)
         m_state.epochCorrect = m_state.epochSeen = 0;
         saveLast(epoch + 1, 0);
         if (best)
-            fs::copy_file(m_dir / "last.qsckpt", m_dir / "best.qsckpt", fs::copy_options::overwrite_existing);
+            copyFileAtomically((m_dir / "last.qsckpt").string(), (m_dir / "best.qsckpt").string());
         if (m_callbacks.onEpoch)
             m_callbacks.onEpoch(es);
         message("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(m_config.epochs) +
@@ -661,7 +670,9 @@ TrainResult runTraining(const TrainConfig &config, const std::string &runDir, co
                         const TrainCallbacks &callbacks, int threads)
 {
     return atCoreEdge(runDir, [&]() -> TrainResult {
-        if (fs::exists(fs::path(runDir) / "last.qsckpt") || fs::exists(fs::path(runDir) / "metrics.jsonl"))
+        const fs::path dir(runDir);
+        if (fs::exists(dir / "last.qsckpt") || fs::exists(dir / "config.ini") ||
+            fs::exists(dir / "metrics.jsonl"))
             throw std::runtime_error(runDir + ": already holds a run; use --resume or another --out");
         Run run(config, runDir, stop, callbacks, threads);
         return run.execute(false);
@@ -673,8 +684,23 @@ TrainResult resumeTraining(const std::string &runDir, const std::atomic<bool> *s
 {
     return atCoreEdge(runDir, [&]() -> TrainResult {
         const fs::path dir(runDir);
-        if (!fs::exists(dir / "last.qsckpt"))
-            throw std::runtime_error(runDir + ": no last.qsckpt to resume from");
+        if (!fs::exists(dir / "last.qsckpt")) {
+            // Killed before its first checkpoint: nothing to continue, so the run starts over from its
+            // config.ini, in place.
+            if (!fs::exists(dir / "config.ini"))
+                throw std::runtime_error(runDir +
+                                         ": no last.qsckpt to resume from and no config.ini to restart");
+            TrainConfig config;
+            try {
+                config = parseTrainConfig(readWholeFile((dir / "config.ini").string()));
+            } catch (const std::invalid_argument &e) {
+                throw std::runtime_error((dir / "config.ini").string() + ": " + e.what());
+            }
+            if (callbacks.onMessage)
+                callbacks.onMessage(runDir + ": no checkpoint yet; restarting the run from the start");
+            Run run(config, dir, stop, callbacks, threads);
+            return run.execute(false);
+        }
         const auto state = readCheckpointState((dir / "last.qsckpt").string());
         Run run(parseTrainConfig(state.configText), dir, stop, callbacks, threads);
         return run.execute(true);

@@ -50,16 +50,18 @@ struct TrainResult
 // thread count instead of config.threads (a property of the machine, so it is not stored with the run).
 TrainResult runTraining(const TrainConfig &config, const std::string &runDir, const std::atomic<bool> *stop,
                         const TrainCallbacks &callbacks, int threads = 0);
-// Continues the run in runDir from its last.qsckpt, exactly where it stopped.
+// Continues the run in runDir from its last.qsckpt, exactly where it stopped; the records metrics.jsonl holds
+// past that checkpoint are dropped first (they are written again). A run directory with a config.ini but no
+// checkpoint yet (killed early) restarts from the start in place, saying so through onMessage.
 TrainResult resumeTraining(const std::string &runDir, const std::atomic<bool> *stop,
                            const TrainCallbacks &callbacks, int threads = 0);
 
 struct EvalRequest
 {
-    std::string weights;      // a .qsckpt or a PyTorch checkpoint
-    std::string data;         // dataset spec, e.g. cifar10:DIR; empty: the checkpoint's own (ours)
-    int depth = 0;            // 0: from the checkpoint
-    std::string quant; // a registered method (quantMethods()); empty: the checkpoint's own (ours) or fp
+    std::string weights; // a .qsckpt or a PyTorch checkpoint
+    std::string data;    // dataset spec, e.g. cifar10:DIR; empty: the checkpoint's own (ours)
+    int depth = 0;       // 0: from the checkpoint
+    std::string quant;   // a registered method (quantMethods()); empty: the checkpoint's own (ours) or fp
     int wbits = 0, abits = 0; // 0: the checkpoint's own (ours) or 4
     std::string edges;        // fp|8bit; empty: ours from the config, APoT layout 8bit, option-A layout fp
     std::vector<double> mean, std;
@@ -95,7 +97,9 @@ struct TrainStepBenchResult
 };
 TrainStepBenchResult benchTrainStep(const TrainStepBenchRequest &request);
 
-// Threads for LibTorch: 0 means every core. Returns the count set.
+// Threads for LibTorch: 0 means every core; a request above kMaxThreadsPerCore per core is capped there.
+// Returns the count set.
+constexpr int kMaxThreadsPerCore = 4;
 int configureThreads(int requested);
 
 } // namespace qs

@@ -97,6 +97,40 @@ private Q_SLOTS:
         QCOMPARE(view.table()->item(1, 0)->text(), QStringLiteral("apot W2A2 (seed2)"));
     }
 
+    void damagedRunFilesAreReportedNotTabulated()
+    {
+        RunsView view;
+        view.resize(900, 700);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        const QSize size = view.window()->size();
+        QSignalSpy status(&view, &RunsView::statusMessage);
+        RunFixture f = m_a;
+        const QByteArray bad = "{\"type\":\"epoch\",\"epoch\":1e308,\"step\":99,\"test_top1\":20}\n";
+        const QString damaged =
+            f.write(m_dir.filePath(QStringLiteral("t9/damaged")),
+                    "{\"type\":\"start\",\"step\":0,\"epoch\":0}\n" + f.epochLines(0) + bad);
+        const QString empty = f.write(m_dir.filePath(QStringLiteral("t9/empty")), QByteArray(""));
+        QVERIFY(view.addRun(damaged));
+        QVERIFY(view.addRun(empty));
+        const QStringList problems = view.problems();
+        QCOMPARE(problems.size(), 2);
+        QVERIFY2(problems[0].startsWith(damaged + QStringLiteral("/metrics.jsonl: line ")) &&
+                     problems[0].contains(QStringLiteral("\"epoch\" 1e+308 is not an integer in range")),
+                 qPrintable(problems[0]));
+        QCOMPARE(problems[1], empty + QStringLiteral("/metrics.jsonl: no valid record"));
+        auto *label = view.findChild<QLabel *>(QStringLiteral("runProblems"));
+        QVERIFY(label && label->isVisible());
+        QVERIFY(label->text().startsWith(problems[0]));
+        QVERIFY(label->toolTip().contains(problems[1]));
+        QVERIFY(!status.isEmpty());
+        // The damaged line changed nothing: one epoch; the empty run shows dashes, and exports leave it out.
+        QCOMPARE(view.table()->item(0, 1)->text(), QStringLiteral("1"));
+        QCOMPARE(view.table()->item(1, 1)->text(), QStringLiteral("\u2014"));
+        QCOMPARE(view.tableText(qs::TableFormat::Csv).trimmed().split(QLatin1Char('\n')).size(), 2);
+        QCOMPARE(view.window()->size(), size);
+    }
+
     void aRunBeingWrittenGrowsOnPoll()
     {
         RunsView view;

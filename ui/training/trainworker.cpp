@@ -111,7 +111,10 @@ bool TrainWorker::isBusy() const
 
 bool TrainWorker::canResume(const QString &runDir)
 {
-    return !runDir.isEmpty() && QFileInfo(QDir(runDir).filePath(QStringLiteral("last.qsckpt"))).isFile();
+    // A run killed before its first checkpoint has only config.ini: resuming restarts it in place.
+    const QDir dir(runDir);
+    return !runDir.isEmpty() && (QFileInfo(dir.filePath(QStringLiteral("last.qsckpt"))).isFile() ||
+                                 QFileInfo(dir.filePath(QStringLiteral("config.ini"))).isFile());
 }
 
 void TrainWorker::setProgressInterval(int milliseconds)
@@ -141,10 +144,9 @@ bool TrainWorker::resume(const QString &runDir)
     }
     const QString dir = runDir.isEmpty() ? m_runDir : runDir;
     if (!canResume(dir)) {
-        Q_EMIT failed(
-            dir.isEmpty()
-                ? QStringLiteral("no run to resume")
-                : QStringLiteral("%1: no last.qsckpt to resume from").arg(QDir::toNativeSeparators(dir)));
+        Q_EMIT failed(dir.isEmpty() ? QStringLiteral("no run to resume")
+                                    : QStringLiteral("%1: no last.qsckpt or config.ini to resume from")
+                                          .arg(QDir::toNativeSeparators(dir)));
         return false;
     }
     launch(true, TrainConfig{}, dir);

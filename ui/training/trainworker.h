@@ -68,7 +68,7 @@ public:
     bool isBusy() const; // Running, Pausing or Stopping: the worker thread is in the engine
     QString runDir() const { return m_runDir; }
     std::optional<TrainOutcome> lastOutcome() const { return m_lastOutcome; }
-    static bool canResume(const QString &runDir); // runDir/last.qsckpt exists
+    static bool canResume(const QString &runDir); // last.qsckpt or (a restart) config.ini exists
     // Intra-op threads for a run whose config leaves it to the machine (threads = 0): every core but one.
     static int defaultTrainingThreads();
 

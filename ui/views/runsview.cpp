@@ -120,6 +120,14 @@ RunsView::RunsView(QWidget *parent)
     }
     tableLayout->addLayout(exportRow);
     tableLayout->addWidget(m_table, 1);
+    // Damaged run files, one line each (the first; all of them in the tooltip). Ignored width and elided
+    // text: a long path never widens the window.
+    m_problems = new QLabel(this);
+    m_problems->setObjectName(QStringLiteral("runProblems"));
+    m_problems->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
+    m_problems->setStyleSheet(QStringLiteral("color: #B00020;"));
+    m_problems->setVisible(false);
+    tableLayout->addWidget(m_problems);
 
     m_inner = new QSplitter(Qt::Horizontal, this);
     m_inner->setObjectName(QStringLiteral("runsInnerSplitter"));
@@ -185,7 +193,21 @@ const FigureSpec &RunsView::figure() const
 
 QString RunsView::tableText(TableFormat format) const
 {
-    return QString::fromStdString(formatRunTable(m_summaries, format));
+    // As `compare` writes it: a run with no valid record is reported, not tabulated as zeros.
+    std::vector<RunSummary> readable;
+    for (const auto &s : m_summaries)
+        if (s.records > 0)
+            readable.push_back(s);
+    return QString::fromStdString(formatRunTable(readable, format));
+}
+
+QStringList RunsView::problems() const
+{
+    QStringList lines;
+    for (const auto &s : m_summaries)
+        for (const auto &line : s.problems)
+            lines << QString::fromStdString(line);
+    return lines;
 }
 
 std::optional<QString> RunsView::exportTable(const QString &path, TableFormat format) const
@@ -278,11 +300,12 @@ void RunsView::refreshTable(bool force)
     const auto &histories = m_dashboard->histories();
     QStringList keys;
     for (const auto &h : histories)
-        keys << QStringLiteral("%1|%2|%3|%4")
+        keys << QStringLiteral("%1|%2|%3|%4|%5")
                     .arg(QString::fromStdString(h->dir()))
                     .arg(h->epochs().size())
                     .arg(h->finished())
-                    .arg(bool(h->divergence()));
+                    .arg(bool(h->divergence()))
+                    .arg(h->recordCount() > 0);
     const bool rebuild = force || keys != m_tableKeys;
     if (rebuild) {
         // Re-read only when an epoch ended or the run's state changed: summarizeRun is what the CLI's
@@ -299,6 +322,16 @@ void RunsView::refreshTable(bool force)
             m_summaries.push_back(std::move(s));
         }
         m_tableKeys = keys;
+        const QStringList lines = problems();
+        const QString first = lines.isEmpty() ? QString() : lines.first();
+        m_problems->setText(
+            lines.size() > 1 ? QStringLiteral("%1  (+%2 more damaged files)").arg(first).arg(lines.size() - 1)
+                             : first);
+        m_problems->setToolTip(lines.join(QLatin1Char('\n')));
+        m_problems->setVisible(!lines.isEmpty());
+        if (!lines.isEmpty() && lines != m_reportedProblems)
+            Q_EMIT statusMessage(first);
+        m_reportedProblems = lines;
     }
     // The step count moves every poll; it is taken from what the dashboard has read.
     for (size_t i = 0; i < histories.size() && i < m_summaries.size(); ++i)
@@ -308,13 +341,15 @@ void RunsView::refreshTable(bool force)
     for (int row = 0; row < int(m_summaries.size()); ++row) {
         const RunSummary &s = m_summaries[size_t(row)];
         const bool hasEpochs = s.epochs > 0;
+        const bool hasRecords =
+            s.records > 0 || (size_t(row) < histories.size() && histories[size_t(row)]->recordCount() > 0);
         const QString diverged = s.diverged ? QStringLiteral("step %1: %2")
                                                   .arg(s.divergedAtStep)
                                                   .arg(QString::fromStdString(s.divergenceReason))
                                             : QString();
         const QString cells[ColumnCount] = {QString::fromStdString(s.label),
-                                            QString::number(s.epochs),
-                                            QString::number(s.steps),
+                                            hasRecords ? QString::number(s.epochs) : QStringLiteral("\u2014"),
+                                            hasRecords ? QString::number(s.steps) : QStringLiteral("\u2014"),
                                             hasEpochs ? fixed(s.finalTop1, 2) : QStringLiteral("\u2014"),
                                             hasEpochs ? fixed(s.bestTop1, 2) : QStringLiteral("\u2014"),
                                             hasEpochs ? fixed(s.finalTrainLoss, 4) : QStringLiteral("\u2014"),
@@ -331,7 +366,10 @@ void RunsView::refreshTable(bool force)
                                                                          : Qt::AlignRight | Qt::AlignVCenter);
             if (c == RunColumn) {
                 item->setIcon(swatch(runColor(row)));
-                item->setToolTip(QString::fromStdString(s.dir));
+                QString tip = QString::fromStdString(s.dir);
+                for (const auto &problem : s.problems)
+                    tip += QLatin1Char('\n') + QString::fromStdString(problem);
+                item->setToolTip(tip);
             }
             if (c == DivergedColumn)
                 item->setForeground(QColor(0xB0, 0x00, 0x20));

@@ -14,6 +14,7 @@
 #include <vector>
 
 QT_BEGIN_NAMESPACE
+class QLabel;
 class QListWidget;
 class QPushButton;
 class QSettings;
@@ -45,6 +46,9 @@ public:
     // The table as the CLI's `compare` writes it (one summary per open run, in the list's order).
     const std::vector<RunSummary> &summaries() const { return m_summaries; }
     QString tableText(TableFormat format) const;
+    // The damaged run files of the open runs, one line each (RunSummary::problems), as `compare` reports
+    // them; the first is shown under the table.
+    QStringList problems() const;
     // Writes tableText(format) to PATH through a temporary file renamed into place. An error line, or
     // nothing.
     std::optional<QString> exportTable(const QString &path, TableFormat format) const;
@@ -73,6 +77,8 @@ private:
     QSplitter *m_outer = nullptr, *m_inner = nullptr;
     std::vector<RunSummary> m_summaries;
     QStringList m_tableKeys; // per run: what the table was last built from (epochs, step, state)
+    QLabel *m_problems = nullptr;
+    QStringList m_reportedProblems;
     QString m_lastDir;
 };
 
