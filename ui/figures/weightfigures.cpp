@@ -284,12 +284,12 @@ FigureSpec makeBitSweepFigure(const std::vector<SweepPoint> &points, bool alphaS
                               "fits, clip %1; first conv and last linear %2; test split of %3%4.")
              : QStringLiteral(" Accuracy: weights-only PTQ of the model as trained (activations %5), each "
                               "quantized conv's weights on the point's grid, clip %1; first conv and last "
-                              "linear %2; test split of %3%4."))
+                              "linear %2; test split of %3%4.")
+                   .replace(QStringLiteral("%5"), QString::fromStdString(accuracy->activations)))
             .arg(accuracyAlphaSearch ? QStringLiteral("MSE-optimal")
                                      : QStringLiteral("checkpoint \u03b1 or 3.0"),
                  QString::fromStdString(accuracy->edges), dataName,
-                 accuracy->complete ? QString() : QStringLiteral(" (cancelled part way)"),
-                 QString::fromStdString(accuracy->activations));
+                 accuracy->complete ? QString() : QStringLiteral(" (cancelled part way)"));
     return figure;
 }
 
