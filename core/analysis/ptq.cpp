@@ -103,7 +103,8 @@ PtqResult ptqAccuracySweep(const PtqRequest &req, const std::function<bool(int d
                                : trained.quantized() ? "full precision (trained as " + trained.label() + ")"
                                                      : "unquantized";
         else
-            result.reference = (req.quant.empty() ? "as trained (" : "as ") + evaluated.label() + ")";
+            result.reference =
+                req.quant.empty() ? "as trained (" + evaluated.label() + ")" : "as " + evaluated.label();
         result.activations =
             gridSetting ? std::to_string(p.config.abits) + "-bit with the learned clip, on each point's grid"
                         : "full precision";
