@@ -77,7 +77,7 @@ ModelView::ModelView(QWidget *parent) : QWidget(parent)
     // Ignored: the label takes the width it is given, so a 2000-character message wraps, never widens the
     // window; the height is capped and the whole text is in the tooltip.
     m_loadError->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Maximum);
-    m_loadError->setMaximumHeight(6 * fontMetrics().lineSpacing());
+    m_loadError->setMaximumHeight(4 * fontMetrics().lineSpacing());
     m_loadError->setTextFormat(Qt::PlainText);
     m_loadError->setStyleSheet(QStringLiteral("color: #b00020;"));
     m_loadError->setTextInteractionFlags(Qt::TextSelectableByMouse);

@@ -96,7 +96,7 @@ ModelSidebar::ModelSidebar(QWidget *parent) : QWidget(parent)
     auto *evalRow = new QHBoxLayout;
     evalRow->addWidget(m_evaluateAs, 1);
     evalRow->addWidget(m_trainedBits);
-    evalForm->addRow(QStringLiteral("&Evaluate"), evalRow);
+    evalForm->addRow(QStringLiteral("Evaluate"), evalRow);
     m_meanEdit = new QLineEdit;
     m_meanEdit->setObjectName(QStringLiteral("meanEdit"));
     m_stdEdit = new QLineEdit;
@@ -112,7 +112,7 @@ ModelSidebar::ModelSidebar(QWidget *parent) : QWidget(parent)
     normRow->addWidget(m_meanEdit, 1);
     normRow->addWidget(new QLabel(QStringLiteral("std")));
     normRow->addWidget(m_stdEdit, 1);
-    evalForm->addRow(QStringLiteral("&Normalize"), normRow);
+    evalForm->addRow(QStringLiteral("Normalize"), normRow);
     m_layout->addWidget(evalBox);
 
     auto *dataRow = new QHBoxLayout;
