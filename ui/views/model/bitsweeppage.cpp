@@ -202,7 +202,11 @@ void BitSweepPage::startAccuracySweep()
                                       .arg(QString::fromStdString(result.reference).toHtmlEscaped())
                                       .arg(result.referenceTop1, 0, 'f', 2)
                                       .arg(result.images)
-                                      .arg(QString::fromStdString(result.dataSpec).toHtmlEscaped())
+                                      .arg(QString::fromStdString(
+                                               result.dataSpec.back() == ':'
+                                                   ? result.dataSpec.substr(0, result.dataSpec.size() - 1)
+                                                   : result.dataSpec)
+                                               .toHtmlEscaped())
                                       .arg(QString::fromStdString(normalizationText(result.mean, result.std)))
                                       .arg(QString::fromStdString(result.activations).toHtmlEscaped());
                 if (nearChance(result.referenceTop1, result.classes))

@@ -103,6 +103,7 @@ ModelSidebar::ModelSidebar(QWidget *parent) : QWidget(parent)
     m_stdEdit->setObjectName(QStringLiteral("stdEdit"));
     for (QLineEdit *edit : {m_meanEdit, m_stdEdit}) {
         edit->setClearButtonEnabled(true);
+        edit->setPlaceholderText(QStringLiteral("default"));
         edit->setToolTip(QStringLiteral("Per-channel input normalization, comma-separated (e.g. "
                                         "0.491,0.482,0.447). Empty: the checkpoint's, else the data set's "
                                         "default. Shown next to every accuracy."));
