@@ -36,7 +36,8 @@ std::vector<double> parseList(const std::string &option, const std::string &text
 // says on stderr, in one line, what it inferred. Exit 2 for a quantization-trained file that does not say its
 // bits when --bits is not given; exit 1 for a model QuantScope cannot evaluate.
 // Returns what was inferred (nullopt for an unreadable file: evaluateWeights reports it in its own words).
-std::optional<TrainedAs> applyTrainedAs(const ArgParser &parser, EvalRequest &req)
+// `said` gets the line to print once the evaluation succeeded (an error stays the only line).
+std::optional<TrainedAs> applyTrainedAs(const ArgParser &parser, EvalRequest &req, std::string &said)
 {
     std::optional<TrainedAs> trained;
     try {
@@ -49,8 +50,8 @@ std::optional<TrainedAs> applyTrainedAs(const ArgParser &parser, EvalRequest &re
     const bool bitsGiven = req.wbits > 0 && req.abits > 0;
     if (parser.has("quant")) {
         if (trained->quantized() && req.quant == "fp")
-            std::cerr << "eval: note: " << req.weights << " was trained as " << trained->label()
-                      << "; evaluating it in full precision as asked\n";
+            said = "eval: note: " + req.weights + " was trained as " + trained->label() +
+                   "; evaluating it in full precision as asked";
         return trained;
     }
     if (trained->quantized() && !trained->bitsKnown() && !bitsGiven) {
@@ -72,7 +73,7 @@ std::optional<TrainedAs> applyTrainedAs(const ArgParser &parser, EvalRequest &re
         "from " + trained->source + (trained->evidence.empty() ? "" : ": " + trained->evidence);
     if (trained->quantized() && (req.wbits > 0 || req.abits > 0))
         from = "method " + from + ", bits from the command line";
-    std::cerr << "eval: as trained: " << used.label() << " (" << from << ")\n";
+    said = "eval: as trained: " + used.label() + " (" + from + ")";
     return trained;
 }
 } // namespace
@@ -112,10 +113,13 @@ int runEvalCommand(const std::vector<std::string> &args, std::ostream &out)
     req.threads = parser.intValue("threads", 0, 0, 1024);
     req.device = parser.choice("device", {"auto", "cpu", "cuda"}, "auto");
     const auto format = parser.choice("format", {"json", "text"}, "json");
-    const auto trained = applyTrainedAs(parser, req);
+    std::string said;
+    const auto trained = applyTrainedAs(parser, req, said);
     try {
         const auto report = evaluateReporting(req);
         const auto &r = report.result;
+        if (!said.empty())
+            std::cerr << said << '\n';
         if (format == "json")
             out << jsonText(Json{{"top1", r.top1},
                                  {"top5", r.top5},
