@@ -11,13 +11,20 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDir>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileInfo>
 #include <QGuiApplication>
+#include <QFontMetrics>
+#include <QMenu>
+#include <QMimeData>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QScreen>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QUrl>
 
 namespace qs::ui {
 
@@ -43,7 +50,10 @@ MainWindow::MainWindow(QWidget *parent)
     m_tabs->addTab(m_runs, QStringLiteral("Runs"));
     m_tabs->setTabToolTip(int(Tab::Runs), QStringLiteral("Open and compare run directories (Ctrl+5)"));
     setCentralWidget(m_tabs);
+    setAcceptDrops(true);
     createMenus();
+    // Every model that opens, however it was opened, goes to File > Recent.
+    connect(m_model, &ModelView::modelLoaded, this, &MainWindow::rememberRecent);
     statusBar()->showMessage(QStringLiteral("Hover a control for its formula; Ctrl+E exports the figure."));
     // The first launch's size, within the screen (a 1280x720 laptop or projector must see the buttons).
     QSize size(1280, 820);
@@ -62,6 +72,10 @@ void MainWindow::createMenus()
         showTab(Tab::Model);
         m_model->openModelDialog();
     });
+    m_recentMenu = file->addMenu(QStringLiteral("Open &recent"));
+    m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
+    connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
+    rebuildRecentMenu();
     QAction *exportAction = file->addAction(QStringLiteral("&Export figure\u2026"));
     exportAction->setObjectName(QStringLiteral("exportAction"));
     exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
@@ -87,6 +101,105 @@ void MainWindow::createMenus()
     QAction *runs = view->addAction(QStringLiteral("&Runs"));
     runs->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_5));
     connect(runs, &QAction::triggered, this, [this] { showTab(Tab::Runs); });
+}
+
+namespace {
+// A run directory holds what `quantscope-cli train` writes.
+bool isRunDirectory(const QString &path)
+{
+    const QDir dir(path);
+    return QFileInfo(path).isDir() &&
+           (dir.exists(QStringLiteral("metrics.jsonl")) || dir.exists(QStringLiteral("config.ini")));
+}
+} // namespace
+
+bool MainWindow::openPath(const QString &path, QString *error)
+{
+    const QFileInfo info(path);
+    QString message;
+    bool ok = false;
+    if (info.isDir()) {
+        if (!isRunDirectory(path)) {
+            message = QStringLiteral("%1: not a run directory (no metrics.jsonl or config.ini)").arg(path);
+        } else {
+            showTab(Tab::Runs);
+            ok = m_runs->addRun(info.absoluteFilePath(), &message);
+            if (ok)
+                rememberRecent(info.absoluteFilePath());
+        }
+    } else {
+        auto connection =
+            connect(m_model, &ModelView::loadFailed, this, [&message](const QString &m) { message = m; });
+        showTab(Tab::Model);
+        ok = m_model->openModel(info.exists() ? info.absoluteFilePath() : path); // remembered via modelLoaded
+        disconnect(connection);
+    }
+    if (!ok) {
+        statusBar()->showMessage(message.left(300), 15000);
+        if (error)
+            *error = message;
+    }
+    return ok;
+}
+
+QStringList MainWindow::recentPaths() const
+{
+    return QSettings().value(QStringLiteral("recent/paths")).toStringList();
+}
+
+void MainWindow::rememberRecent(const QString &path)
+{
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    QStringList paths = recentPaths();
+    paths.removeAll(absolute);
+    paths.prepend(absolute);
+    while (paths.size() > kMaxRecent)
+        paths.removeLast();
+    QSettings().setValue(QStringLiteral("recent/paths"), paths);
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu()
+{
+    m_recentMenu->clear();
+    const QStringList paths = recentPaths();
+    for (int i = 0; i < paths.size(); ++i) {
+        const QString &path = paths[i];
+        QAction *action =
+            m_recentMenu->addAction(QStringLiteral("&%1 %2").arg(i + 1).arg(QFontMetrics(font()).elidedText(
+                QDir::toNativeSeparators(path), Qt::ElideMiddle, 60 * fontMetrics().averageCharWidth())));
+        action->setToolTip(QDir::toNativeSeparators(path));
+        action->setData(path);
+        connect(action, &QAction::triggered, this, [this, path] { openPath(path); });
+    }
+    if (paths.isEmpty()) {
+        m_recentMenu->addAction(QStringLiteral("(none yet)"))->setEnabled(false);
+        return;
+    }
+    m_recentMenu->addSeparator();
+    connect(m_recentMenu->addAction(QStringLiteral("&Clear list")), &QAction::triggered, this, [this] {
+        QSettings().remove(QStringLiteral("recent/paths"));
+        rebuildRecentMenu();
+    });
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    const auto urls = event->mimeData()->urls();
+    if (!urls.isEmpty() && urls.front().isLocalFile())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent *event)
+{
+    const auto urls = event->mimeData()->urls();
+    if (urls.isEmpty() || !urls.front().isLocalFile())
+        return;
+    event->acceptProposedAction();
+    // Several run directories open together; a file opens in the Model tab (the last one wins).
+    for (const QUrl &url : urls)
+        if (url.isLocalFile())
+            openPath(url.toLocalFile());
 }
 
 void MainWindow::showTab(Tab tab)

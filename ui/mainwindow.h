@@ -4,6 +4,7 @@
 #include <QMainWindow>
 
 QT_BEGIN_NAMESPACE
+class QMenu;
 class QTabWidget;
 QT_END_NAMESPACE
 
@@ -43,6 +44,15 @@ public:
 
     const FigureSpec &currentFigure() const;
 
+    // Opens a checkpoint in the Model tab or a run directory in the Runs tab (drag and drop, File > Recent,
+    // `quantscope FILE`), switching to that tab. False with one line in *error (also in the status bar).
+    bool openPath(const QString &path, QString *error = nullptr);
+    // File > Recent: the last opened files and run directories, newest first (at most kMaxRecent; kept in
+    // QSettings "recent/paths").
+    static constexpr int kMaxRecent = 8;
+    QStringList recentPaths() const;
+    QMenu *recentMenu() const { return m_recentMenu; }
+
     // QSettings(organization "QuantScope", application "QuantScope"): geometry, tabs, splitters, controls.
     void saveSettings() const;
     void restoreSettings();
@@ -57,9 +67,14 @@ public Q_SLOTS:
 protected:
     // Saves the settings; a run in progress is paused (it stays resumable) and waited for. Asks nothing.
     void closeEvent(QCloseEvent *event) override;
+    // A dropped file opens in the Model tab, a dropped run directory in the Runs tab.
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
 
 private:
     void createMenus();
+    void rememberRecent(const QString &path);
+    void rebuildRecentMenu();
 
     QTabWidget *m_tabs = nullptr;
     LevelsView *m_levels = nullptr;
@@ -67,6 +82,7 @@ private:
     ModelView *m_model = nullptr;
     TrainView *m_train = nullptr;
     RunsView *m_runs = nullptr;
+    QMenu *m_recentMenu = nullptr;
 };
 
 } // namespace qs::ui

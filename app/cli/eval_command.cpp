@@ -1,6 +1,7 @@
 #include "argparse.h"
 #include "commands.h"
 
+#include "core/analysis/trainedas.h"
 #include "core/io/json.h"
 #include "core/quant/methods.h"
 #include "core/train/trainer.h"
@@ -8,7 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
-
+#include <iostream>
+#include <optional>
 #include <sstream>
 
 namespace qs::cli {
@@ -28,6 +30,51 @@ std::vector<double> parseList(const std::string &option, const std::string &text
         values.push_back(v);
     }
     return values;
+}
+
+// Fills the method (and bits the file stores) the checkpoint was trained with when --quant is not given, and
+// says on stderr, in one line, what it inferred. Exit 2 for a quantization-trained file that does not say its
+// bits when --bits is not given; exit 1 for a model QuantScope cannot evaluate.
+// Returns what was inferred (nullopt for an unreadable file: evaluateWeights reports it in its own words).
+// `said` gets the line to print once the evaluation succeeded (an error stays the only line).
+std::optional<TrainedAs> applyTrainedAs(const ArgParser &parser, EvalRequest &req, std::string &said)
+{
+    std::optional<TrainedAs> trained;
+    try {
+        trained = inferTrainedAs(req.weights);
+    } catch (const std::exception &) {
+        return std::nullopt;
+    }
+    if (!trained->evaluable())
+        throw std::runtime_error("eval: " + req.weights + ": " + trained->notEvaluable);
+    const bool bitsGiven = req.wbits > 0 && req.abits > 0;
+    if (parser.has("quant")) {
+        if (trained->quantized() && req.quant == "fp")
+            said = "eval: note: " + req.weights + " was trained as " + trained->label() +
+                   "; evaluating it in full precision as asked";
+        return trained;
+    }
+    if (trained->quantized() && !trained->bitsKnown() && !bitsGiven) {
+        std::string suggestion;
+        if (trained->fileNameBits)
+            suggestion = " (its name suggests --bits " + std::to_string(*trained->fileNameBits) + ")";
+        throw UsageError("eval: " + req.weights + " was trained as " + trained->label() + " (from " +
+                         trained->source + ": " + trained->evidence +
+                         ") but does not store its bits; give --bits B" + suggestion +
+                         ", or --quant fp for full precision");
+    }
+    req.quant = trained->method;
+    TrainedAs used = *trained;
+    if (req.wbits > 0)
+        used.wbits = req.wbits;
+    if (req.abits > 0)
+        used.abits = req.abits;
+    std::string from =
+        "from " + trained->source + (trained->evidence.empty() ? "" : ": " + trained->evidence);
+    if (trained->quantized() && (req.wbits > 0 || req.abits > 0))
+        from = "method " + from + ", bits from the command line";
+    said = "eval: as trained: " + used.label() + " (" + from + ")";
+    return trained;
 }
 } // namespace
 
@@ -66,14 +113,28 @@ int runEvalCommand(const std::vector<std::string> &args, std::ostream &out)
     req.threads = parser.intValue("threads", 0, 0, 1024);
     req.device = parser.choice("device", {"auto", "cpu", "cuda"}, "auto");
     const auto format = parser.choice("format", {"json", "text"}, "json");
+    std::string said;
+    const auto trained = applyTrainedAs(parser, req, said);
     try {
-        const auto r = evaluateWeights(req);
+        const auto report = evaluateReporting(req);
+        const auto &r = report.result;
+        if (!said.empty())
+            std::cerr << said << '\n';
         if (format == "json")
-            out << jsonText(Json{{"top1", r.top1}, {"top5", r.top5}, {"loss", r.loss}, {"images", r.images}})
+            out << jsonText(Json{{"top1", r.top1},
+                                 {"top5", r.top5},
+                                 {"loss", r.loss},
+                                 {"images", r.images},
+                                 {"model", r.model},
+                                 {"mean", report.mean},
+                                 {"std", report.std}})
                 << '\n';
         else
             out << r.model << ": top-1 " << r.top1 << "%, top-5 " << r.top5 << "%, loss " << r.loss << " on "
-                << r.images << " images\n";
+                << r.images << " images (" << normalizationText(report.mean, report.std) << ")\n";
+        if (trained && nearChance(r.top1, trained->numClasses))
+            std::cerr << "eval: warning: " << nearChanceWarning(r.top1, trained->numClasses, *trained)
+                      << '\n';
     } catch (const std::invalid_argument &e) {
         throw UsageError(std::string("eval: ") + e.what());
     }

@@ -176,6 +176,8 @@ ui::FigureSpec buildWeightsFigure(const ArgParser &parser, const std::string &ki
 
     const ModelSnapshot snapshot = ModelSnapshot::load(weights); // std::runtime_error: exit 1
     const std::string layerName = layerOption(parser, snapshot, weights);
+    if (usesData && !snapshot.trainedAs().evaluable()) // an ImageNet ResNet: its weights only
+        throw std::runtime_error("figure: " + weights + ": " + snapshot.trainedAs().notEvaluable);
     if (activations) {
         ActivationRequest request;
         request.weights = weights;

@@ -3,8 +3,12 @@
 //   quantscope --screenshot DIR    render each view to DIR/levels.png, DIR/softround.png, DIR/train.png and
 //                                  DIR/runs.png (and, with a model, DIR/model.png, DIR/model-sweep.png and
 //                                  DIR/model-activations.png), then exit
+//   quantscope FILE|DIR ...        open each: a checkpoint in the Model tab, a run directory in the Runs tab
 //   quantscope --model FILE        open FILE in the Model tab (a .qsckpt or a PyTorch state_dict)
 //   quantscope --run DIR           open the run directory DIR in the Runs tab (repeatable)
+//   quantscope --screenshot DIR --screenshot-size 1280x720 [FILE|DIR...]
+//                                  the same at another window size, with those paths opened first (a path
+//                                  that fails to open leaves its error on screen)
 //   quantscope --screenshot DIR --screenshot-train-seconds N
 //                                  train the Train tab's default recipe for N seconds first (docs
 //                                  screenshots)
@@ -52,6 +56,17 @@ int main(int argc, char **argv)
                        "temporary run directory, epochs of 3200 images) so train.png shows a live run."),
         QStringLiteral("N"));
     parser.addOption(trainFor);
+    const QCommandLineOption shotSize(
+        QStringLiteral("screenshot-size"),
+        QStringLiteral("With --screenshot: the window size, WIDTHxHEIGHT (default "
+                       "1400x860)."),
+        QStringLiteral("WxH"));
+    parser.addOption(shotSize);
+    parser.addPositionalArgument(
+        QStringLiteral("paths"),
+        QStringLiteral("Checkpoints to open in the Model tab, run directories to open "
+                       "in the Runs tab."),
+        QStringLiteral("[FILE|DIR...]"));
     parser.process(app);
 
     qs::ui::MainWindow window;
@@ -81,8 +96,24 @@ int main(int argc, char **argv)
             window.modelView()->openModel(qs::ui::ModelView::defaultModelPath());
         if (!openRequestedModel() || !openRequestedRuns())
             return 1;
+        for (const QString &path : parser.positionalArguments()) {
+            QString error;
+            if (!window.openPath(path, &error))
+                qWarning("%s", qPrintable(error)); // kept on screen: the shot shows how an error looks
+        }
         // A fixed, documented size so README screenshots do not depend on the last session.
-        window.resize(1400, 860);
+        QSize size(1400, 860);
+        if (parser.isSet(shotSize)) {
+            const QStringList wh = parser.value(shotSize).split(QLatin1Char('x'));
+            const int w = wh.value(0).toInt(), h = wh.size() == 2 ? wh[1].toInt() : 0;
+            if (w < 200 || h < 200) {
+                qWarning("--screenshot-size: expected WIDTHxHEIGHT, e.g. 1280x720, got '%s'",
+                         qPrintable(parser.value(shotSize)));
+                return 2;
+            }
+            size = QSize(w, h);
+        }
+        window.resize(size);
         window.show();
         QApplication::processEvents();
         QTemporaryDir trainRoot;
@@ -118,6 +149,11 @@ int main(int argc, char **argv)
     if (parser.isSet(run)) {
         window.showTab(qs::ui::MainWindow::Tab::Runs);
         openRequestedRuns();
+    }
+    for (const QString &path : parser.positionalArguments()) {
+        QString error;
+        if (!window.openPath(path, &error))
+            qWarning("%s", qPrintable(error));
     }
     window.show();
     return QApplication::exec();

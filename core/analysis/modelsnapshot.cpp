@@ -38,6 +38,7 @@ ModelSnapshot ModelSnapshot::load(const std::string &path)
     std::vector<NamedTensor> tensors;
     std::map<std::string, LayerClips> clips; // by conv prefix
     std::string description, dataSpec;
+    TrainedAs trainedAs;
     atCoreEdge(path, [&] {
         torch::NoGradGuard noGrad;
         if (isQuantScopeCheckpoint(path)) {
@@ -58,10 +59,18 @@ ModelSnapshot ModelSnapshot::load(const std::string &path)
             if (state.bestTop1 > 0)
                 s << ", best top-1 " << formatPercent(state.bestTop1);
             description = s.str();
+            trainedAs = inferTrainedAs(path);
         } else {
             tensors = readTorchCheckpoint(path).tensors;
             clips = learnedClips(tensors);
-            description = "PyTorch state_dict, " + std::to_string(tensors.size()) + " tensors";
+            std::vector<TensorShape> shapes;
+            for (const auto &t : tensors)
+                shapes.push_back({t.name, t.tensor.sizes().vec()});
+            trainedAs = inferTrainedAsFromTensors(shapes, path);
+            description =
+                (trainedAs.family == ModelFamily::Other ? std::string("PyTorch state_dict")
+                                                        : trainedAs.architecture + ", PyTorch state_dict") +
+                ", " + std::to_string(tensors.size()) + " tensors";
         }
     });
 
@@ -75,6 +84,7 @@ ModelSnapshot ModelSnapshot::load(const std::string &path)
     ModelSnapshot snapshot;
     snapshot.m_path = path;
     snapshot.m_dataSpec = dataSpec;
+    snapshot.m_trainedAs = std::move(trainedAs);
     for (const auto &t : tensors) {
         if (!endsWith(t.name, ".weight") || (t.tensor.dim() != 4 && t.tensor.dim() != 2))
             continue;

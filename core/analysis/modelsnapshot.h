@@ -5,6 +5,7 @@
 // use it; only modelsnapshot.cpp sees torch.
 
 #include "core/analysis/analysis.h"
+#include "core/analysis/trainedas.h"
 #include "core/quant/levels.h"
 
 #include <cstdint>
@@ -55,11 +56,16 @@ public:
     std::string path() const { return m_path; }
     // The data set spec the checkpoint's stored config names (ours); empty for a PyTorch state_dict.
     std::string dataSpec() const { return m_dataSpec; }
+    // How the file says it was trained (method, bits, architecture, whether QuantScope can evaluate it).
+    // fromLayers(): full precision, evaluable only if the caller says so (setTrainedAs).
+    const TrainedAs &trainedAs() const { return m_trainedAs; }
+    void setTrainedAs(TrainedAs trainedAs) { m_trainedAs = std::move(trainedAs); }
 
 private:
     std::string m_path;
     std::string m_description;
     std::string m_dataSpec;
+    TrainedAs m_trainedAs;
     std::vector<SnapshotLayer> m_layers;
     std::vector<std::vector<float>> m_weights;
 };

@@ -320,7 +320,7 @@ private Q_SLOTS:
         eval.data = result.dataSpec;
         eval.threads = 1;
         eval.device = "cpu";
-        QS_COMPARE_NEAR(result.fpTop1, qs::evaluateWeights(eval).top1, 1e-9);
+        QS_COMPARE_NEAR(result.referenceTop1, qs::evaluateWeights(eval).top1, 1e-9);
 
         // Each point: the checkpoint with its quantized convs' weights replaced by hand, evaluated by hand.
         auto model = loadModel(m_trained);
@@ -351,9 +351,9 @@ private Q_SLOTS:
             const double top1 =
                 100.0 * predicted.eq(batch.labels).sum().item<double>() / double(kSyntheticImages);
             QS_COMPARE_NEAR(point.top1, top1, 1e-9);
-            anyBelowBaseline = anyBelowBaseline || point.top1 < result.fpTop1;
+            anyBelowBaseline = anyBelowBaseline || point.top1 < result.referenceTop1;
         }
-        QVERIFY2(result.fpTop1 > 30, qPrintable(QString::number(result.fpTop1))); // it learned something
+        QVERIFY2(result.referenceTop1 > 30, qPrintable(QString::number(result.referenceTop1))); // it learned something
         QVERIFY(anyBelowBaseline);
     }
 
@@ -380,13 +380,13 @@ private Q_SLOTS:
         QCOMPARE(result.images, int64_t(2000));
         QCOMPARE(result.dataSpec, std::string("fashion-mnist:"));
         QCOMPARE(result.points.size(), size_t(7));
-        QVERIFY2(result.fpTop1 > 88, qPrintable(QString::number(result.fpTop1)));
+        QVERIFY2(result.referenceTop1 > 88, qPrintable(QString::number(result.referenceTop1)));
         for (const auto &p : result.points)
-            qInfo("uniform W%d: top-1 %.2f%% (FP %.2f%%)", p.bits, p.top1, result.fpTop1);
+            qInfo("uniform W%d: top-1 %.2f%% (FP %.2f%%)", p.bits, p.top1, result.referenceTop1);
         const auto &w8 = result.points.back();
         QCOMPARE(w8.bits, 8);
-        QVERIFY2(std::abs(w8.top1 - result.fpTop1) <= 1.0,
-                 qPrintable(QStringLiteral("8-bit %1 vs FP %2").arg(w8.top1).arg(result.fpTop1)));
+        QVERIFY2(std::abs(w8.top1 - result.referenceTop1) <= 1.0,
+                 qPrintable(QStringLiteral("8-bit %1 vs FP %2").arg(w8.top1).arg(result.referenceTop1)));
         // More bits never cost more than noise.
         for (size_t i = 1; i < result.points.size(); ++i)
             QVERIFY2(result.points[i].top1 >= result.points[i - 1].top1 - 1.0,
@@ -395,7 +395,7 @@ private Q_SLOTS:
                                     .arg(result.points[i].top1)
                                     .arg(result.points[i - 1].bits)
                                     .arg(result.points[i - 1].top1)));
-        QVERIFY(result.points.front().top1 < result.fpTop1 - 1.0); // 2 bits (ternary) costs accuracy
+        QVERIFY(result.points.front().top1 < result.referenceTop1 - 1.0); // 2 bits (ternary) costs accuracy
     }
 
     void jobsCancelAtTheFirstCheck()

@@ -251,9 +251,9 @@ private Q_SLOTS:
         const qs::PtqResult expected = qs::ptqAccuracySweep(request, {});
         QCOMPARE(expected.images, int64_t(64));
         const auto fp =
-            rows.value(QStringLiteral("accuracy/unquantized %1%").arg(expected.fpTop1, 0, 'f', 2));
+            rows.value(QStringLiteral("accuracy/unquantized %1%").arg(expected.referenceTop1, 0, 'f', 2));
         QCOMPARE(fp.size(), 2);
-        QS_COMPARE_NEAR(fp[0].y(), expected.fpTop1, 1e-9);
+        QS_COMPARE_NEAR(fp[0].y(), expected.referenceTop1, 1e-9);
         int points = 0;
         for (const char *scheme : {"Uniform", "PoT", "APoT"}) {
             const auto line = rows.value(QStringLiteral("accuracy/") + QLatin1String(scheme));

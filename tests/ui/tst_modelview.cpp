@@ -14,11 +14,19 @@
 #include "ui/plotting/figureexport.h"
 #include "ui/plotting/figurewidget.h"
 #include "ui/views/modelview.h"
+#include "ui/views/runsview.h"
 #include "testsupport.h"
 
 #include "uitestsupport.h"
 
 #include <QAction>
+#include <QComboBox>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMimeData>
 #include <QMouseEvent>
 #include <QGraphicsScene>
 #include <QGraphicsView>
@@ -121,6 +129,46 @@ void verifyExport(const FigureSpec &figure, const QString &path, int dpi)
 }
 
 using Run = qs::test::CliRun;
+
+// `quantscope-cli eval ARGS --format json`: the JSON object and the stderr lines.
+QJsonObject evalJson(const QStringList &args, QByteArray *err = nullptr)
+{
+    const Run r =
+        qs::test::runQuantscopeCli(QStringList{QStringLiteral("eval")} + args, qs::test::Display::None);
+    if (err)
+        *err = r.err;
+    return r.exitCode == 0 ? QJsonDocument::fromJson(r.out).object() : QJsonObject();
+}
+
+// The conv and linear weights of torchvision's resnet18 (tests/data/torchvision/resnet18.keys: its real names
+// and shapes), seeded values, written as a PyTorch state_dict by the torch-free writer.
+ModelSnapshot torchvisionResNet18()
+{
+    QFile file(QStringLiteral(QUANTSCOPE_TORCHVISION_KEYS "/resnet18.keys"));
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    std::vector<SnapshotLayer> layers;
+    std::vector<std::vector<float>> weights;
+    uint32_t seed = 1;
+    for (const QByteArray &line : file.readAll().split('\n')) {
+        const QList<QByteArray> fields = line.split(' ');
+        if (line.startsWith('#') || fields.size() != 3 || !fields[0].endsWith(".weight"))
+            continue;
+        const QList<QByteArray> dims = fields[2].split('x');
+        if (dims.size() != 4 && dims.size() != 2)
+            continue;
+        SnapshotLayer l;
+        l.name = fields[0].toStdString();
+        l.numel = 1;
+        for (const QByteArray &d : dims) {
+            l.shape.push_back(d.toLongLong());
+            l.numel *= l.shape.back();
+        }
+        weights.push_back(gaussian(l.numel, 0.0, 0.05, seed++));
+        layers.push_back(std::move(l));
+    }
+    return ModelSnapshot::fromLayers("resnet18", "torchvision resnet18 weights", layers, weights);
+}
 
 Run runCli(const QStringList &args)
 {
@@ -497,7 +545,7 @@ private Q_SLOTS:
         QCOMPARE(view.figure().panels[1].id, QStringLiteral("accuracy"));
         QXYSeries *fp = findSeries(view.sweepFigure(), QStringLiteral("accuracy.fp"));
         QVERIFY(fp && fp->count() == 2);
-        QS_COMPARE_NEAR(fp->at(0).y(), expected.fpTop1, 1e-9);
+        QS_COMPARE_NEAR(fp->at(0).y(), expected.referenceTop1, 1e-9);
         for (Scheme scheme : {Scheme::Uniform, Scheme::PoT, Scheme::APoT}) {
             QXYSeries *line = findSeries(view.sweepFigure(), QStringLiteral("accuracy.") +
                                                                  QString::fromStdString(schemeName(scheme)));
@@ -607,6 +655,248 @@ private Q_SLOTS:
         QCOMPARE(again.modelView()->findChild<QSpinBox *>(QStringLiteral("accuracyImagesSpin"))->value(),
                  500);
         QVERIFY(again.modelView()->waitUntilIdle(120000));
+    }
+
+    void quantizationTrainedModelIsEvaluatedAsTrained()
+    {
+        // Ours, APoT W4A4 on synthetic:64: the view says so, and its accuracy is the CLI's `eval` with the
+        // inferred setting on the same images.
+        ModelView view;
+        view.resize(1300, 800);
+        view.show();
+        QVERIFY(view.openModel(m_runModel));
+        QVERIFY2(view.sidebar()->trainedAsLabel()->text().contains(QStringLiteral("APoT W4A4")),
+                 qPrintable(view.sidebar()->trainedAsLabel()->text()));
+        QVERIFY(!view.sidebar()->trainedBitsSpin()->isVisibleTo(&view)); // the checkpoint stores its bits
+        QVERIFY(view.accuracyButton()->isEnabled());
+        view.setAccuracyImages(0);
+        view.startAccuracySweep();
+        QVERIFY(waitForJobs(view));
+        QVERIFY(view.accuracy());
+        QByteArray err;
+        const QJsonObject cli = evalJson({QStringLiteral("--weights"), m_runModel, QStringLiteral("--data"),
+                                          QStringLiteral("synthetic:64")},
+                                         &err);
+        QVERIFY2(!cli.isEmpty(), err.constData());
+        QVERIFY2(err.startsWith("eval: as trained: APoT W4A4 (from checkpoint config)"), err.constData());
+        QS_COMPARE_NEAR(view.accuracy()->referenceTop1, cli.value(QStringLiteral("top1")).toDouble(), 1e-9);
+        QCOMPARE(view.accuracy()->reference, std::string("as trained (APoT W4A4)"));
+        // The normalization used is shown next to the accuracy, and is the CLI's.
+        const QString summary = view.accuracySummary()->text();
+        QVERIFY2(summary.contains(QStringLiteral("as trained (APoT W4A4)")) &&
+                     summary.contains(QStringLiteral("mean ")),
+                 qPrintable(summary));
+        const QJsonArray mean = cli.value(QStringLiteral("mean")).toArray();
+        QCOMPARE(size_t(mean.size()), view.accuracy()->mean.size());
+        for (int i = 0; i < mean.size(); ++i)
+            QS_COMPARE_NEAR(mean[i].toDouble(), view.accuracy()->mean[size_t(i)], 1e-12);
+        QXYSeries *reference = findSeries(view.sweepFigure(), QStringLiteral("accuracy.fp"));
+        QVERIFY(reference && reference->count() == 2);
+        QS_COMPARE_NEAR(reference->at(0).y(), cli.value(QStringLiteral("top1")).toDouble(), 1e-9);
+        QVERIFY(reference->name().startsWith(QStringLiteral("as trained (APoT W4A4)")));
+
+        // Evaluated in full precision instead: labelled as such, and `eval --quant fp`.
+        view.sidebar()->evaluateAsCombo()->setCurrentIndex(1);
+        QVERIFY(
+            view.sidebar()->trainedAsLabel()->text().contains(QStringLiteral("Evaluated in full precision")));
+        view.startAccuracySweep();
+        QVERIFY(waitForJobs(view));
+        QCOMPARE(view.accuracy()->reference, std::string("full precision (trained as APoT W4A4)"));
+        const QJsonObject fp =
+            evalJson({QStringLiteral("--weights"), m_runModel, QStringLiteral("--data"),
+                      QStringLiteral("synthetic:64"), QStringLiteral("--quant"), QStringLiteral("fp")});
+        QS_COMPARE_NEAR(view.accuracy()->referenceTop1, fp.value(QStringLiteral("top1")).toDouble(), 1e-9);
+    }
+
+    void apotReferenceFileTakesBitsAndNormalization()
+    {
+        // The APoT reference state_dict stores no bits: the view says so, suggests the file name's, and
+        // evaluates with the bits and mean/std set in the sidebar exactly as `eval --bits 4 --mean --std`.
+        const QString apot = QStringLiteral(QUANTSCOPE_REFERENCE_FIXTURES "/apot_r20_w4a4_state_dict.pt");
+        ModelView view;
+        view.resize(1300, 800);
+        view.show();
+        QVERIFY(view.openModel(apot));
+        const QString label = view.sidebar()->trainedAsLabel()->text();
+        QVERIFY2(label.contains(QStringLiteral("APoT, bits unknown")) &&
+                     label.contains(QStringLiteral("4 from file name?")),
+                 qPrintable(label));
+        QVERIFY(view.sidebar()->trainedBitsSpin()->isVisibleTo(&view));
+        QCOMPARE(view.sidebar()->trainedBitsSpin()->value(), 4);
+        QVERIFY(waitForJobs(view));
+
+        view.setDataSpec(QStringLiteral("synthetic:48"));
+        view.setAccuracyImages(0);
+        view.sidebar()->trainedBitsSpin()->setValue(0); // unknown: nothing runs, the page says why
+        view.startAccuracySweep();
+        QVERIFY(!view.accuracyRunning());
+        QVERIFY2(view.accuracySummary()->text().contains(QStringLiteral("set the bits")),
+                 qPrintable(view.accuracySummary()->text()));
+
+        view.sidebar()->trainedBitsSpin()->setValue(4);
+        QVERIFY(view.sidebar()->trainedAsLabel()->text().contains(QStringLiteral("from file name?")));
+        view.sidebar()->meanEdit()->setText(QStringLiteral("0.491,0.482,0.447"));
+        view.sidebar()->stdEdit()->setText(QStringLiteral("0.247,0.243,0.262"));
+        view.startAccuracySweep();
+        QVERIFY(waitForJobs(view));
+        QVERIFY(view.accuracy());
+        QCOMPARE(view.accuracy()->reference, std::string("as trained (APoT W4A4)"));
+        QCOMPARE(view.accuracy()->mean, (std::vector<double>{0.491, 0.482, 0.447}));
+        QByteArray err;
+        const QJsonObject cli =
+            evalJson({QStringLiteral("--weights"), apot, QStringLiteral("--data"),
+                      QStringLiteral("synthetic:48"), QStringLiteral("--bits"), QStringLiteral("4"),
+                      QStringLiteral("--mean"), QStringLiteral("0.491,0.482,0.447"), QStringLiteral("--std"),
+                      QStringLiteral("0.247,0.243,0.262")},
+                     &err);
+        QVERIFY2(!cli.isEmpty(), err.constData());
+        QS_COMPARE_NEAR(view.accuracy()->referenceTop1, cli.value(QStringLiteral("top1")).toDouble(), 1e-9);
+        // Random weights on random images: near chance, and the page names the likely causes.
+        if (nearChance(view.accuracy()->referenceTop1, 10))
+            QVERIFY2(view.accuracySummary()->text().contains(QStringLiteral("near chance")) &&
+                         view.accuracySummary()->text().contains(QStringLiteral("normalization")),
+                     qPrintable(view.accuracySummary()->text()));
+        QVERIFY(view.accuracySummary()->text().contains(QStringLiteral("mean 0.491,0.482,0.447")));
+    }
+
+    void torchvisionResNetShowsItsWeights()
+    {
+        const ModelSnapshot resnet18 = torchvisionResNet18();
+        QCOMPARE(resnet18.layers().size(), size_t(21));
+        const QString path = m_dir.filePath(QStringLiteral("resnet18.pth"));
+        resnet18.saveStateDict(path.toStdString());
+        ModelView view;
+        view.resize(1300, 800);
+        view.show();
+        QVERIFY(view.openModel(path));
+        QCOMPARE(view.layerTree()->topLevelItemCount() > 0, true);
+        QCOMPARE(int(view.snapshot()->layers().size()), 21);
+        QVERIFY(view.selectLayer(QStringLiteral("layer2.0.downsample.0.weight")));
+        QVERIFY(view.selectedAnalysis());
+        QCOMPARE(view.selectedAnalysis()->numel, int64_t(128 * 64));
+        QVERIFY(view.sidebar()->trainedAsLabel()->text().contains(QStringLiteral("CIFAR-style")));
+        QVERIFY(waitForJobs(view)); // the per-layer SQNR and the bit sweep over 11.7 M weights
+        QCOMPARE(view.sweepPoints().size(), size_t(15));
+        const auto expected =
+            bitSweep(resnet18, {Scheme::Uniform, Scheme::PoT, Scheme::APoT}, 2, 6, false, nullptr);
+        QS_COMPARE_NEAR(view.sweepPoints()[3].meanSqnrDb, expected[3].meanSqnrDb, 1e-9);
+        // Accuracy and activations need a CIFAR-style model: disabled, saying why.
+        QVERIFY(!view.accuracyButton()->isEnabled());
+        QVERIFY(view.accuracyButton()->toolTip().contains(QStringLiteral("CIFAR-style")));
+        auto *capture = view.findChild<QPushButton *>(QStringLiteral("captureButton"));
+        QVERIFY(capture);
+        QVERIFY(!capture->isEnabled());
+        view.setDataSpec(QStringLiteral("synthetic:32"));
+        view.showPage(ModelView::Page::Activations);
+        QVERIFY(!view.captureRunning());
+        QVERIFY2(view.figure().note.contains(QStringLiteral("CIFAR-style")), qPrintable(view.figure().note));
+    }
+
+    void longErrorsNeverWidenTheWindow()
+    {
+        MainWindow window;
+        window.resize(1280, 720);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.showTab(MainWindow::Tab::Model);
+        QVERIFY(window.modelView()->openModel(m_runModel));
+        QVERIFY(window.modelView()->waitUntilIdle(120000));
+        QApplication::processEvents();
+        const int width = window.width();
+        QCOMPARE(width, 1280);
+
+        // A 2000-character load error (a long path, no spaces to break at).
+        const QString longPath =
+            QStringLiteral("/nonexistent/") + QString(1990, QLatin1Char('x')) + QStringLiteral(".pt");
+        QVERIFY(!window.modelView()->openModel(longPath));
+        QApplication::processEvents();
+        QLabel *error = window.modelView()->loadErrorLabel();
+        QVERIFY(error->isVisible());
+        QVERIFY(error->toolTip().size() >= 2000);
+        QCOMPARE(window.width(), width);
+        QVERIFY(window.minimumSizeHint().width() <= width);
+        QVERIFY(error->width() <= width);
+
+        // The accuracy sweep's and the capture's errors (a data set that is not there) wrap in place too,
+        // and so would 2000 characters there.
+        window.modelView()->setDataSpec(QStringLiteral("cifar10:/nonexistent/") +
+                                        QString(300, QLatin1Char('y')));
+        window.modelView()->showPage(ModelView::Page::BitSweep);
+        window.modelView()->startAccuracySweep();
+        QVERIFY(window.modelView()->waitUntilIdle(120000));
+        QVERIFY(window.modelView()->accuracySummary()->text().contains(QStringLiteral("yyyy")));
+        window.modelView()->showPage(ModelView::Page::Activations);
+        window.modelView()->startCapture();
+        QVERIFY(window.modelView()->waitUntilIdle(120000));
+        QApplication::processEvents();
+        QCOMPARE(window.width(), width);
+        window.modelView()->accuracySummary()->setText(QString(2000, QLatin1Char('z')));
+        window.modelView()->activationErrorLabel()->setText(QString(2000, QLatin1Char('z')));
+        window.modelView()->sidebar()->trainedAsLabel()->setText(QString(2000, QLatin1Char('z')));
+        QApplication::processEvents();
+        QCOMPARE(window.width(), width);
+        QVERIFY(window.minimumSizeHint().width() <= width);
+
+        // A good load clears the error.
+        QVERIFY(window.modelView()->openModel(m_model));
+        QVERIFY(!window.modelView()->loadErrorLabel()->isVisible());
+        QVERIFY(window.modelView()->waitUntilIdle(120000));
+    }
+
+    void dropsAndRecentFilesOpen()
+    {
+        QSettings().remove(QStringLiteral("recent"));
+        MainWindow window;
+        window.resize(1280, 720);
+        window.show();
+        QVERIFY(window.acceptDrops());
+        auto drop = [&window](const QString &path) {
+            QMimeData data;
+            data.setUrls({QUrl::fromLocalFile(path)});
+            QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
+            QApplication::sendEvent(&window, &enter);
+            if (!enter.isAccepted())
+                return false;
+            QDropEvent event(QPointF(10, 10), Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
+            QApplication::sendEvent(&window, &event);
+            return event.isAccepted();
+        };
+        // A checkpoint opens in the Model tab.
+        window.showTab(MainWindow::Tab::Levels);
+        QVERIFY(drop(m_other));
+        QCOMPARE(window.tabs()->currentIndex(), int(MainWindow::Tab::Model));
+        QCOMPARE(window.modelView()->modelPath(), QFileInfo(m_other).absoluteFilePath());
+        // A run directory opens in the Runs tab.
+        const QString runDir = QFileInfo(m_runModel).absolutePath();
+        QVERIFY(drop(runDir));
+        QCOMPARE(window.tabs()->currentIndex(), int(MainWindow::Tab::Runs));
+        QVERIFY(window.runsView()->runs().contains(runDir));
+        // Both are in File > Recent, newest first, and stay there for the next session.
+        QCOMPARE(window.recentPaths(), (QStringList{runDir, QFileInfo(m_other).absoluteFilePath()}));
+        QVERIFY(window.modelView()->waitUntilIdle(120000));
+        MainWindow next;
+        QCOMPARE(next.recentPaths().size(), 2);
+        Q_EMIT next.recentMenu()->aboutToShow();
+        QAction *otherAction = nullptr;
+        for (QAction *a : next.recentMenu()->actions())
+            if (a->data().toString() == QFileInfo(m_other).absoluteFilePath())
+                otherAction = a;
+        QVERIFY(otherAction);
+        otherAction->trigger();
+        QCOMPARE(next.modelView()->modelPath(), QFileInfo(m_other).absoluteFilePath());
+        QVERIFY(next.modelView()->waitUntilIdle(120000));
+        // A directory that is not a run: one line, nothing opened.
+        QString why;
+        QVERIFY(!next.openPath(m_dir.path(), &why));
+        QVERIFY2(why.contains(QStringLiteral("not a run directory")), qPrintable(why));
+        // At most kMaxRecent, the oldest dropped.
+        for (int i = 0; i < MainWindow::kMaxRecent + 2; ++i) {
+            const QString copy = m_dir.filePath(QStringLiteral("copy%1.pt").arg(i));
+            QFile::copy(m_other, copy);
+            QVERIFY(next.openPath(copy));
+        }
+        QCOMPARE(next.recentPaths().size(), MainWindow::kMaxRecent);
+        QVERIFY(next.modelView()->waitUntilIdle(120000));
     }
 
     void cliModelKinds_data()

@@ -244,7 +244,7 @@ FigureSpec makeBitSweepFigure(const std::vector<SweepPoint> &points, bool alphaS
     PanelSpec acc;
     acc.id = QStringLiteral("accuracy");
     acc.title = QStringLiteral("Post-training top-1 vs weight bits (%1 test images)").arg(accuracy->images);
-    double accLo = accuracy->fpTop1, accHi = accuracy->fpTop1;
+    double accLo = accuracy->referenceTop1, accHi = accuracy->referenceTop1;
     for (const auto &p : accuracy->points) {
         accLo = std::min(accLo, p.top1);
         accHi = std::max(accHi, p.top1);
@@ -257,11 +257,14 @@ FigureSpec makeBitSweepFigure(const std::vector<SweepPoint> &points, bool alphaS
              {}};
     SeriesSpec fp;
     fp.id = QStringLiteral("accuracy.fp");
-    fp.name = QStringLiteral("unquantized %1%").arg(accuracy->fpTop1, 0, 'f', 2);
+    fp.name = QStringLiteral("%1 %2%")
+                  .arg(accuracy->reference.empty() ? QStringLiteral("unquantized")
+                                                   : QString::fromStdString(accuracy->reference))
+                  .arg(accuracy->referenceTop1, 0, 'f', 2);
     fp.color = QColor(0x55, 0x55, 0x55);
     fp.penStyle = Qt::DashLine;
     fp.widthScale = 0.9;
-    fp.points = {QPointF(acc.x.min, accuracy->fpTop1), QPointF(acc.x.max, accuracy->fpTop1)};
+    fp.points = {QPointF(acc.x.min, accuracy->referenceTop1), QPointF(acc.x.max, accuracy->referenceTop1)};
     acc.series << fp;
     addSchemeLines(acc, QStringLiteral("accuracy"), [&](Scheme scheme) {
         QList<QPointF> xy;
@@ -275,9 +278,14 @@ FigureSpec makeBitSweepFigure(const std::vector<SweepPoint> &points, bool alphaS
     if (dataName.endsWith(QLatin1Char(':')))
         dataName.chop(1); // "fashion-mnist:" reads better in a sentence without its colon
     figure.note +=
-        QStringLiteral(" Accuracy: weights-only PTQ (activations in full precision), each quantized conv's "
-                       "w\u0302 = mean + std\u00b7Q((w \u2212 mean)/std) so BatchNorm still fits, clip %1; "
-                       "first conv and last linear %2; test split of %3%4.")
+        (accuracy->activations.empty() || accuracy->activations == "full precision"
+             ? QStringLiteral(" Accuracy: weights-only PTQ (activations in full precision), each quantized "
+                              "conv's w\u0302 = mean + std\u00b7Q((w \u2212 mean)/std) so BatchNorm still "
+                              "fits, clip %1; first conv and last linear %2; test split of %3%4.")
+             : QStringLiteral(" Accuracy: weights-only PTQ of the model as trained (activations %5), each "
+                              "quantized conv's weights on the point's grid, clip %1; first conv and last "
+                              "linear %2; test split of %3%4.")
+                   .replace(QStringLiteral("%5"), QString::fromStdString(accuracy->activations)))
             .arg(accuracyAlphaSearch ? QStringLiteral("MSE-optimal")
                                      : QStringLiteral("checkpoint \u03b1 or 3.0"),
                  QString::fromStdString(accuracy->edges), dataName,

@@ -15,6 +15,8 @@ FigureWidget::FigureWidget(QWidget *parent)
     m_splitter->setObjectName(QStringLiteral("figureSplitter"));
     m_splitter->setChildrenCollapsible(false);
     m_note->setWordWrap(true);
+    // A long error (a path, a key list) wraps in the figure's width instead of widening the window.
+    m_note->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     m_note->setTextInteractionFlags(Qt::TextSelectableByMouse);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);

@@ -26,6 +26,25 @@
 
 namespace qs::ui {
 
+namespace {
+// Word wrap breaks only at spaces: let a long path or key list break after its separators too.
+QString breakable(const QString &text)
+{
+    QString out;
+    out.reserve(text.size() + text.size() / 8);
+    int run = 0;
+    for (const QChar c : text) {
+        out += c;
+        run = c.isSpace() ? 0 : run + 1;
+        if (c == QLatin1Char('/') || c == QLatin1Char('\\') || c == QLatin1Char(',') || run >= 60) {
+            out += QChar(0x200B); // zero-width space: a break opportunity
+            run = 0;
+        }
+    }
+    return out;
+}
+} // namespace
+
 ModelView::ModelView(QWidget *parent) : QWidget(parent)
 {
     m_sidebar = new ModelSidebar;
@@ -52,8 +71,20 @@ ModelView::ModelView(QWidget *parent) : QWidget(parent)
     m_stack = new QStackedWidget(this);
     m_stack->addWidget(buildEmptyPage());
     m_stack->addWidget(m_splitter);
+    m_loadError = new QLabel;
+    m_loadError->setObjectName(QStringLiteral("modelLoadError"));
+    m_loadError->setWordWrap(true);
+    // Ignored: the label takes the width it is given, so a 2000-character message wraps, never widens the
+    // window; the height is capped and the whole text is in the tooltip.
+    m_loadError->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Maximum);
+    m_loadError->setMaximumHeight(4 * fontMetrics().lineSpacing());
+    m_loadError->setTextFormat(Qt::PlainText);
+    m_loadError->setStyleSheet(QStringLiteral("color: #b00020;"));
+    m_loadError->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_loadError->hide();
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(m_loadError);
     layout->addWidget(m_stack);
     wire();
 }
@@ -144,9 +175,15 @@ bool ModelView::openModel(const QString &path)
         QApplication::restoreOverrideCursor();
     } catch (const std::exception &e) {
         QApplication::restoreOverrideCursor();
-        Q_EMIT loadFailed(QString::fromStdString(e.what()));
+        const QString message = QString::fromStdString(e.what());
+        m_loadError->setText(breakable(QStringLiteral("Cannot open %1").arg(message)));
+        m_loadError->setToolTip(message);
+        m_loadError->show();
+        Q_EMIT loadFailed(message);
         return false;
     }
+    m_loadError->hide();
+    m_loadError->clear();
     m_snapshot = std::move(loaded);
     // Every part drops the previous model's state (and cancels its jobs) before the tree is refilled.
     m_sweep->setModel(m_snapshot);

@@ -33,6 +33,7 @@ QT_BEGIN_NAMESPACE
 class QDoubleSpinBox;
 class QLabel;
 class QProgressBar;
+class QPushButton;
 class QSettings;
 class QSlider;
 class QSpinBox;
@@ -125,6 +126,13 @@ public:
     bool accuracyRunning() const { return m_sweep->accuracyRunning(); }
     const std::optional<PtqResult> &accuracy() const { return m_sweep->accuracy(); }
     QProgressBar *accuracyProgress() const { return m_sweep->accuracyProgress(); }
+    QLabel *accuracySummary() const { return m_sweep->accuracySummary(); }
+    QPushButton *accuracyButton() const { return m_sweep->accuracyButton(); }
+    // How the accuracy sweep evaluates the open model (the sidebar's Evaluation box).
+    ModelSidebar *sidebar() const { return m_sidebar; }
+    EvaluationSetting evaluationSetting() const { return m_sidebar->evaluationSetting(); }
+    // The last load error, over the view (wraps; the full text in its tooltip); hidden after a good load.
+    QLabel *loadErrorLabel() const { return m_loadError; }
     // Processes events until no background job runs (or the timeout passes); true when idle.
     bool waitUntilIdle(int timeoutMs);
 
@@ -155,6 +163,7 @@ private:
 
     std::shared_ptr<const ModelSnapshot> m_snapshot;
     QStackedWidget *m_stack = nullptr;
+    QLabel *m_loadError = nullptr;
     QSplitter *m_splitter = nullptr;
     QTabWidget *m_pages = nullptr;
     ModelSidebar *m_sidebar = nullptr;

@@ -70,6 +70,9 @@ ActivationsPage::ActivationsPage(const ModelSidebar *sidebar, std::function<int(
     m_errorLabel->setObjectName(QStringLiteral("activationErrorLabel"));
     m_errorLabel->setToolTip(activationFormulas::mse() + QStringLiteral("<br>") + activationFormulas::sqnr());
     m_errorLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // A long error (a data set path, a loader message) wraps here instead of widening the window.
+    m_errorLabel->setWordWrap(true);
+    m_errorLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     actLayout->addWidget(m_errorLabel);
     m_figure = new FigureWidget;
     m_figure->setObjectName(QStringLiteral("activationFigure"));

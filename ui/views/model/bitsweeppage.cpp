@@ -8,6 +8,7 @@
 #include "ui/views/model/modelsidebar.h"
 
 #include <QHBoxLayout>
+#include <QLabel>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
@@ -41,8 +42,11 @@ BitSweepPage::BitSweepPage(const ModelSidebar *sidebar, QWidget *parent) : QWidg
     auto *accuracyBar = new QHBoxLayout;
     m_accuracyButton = new QPushButton(QStringLiteral("Accuracy"));
     m_accuracyButton->setObjectName(QStringLiteral("accuracyButton"));
-    m_accuracyButton->setToolTip(activationFormulas::ptq() +
-                                 QStringLiteral(" Every scheme at 2\u20136 bits, in the background."));
+    m_accuracyToolTip =
+        activationFormulas::ptq() +
+        QStringLiteral(" Every scheme at 2\u20136 bits, in the background, next to the model "
+                       "evaluated as the sidebar's Evaluation box says (as trained by default).");
+    m_accuracyButton->setToolTip(m_accuracyToolTip);
     m_accuracyCancel = new QPushButton(QStringLiteral("Cancel"));
     m_accuracyCancel->setObjectName(QStringLiteral("cancelAccuracyButton"));
     m_accuracyImages = new QSpinBox;
@@ -62,6 +66,13 @@ BitSweepPage::BitSweepPage(const ModelSidebar *sidebar, QWidget *parent) : QWidg
     accuracyBar->addWidget(m_accuracyImages);
     accuracyBar->addWidget(m_accuracyProgress, 1);
     sweepLayout->addLayout(accuracyBar);
+    m_accuracySummary = new QLabel;
+    m_accuracySummary->setObjectName(QStringLiteral("accuracySummary"));
+    m_accuracySummary->setWordWrap(true);
+    m_accuracySummary->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_accuracySummary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_accuracySummary->hide();
+    sweepLayout->addWidget(m_accuracySummary);
     m_figure = new FigureWidget;
     m_figure->setObjectName(QStringLiteral("sweepFigure"));
     m_figure->setToolTip(QStringLiteral("Mean over layers of each layer's SQNR, per scheme and bit width. ") +
@@ -89,6 +100,13 @@ void BitSweepPage::setModel(std::shared_ptr<const ModelSnapshot> snapshot)
     m_accuracy.reset();
     m_accuracyJob->resetProgress();
     m_sweep.clear();
+    m_accuracySummary->clear();
+    m_accuracySummary->hide();
+    // A model QuantScope cannot run (an ImageNet ResNet): the button says why.
+    const bool evaluable = !m_snapshot || m_snapshot->trainedAs().evaluable();
+    m_accuracyButton->setEnabled(evaluable);
+    m_accuracyButton->setToolTip(evaluable ? m_accuracyToolTip
+                                           : QString::fromStdString(m_snapshot->trainedAs().notEvaluable));
 }
 
 bool BitSweepPage::sweepRunning() const
@@ -149,8 +167,20 @@ void BitSweepPage::startAccuracySweep()
 {
     if (!m_snapshot)
         return;
+    const EvaluationSetting setting = m_sidebar->evaluationSetting();
+    if (!setting.problem.isEmpty()) {
+        m_accuracySummary->setText(setting.problem.toHtmlEscaped());
+        m_accuracySummary->setToolTip(setting.problem);
+        m_accuracySummary->show();
+        return;
+    }
     PtqRequest request;
     request.weights = m_snapshot->path();
+    request.quant = setting.quant;
+    request.wbits = setting.wbits;
+    request.abits = setting.abits;
+    request.mean = setting.mean;
+    request.std = setting.std;
     request.data = m_sidebar->dataSpec().toStdString();
     request.fromBits = kSweepFrom;
     request.toBits = kSweepTo;
@@ -162,10 +192,33 @@ void BitSweepPage::startAccuracySweep()
             if (!result.complete)
                 return {};
             return [this, result = std::move(result), search = request.alphaSearch] {
-                m_accuracyProgress->setFormat(QStringLiteral("unquantized %1% on %2 images")
-                                                  .arg(result.fpTop1, 0, 'f', 2)
+                m_accuracyProgress->setFormat(QStringLiteral("%1 %2% on %3 images")
+                                                  .arg(QString::fromStdString(result.reference))
+                                                  .arg(result.referenceTop1, 0, 'f', 2)
                                                   .arg(result.images));
                 m_accuracyProgress->setToolTip(QString());
+                QString summary = QStringLiteral("Reference: %1, top-1 <b>%2%</b> on %3 images of %4 "
+                                                 "\u00b7 %5 \u00b7 points: activations %6")
+                                      .arg(QString::fromStdString(result.reference).toHtmlEscaped())
+                                      .arg(result.referenceTop1, 0, 'f', 2)
+                                      .arg(result.images)
+                                      .arg(QString::fromStdString(
+                                               result.dataSpec.back() == ':'
+                                                   ? result.dataSpec.substr(0, result.dataSpec.size() - 1)
+                                                   : result.dataSpec)
+                                               .toHtmlEscaped())
+                                      .arg(QString::fromStdString(normalizationText(result.mean, result.std)))
+                                      .arg(QString::fromStdString(result.activations).toHtmlEscaped());
+                if (nearChance(result.referenceTop1, result.classes))
+                    summary +=
+                        QStringLiteral("<br><span style='color:#b00020'>\u26a0 %1</span>")
+                            .arg(QString::fromStdString(
+                                     nearChanceWarning(result.referenceTop1, result.classes,
+                                                       m_snapshot ? m_snapshot->trainedAs() : TrainedAs{}))
+                                     .toHtmlEscaped());
+                m_accuracySummary->setText(summary);
+                m_accuracySummary->setToolTip(QString());
+                m_accuracySummary->show();
                 m_accuracy = result;
                 m_accuracySearched = search;
                 rebuildFigure();
@@ -173,6 +226,9 @@ void BitSweepPage::startAccuracySweep()
         },
         [this](const QString &error) {
             m_accuracyProgress->setToolTip(error);
+            m_accuracySummary->setText(error.toHtmlEscaped());
+            m_accuracySummary->setToolTip(error);
+            m_accuracySummary->show();
             m_figure->setError(error);
         });
 }

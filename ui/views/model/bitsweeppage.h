@@ -14,12 +14,12 @@
 #include <vector>
 
 QT_BEGIN_NAMESPACE
+class QLabel;
 class QProgressBar;
 class QPushButton;
 class QSettings;
 class QSpinBox;
 QT_END_NAMESPACE
-
 
 namespace qs::ui {
 
@@ -46,6 +46,10 @@ public:
     bool accuracyRunning() const;
     const std::optional<PtqResult> &accuracy() const { return m_accuracy; }
     QProgressBar *accuracyProgress() const { return m_accuracyProgress; }
+    // What the last accuracy sweep evaluated (its setting, reference top-1, normalization), a near-chance
+    // warning with the likely causes, or why it cannot run; wraps, never widens the window.
+    QLabel *accuracySummary() const { return m_accuracySummary; }
+    QPushButton *accuracyButton() const { return m_accuracyButton; }
 
     void saveSettings(QSettings &settings) const; // accuracyImages
     void restoreSettings(QSettings &settings);
@@ -73,6 +77,8 @@ private:
     QPushButton *m_accuracyCancel = nullptr;
     QSpinBox *m_accuracyImages = nullptr;
     QProgressBar *m_accuracyProgress = nullptr;
+    QLabel *m_accuracySummary = nullptr;
+    QString m_accuracyToolTip;
     FigureWidget *m_figure = nullptr;
     // Each job has its own thread, so neither waits behind the other's queue.
     std::unique_ptr<BackgroundJob> m_sweepJob, m_accuracyJob;

@@ -23,7 +23,8 @@ CaptureBar::CaptureBar(const ModelSidebar *sidebar, QWidget *parent) : QWidget(p
     layout->setContentsMargins(0, 0, 0, 0);
     m_button = new QPushButton(QStringLiteral("Run batch"));
     m_button->setObjectName(QStringLiteral("captureButton"));
-    m_button->setToolTip(activationFormulas::capture());
+    m_buttonToolTip = activationFormulas::capture();
+    m_button->setToolTip(m_buttonToolTip);
     m_cancel = new QPushButton(QStringLiteral("Cancel"));
     m_cancel->setObjectName(QStringLiteral("cancelCaptureButton"));
     m_images = new QSpinBox;
@@ -53,6 +54,11 @@ void CaptureBar::setModel(std::shared_ptr<const ModelSnapshot> snapshot)
     m_capture.reset();
     m_error.clear();
     m_job->resetProgress();
+    // A model QuantScope cannot run (an ImageNet ResNet): the button says why instead of failing later.
+    const bool evaluable = !m_snapshot || m_snapshot->trainedAs().evaluable();
+    m_button->setEnabled(evaluable);
+    m_button->setToolTip(evaluable ? m_buttonToolTip
+                                   : QString::fromStdString(m_snapshot->trainedAs().notEvaluable));
 }
 
 bool CaptureBar::running() const
@@ -78,6 +84,8 @@ QString CaptureBar::note() const
         return m_error;
     if (m_capture || !m_snapshot)
         return {};
+    if (!m_snapshot->trainedAs().evaluable())
+        return QString::fromStdString(m_snapshot->trainedAs().notEvaluable);
     const std::string own = m_snapshot->dataSpec();
     const QString typed = m_sidebar->dataSpec();
     if (typed.isEmpty() && own.empty())
@@ -100,7 +108,7 @@ void CaptureBar::restoreSettings(QSettings &settings)
 
 void CaptureBar::start()
 {
-    if (!m_snapshot)
+    if (!m_snapshot || !m_snapshot->trainedAs().evaluable())
         return;
     cancel();
     m_error.clear();

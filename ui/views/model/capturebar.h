@@ -66,6 +66,7 @@ private:
     const ModelSidebar *m_sidebar;
     std::shared_ptr<const ActivationCapture> m_capture;
     QString m_error;
+    QString m_buttonToolTip; // the button's own; a model that cannot run shows why instead
     QPushButton *m_button = nullptr;
     QPushButton *m_cancel = nullptr;
     QSpinBox *m_images = nullptr;

@@ -1,6 +1,7 @@
 #include "ui/views/model/modelsidebar.h"
 
 #include "core/analysis/modelsnapshot.h"
+#include "core/quant/methods.h"
 #include "ui/figures/palette.h"
 #include "ui/views/model/layertree.h"
 
@@ -14,12 +15,47 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QSettings>
+#include <QSizePolicy>
 #include <QSpinBox>
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <cmath>
 
 namespace qs::ui {
+
+namespace {
+// "0.4914, 0.4822,0.4465" -> values; nullopt for anything else (empty -> empty).
+std::optional<std::vector<double>> parseValues(const QString &text)
+{
+    std::vector<double> values;
+    const QString trimmed = text.trimmed();
+    if (trimmed.isEmpty())
+        return values;
+    for (const QString &part : trimmed.split(QLatin1Char(','))) {
+        bool ok = false;
+        const double v = part.trimmed().toDouble(&ok);
+        if (!ok || !std::isfinite(v))
+            return std::nullopt;
+        values.push_back(v);
+    }
+    return values;
+}
+
+std::string quantMethodTitle(const std::string &method)
+{
+    const MethodInfo *info = findQuantMethod(method);
+    return info ? info->title : method;
+}
+
+QString joinValues(const std::vector<double> &values)
+{
+    QStringList parts;
+    for (double v : values)
+        parts << QString::number(v);
+    return parts.join(QLatin1Char(','));
+}
+} // namespace
 
 ModelSidebar::ModelSidebar(QWidget *parent) : QWidget(parent)
 {
@@ -31,6 +67,54 @@ ModelSidebar::ModelSidebar(QWidget *parent) : QWidget(parent)
     m_description->setWordWrap(true);
     m_description->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_layout->addWidget(m_description);
+
+    // How the model is evaluated (accuracy sweep): what the file says it was trained as, and the controls.
+    auto *evalBox = new QGroupBox(QStringLiteral("Evaluation"));
+    auto *evalForm = new QFormLayout(evalBox);
+    m_trainedAs = new QLabel;
+    m_trainedAs->setObjectName(QStringLiteral("trainedAsLabel"));
+    m_trainedAs->setWordWrap(true);
+    // A long message wraps inside the column instead of widening the window.
+    m_trainedAs->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_trainedAs->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    evalForm->addRow(m_trainedAs);
+    m_evaluateAs = new QComboBox;
+    m_evaluateAs->setObjectName(QStringLiteral("evaluateAsCombo"));
+    m_evaluateAs->addItem(QStringLiteral("As trained"));
+    m_evaluateAs->addItem(QStringLiteral("Full precision"));
+    m_evaluateAs->setToolTip(QStringLiteral(
+        "As trained: the method and bits the checkpoint was trained with (its stored config, or its "
+        "quantizer parameters' names), as its own code evaluates it; a network trained with quantized "
+        "activations scores near chance in full precision. Full precision: every conv unquantized."));
+    m_trainedBits = new QSpinBox;
+    m_trainedBits->setObjectName(QStringLiteral("trainedBitsSpin"));
+    m_trainedBits->setRange(0, 8);
+    m_trainedBits->setSpecialValueText(QStringLiteral("unknown"));
+    m_trainedBits->setSuffix(QStringLiteral(" bit"));
+    m_trainedBits->setToolTip(QStringLiteral(
+        "The weight and activation bits the model was trained with. A PyTorch file does not store them."));
+    auto *evalRow = new QHBoxLayout;
+    evalRow->addWidget(m_evaluateAs, 1);
+    evalRow->addWidget(m_trainedBits);
+    evalForm->addRow(QStringLiteral("Evaluate"), evalRow);
+    m_meanEdit = new QLineEdit;
+    m_meanEdit->setObjectName(QStringLiteral("meanEdit"));
+    m_stdEdit = new QLineEdit;
+    m_stdEdit->setObjectName(QStringLiteral("stdEdit"));
+    for (QLineEdit *edit : {m_meanEdit, m_stdEdit}) {
+        edit->setClearButtonEnabled(true);
+        edit->setPlaceholderText(QStringLiteral("default"));
+        edit->setToolTip(QStringLiteral("Per-channel input normalization, comma-separated (e.g. "
+                                        "0.491,0.482,0.447). Empty: the checkpoint's, else the data set's "
+                                        "default. Shown next to every accuracy."));
+    }
+    auto *normRow = new QHBoxLayout;
+    normRow->addWidget(new QLabel(QStringLiteral("mean")));
+    normRow->addWidget(m_meanEdit, 1);
+    normRow->addWidget(new QLabel(QStringLiteral("std")));
+    normRow->addWidget(m_stdEdit, 1);
+    evalForm->addRow(QStringLiteral("Normalize"), normRow);
+    m_layout->addWidget(evalBox);
 
     auto *dataRow = new QHBoxLayout;
     m_dataEdit = new QLineEdit;
@@ -91,7 +175,18 @@ ModelSidebar::ModelSidebar(QWidget *parent) : QWidget(parent)
     connect(m_overlay, &QComboBox::currentIndexChanged, this, &ModelSidebar::overlayChanged);
     connect(m_searchAll, &QCheckBox::toggled, this, &ModelSidebar::searchAllToggled);
     connect(m_dataEdit, &QLineEdit::editingFinished, this, &ModelSidebar::dataEdited);
+    connect(m_evaluateAs, &QComboBox::currentIndexChanged, this, [this] {
+        updateTrainedAs();
+        Q_EMIT evaluationChanged();
+    });
+    connect(m_trainedBits, &QSpinBox::valueChanged, this, [this] {
+        updateTrainedAs();
+        Q_EMIT evaluationChanged();
+    });
+    connect(m_meanEdit, &QLineEdit::editingFinished, this, &ModelSidebar::evaluationChanged);
+    connect(m_stdEdit, &QLineEdit::editingFinished, this, &ModelSidebar::evaluationChanged);
     updateBitRange();
+    updateTrainedAs();
 }
 
 ModelSidebar::~ModelSidebar()
@@ -99,6 +194,8 @@ ModelSidebar::~ModelSidebar()
     // ~QWidget closes the window after the members are gone; the data field's focus-out
     // (editingFinished) must not reach the pages then.
     m_dataEdit->disconnect(this);
+    m_meanEdit->disconnect(this);
+    m_stdEdit->disconnect(this);
 }
 
 void ModelSidebar::setModel(const std::shared_ptr<const ModelSnapshot> &snapshot, const QString &path)
@@ -118,7 +215,98 @@ void ModelSidebar::setModel(const std::shared_ptr<const ModelSnapshot> &snapshot
                                    .arg(m_snapshot->parameterCount()));
         m_description->setToolTip(QDir::toNativeSeparators(QFileInfo(path).absoluteFilePath()));
     }
+    if (m_snapshot) {
+        // A new model: as trained, with the bits it stores (else the file name's suggestion, marked as such),
+        // and the normalization its config names.
+        const TrainedAs &trained = m_snapshot->trainedAs();
+        const QSignalBlocker blockEval(m_evaluateAs), blockBits(m_trainedBits);
+        m_evaluateAs->setCurrentIndex(0);
+        m_trainedBits->setValue(trained.bitsKnown() ? trained.wbits : trained.fileNameBits.value_or(0));
+        m_meanEdit->setText(joinValues(trained.mean));
+        m_stdEdit->setText(joinValues(trained.std));
+    }
+    updateTrainedAs();
     m_tree->fill(m_snapshot.get());
+}
+
+void ModelSidebar::updateTrainedAs()
+{
+    const TrainedAs *trained = m_snapshot ? &m_snapshot->trainedAs() : nullptr;
+    const bool quantized = trained && trained->quantized();
+    const bool fromFile = quantized && trained->bitsKnown();
+    m_trainedBits->setVisible(quantized && !fromFile && m_evaluateAs->currentIndex() == 0);
+    m_evaluateAs->setEnabled(quantized);
+    if (!trained) {
+        m_trainedAs->setText(QString());
+        return;
+    }
+    QString text =
+        QStringLiteral("As trained: <b>%1</b>").arg(QString::fromStdString(trained->label()).toHtmlEscaped());
+    if (quantized && !fromFile) {
+        const int bits = m_trainedBits->value();
+        if (trained->fileNameBits && bits == *trained->fileNameBits)
+            text = QStringLiteral("As trained: <b>%1, bits unknown — %2 from file name?</b>")
+                       .arg(QString::fromStdString(quantMethodTitle(trained->method)).toHtmlEscaped())
+                       .arg(*trained->fileNameBits);
+        else if (bits > 0)
+            text = QStringLiteral("As trained: <b>%1 W%2A%2</b> (bits set here)")
+                       .arg(QString::fromStdString(quantMethodTitle(trained->method)).toHtmlEscaped())
+                       .arg(bits);
+    }
+    text += QStringLiteral(" <small>(%1)</small>")
+                .arg(QString::fromStdString(trained->source +
+                                            (trained->evidence.empty() ? "" : ": " + trained->evidence))
+                         .toHtmlEscaped());
+    if (quantized && m_evaluateAs->currentIndex() == 1)
+        text += QStringLiteral("<br><span style='color:#b00020'>Evaluated in full precision, not as "
+                               "trained.</span>");
+    if (!trained->evaluable())
+        text += QStringLiteral("<br>%1").arg(QString::fromStdString(trained->notEvaluable).toHtmlEscaped());
+    m_trainedAs->setText(text);
+    m_trainedAs->setToolTip(QString::fromStdString(trained->describe()));
+}
+
+EvaluationSetting ModelSidebar::evaluationSetting() const
+{
+    EvaluationSetting s;
+    if (!m_snapshot) {
+        s.problem = QStringLiteral("no model is open");
+        return s;
+    }
+    const TrainedAs &trained = m_snapshot->trainedAs();
+    if (!trained.evaluable()) {
+        s.problem = QString::fromStdString(trained.notEvaluable);
+        return s;
+    }
+    const auto mean = parseValues(m_meanEdit->text()), std = parseValues(m_stdEdit->text());
+    if (!mean || !std) {
+        s.problem = QStringLiteral("mean/std: give numbers separated by commas, e.g. 0.491,0.482,0.447");
+        return s;
+    }
+    if (mean->size() != std->size()) {
+        s.problem = QStringLiteral("mean/std: give as many std values as mean values");
+        return s;
+    }
+    s.mean = *mean;
+    s.std = *std;
+    if (trained.quantized() && m_evaluateAs->currentIndex() == 1) {
+        s.quant = "fp";
+        s.label =
+            QStringLiteral("full precision (trained as %1)").arg(QString::fromStdString(trained.label()));
+        return s;
+    }
+    TrainedAs used = trained;
+    if (trained.quantized() && !trained.bitsKnown()) {
+        const int bits = m_trainedBits->value();
+        if (bits <= 0) {
+            s.problem = QStringLiteral("%1: set the bits it was trained with (Evaluation box)")
+                            .arg(QString::fromStdString(trained.describe()));
+            return s;
+        }
+        s.wbits = s.abits = used.wbits = used.abits = bits; // quant stays empty: as trained, these bits
+    }
+    s.label = QStringLiteral("as trained: %1").arg(QString::fromStdString(used.label()));
+    return s;
 }
 
 void ModelSidebar::addSection(QWidget *section)

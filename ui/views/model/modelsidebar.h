@@ -10,6 +10,8 @@
 
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 QT_BEGIN_NAMESPACE
 class QCheckBox;
@@ -28,6 +30,18 @@ class ModelSnapshot;
 namespace qs::ui {
 
 class LayerTree;
+
+// How the whole-model jobs (the accuracy sweep) evaluate the open model: as it was trained (the method and
+// bits the file says, core/analysis/trainedas.h; bits from the sidebar where the file has none) or in full
+// precision, with a normalization.
+struct EvaluationSetting
+{
+    std::string quant;             // empty: as the checkpoint stores it (ours); else a method, "fp" included
+    int wbits = 0, abits = 0;      // 0: the checkpoint's own
+    std::vector<double> mean, std; // empty: the checkpoint's, else the data set's default
+    QString label;                 // "as trained: APoT W4A4", "full precision (trained as APoT W4A4)"
+    QString problem;               // non-empty: cannot evaluate, and why (one line)
+};
 
 class ModelSidebar final : public QWidget
 {
@@ -54,6 +68,13 @@ public:
     LayerTree *tree() const { return m_tree; }
     QLineEdit *dataEdit() const { return m_dataEdit; }
 
+    EvaluationSetting evaluationSetting() const;
+    QLabel *trainedAsLabel() const { return m_trainedAs; }
+    QComboBox *evaluateAsCombo() const { return m_evaluateAs; }
+    QSpinBox *trainedBitsSpin() const { return m_trainedBits; }
+    QLineEdit *meanEdit() const { return m_meanEdit; }
+    QLineEdit *stdEdit() const { return m_stdEdit; }
+
     // Keys of the "model" group: scheme, bits, overlay, searchAll, data. Restoring emits nothing.
     void saveSettings(QSettings &settings) const;
     void restoreSettings(QSettings &settings);
@@ -63,10 +84,12 @@ Q_SIGNALS:
     void bitsChanged();
     void overlayChanged();
     void searchAllToggled();
-    void dataEdited(); // editing finished
+    void dataEdited();        // editing finished
+    void evaluationChanged(); // evaluate as, trained bits or mean/std
 
 private:
     void updateBitRange();
+    void updateTrainedAs(); // the label and the bits control for the open model
 
     std::shared_ptr<const ModelSnapshot> m_snapshot;
     QVBoxLayout *m_layout = nullptr;
@@ -77,6 +100,10 @@ private:
     QComboBox *m_overlay = nullptr;
     QCheckBox *m_searchAll = nullptr;
     LayerTree *m_tree = nullptr;
+    QLabel *m_trainedAs = nullptr;
+    QComboBox *m_evaluateAs = nullptr;
+    QSpinBox *m_trainedBits = nullptr;
+    QLineEdit *m_meanEdit = nullptr, *m_stdEdit = nullptr;
 };
 
 } // namespace qs::ui

@@ -63,6 +63,9 @@ SelectedLayerBox::SelectedLayerBox(const ModelSidebar *sidebar, QWidget *parent)
     m_errorLabel->setObjectName(QStringLiteral("errorLabel"));
     m_errorLabel->setToolTip(weightFormulas::mse() + QStringLiteral("<br>") + weightFormulas::sqnr());
     m_errorLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // A long error (a data set path, a loader message) wraps here instead of widening the window.
+    m_errorLabel->setWordWrap(true);
+    m_errorLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     layerLayout->addWidget(m_errorLabel);
     auto *histRow = new QHBoxLayout;
     m_bins = new QSpinBox;
