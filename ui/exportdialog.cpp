@@ -81,6 +81,7 @@ ExportDialog::ExportDialog(const FigureSpec &figure, QWidget *parent) : QDialog(
     settings.endGroup();
     m_path = new QLineEdit(QDir(dir).filePath(figure.id + QStringLiteral(".png")));
     m_path->setObjectName(QStringLiteral("pathEdit"));
+    m_path->setMinimumWidth(m_path->fontMetrics().averageCharWidth() * 48); // a whole folder path in view
     auto *browseButton = new QPushButton(QStringLiteral("&Browse\u2026"));
     auto *pathRow = new QHBoxLayout;
     pathRow->addWidget(m_path, 1);
