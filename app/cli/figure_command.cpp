@@ -425,7 +425,8 @@ int runFigureCommand(const std::vector<std::string> &args, std::ostream &out)
     // Everything is validated before Qt starts, so usage errors are fast and need no platform plugin.
     ui::FigureSpec figure = buildFigure(parser, kind);
     // The files behind the figure, for its CSV header and metadata.
-    if (parser.has("weights"))
+    if (parser.has("weights") &&
+        (figure.settings.isEmpty() || figure.settings.front().first != QStringLiteral("checkpoint")))
         figure.settings.prepend(
             {QStringLiteral("checkpoint"), QString::fromStdString(parser.value("weights"))});
     if (parser.has("data"))

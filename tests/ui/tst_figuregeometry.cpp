@@ -607,6 +607,11 @@ private Q_SLOTS:
         LayerFigureOptions lo;
         lo.overlay = Scheme::Uniform;
         m_kinds << Kind{QStringLiteral("histogram"), makeLayerFigure(w, snapshot, lo)};
+        // The settings behind it name the checkpoint, the layer and the grid (CSV header, SVG/PDF metadata).
+        const auto &settings = m_kinds.last().figure.settings;
+        QVERIFY(settings.contains({QStringLiteral("checkpoint"), QString::fromStdString(model)}));
+        QVERIFY(settings.contains({QStringLiteral("layer"), QString::fromStdString(layer.name)}));
+        QVERIFY(settings.contains({QStringLiteral("bits"), QStringLiteral("4 (signed)")}));
         m_kinds << Kind{QStringLiteral("bit-sweep"),
                         makeBitSweepFigure(bitSweep(snapshot, {Scheme::Uniform, Scheme::PoT, Scheme::APoT}, 2,
                                                     6, false, nullptr),

@@ -142,8 +142,11 @@ FigureSpec makeLayerFigure(const LayerWeightAnalysis &a, const std::vector<float
 FigureSpec makeLayerFigure(const LayerWeightAnalysis &analysis, const ModelSnapshot &snapshot,
                            const LayerFigureOptions &options)
 {
-    return makeLayerFigure(
+    FigureSpec figure = makeLayerFigure(
         analysis, normalizeWeights(snapshot.weights(analysis.name), analysis.mean, analysis.std), options);
+    if (!snapshot.path().empty()) // the GUI's figure names its file too
+        figure.settings.prepend({QStringLiteral("checkpoint"), QString::fromStdString(snapshot.path())});
+    return figure;
 }
 
 FigureSpec makeLayerErrorFigure(const QList<SchemeLayers> &schemes, int bits, int selected)
