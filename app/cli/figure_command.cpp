@@ -37,6 +37,8 @@ const char *kFigureUsage =
   KIND: levels|softround|histogram|layer-error|bit-sweep|activations|curves|ewgs|alpha|occupancy|compare
 
 common:   [--bits B] [--signed] [--alpha A] [--preset single|double] [--dpi N]
+paper:    [--font FAMILY] [--font-size PT] [--line-width PT] [--panel-letters]
+          (default: the preset's DejaVu Sans 8/9 pt and 1/1.2 pt lines; --panel-letters: (a), (b), ...)
 levels:   [--scheme uniform|pot|apot] [--compare]   (--compare overlays the other schemes at the same bits)
 softround:[--method dsq|daq|ewgs] (default: all) [--dsq-alpha a] [--gamma g] [--sigma s]
           [--base uniform|pot|apot] [--delta d] [--grad-sign 1|-1]
@@ -62,7 +64,8 @@ training runs (directories written by `quantscope-cli train`, also while it is s
   compare:   --runs DIR... [--smoothing B] [--linear]   runs overlaid: smoothed loss, test top-1, max delta
   A divergence is marked on every step/epoch panel with its reason and layer.
 
-Writes FILE and its plotted data as FILE.csv (columns panel,series,x,y). Works without a display.
+Writes FILE and its plotted data as FILE.csv (columns panel,series,x,y, after "# key: value" lines naming
+the settings, also in the SVG/PDF metadata). Works without a display.
 )";
 
 Scheme schemeOption(const ArgParser &parser, const std::string &name, const std::string &fallback)
@@ -382,11 +385,15 @@ int runFigureCommand(const std::vector<std::string> &args, std::ostream &out)
             out << kFigureUsage;
             return 0;
         }
+    // clang-format off
     ArgParser parser("figure",
                      {"kind",    "out",       "scheme", "bits",    "alpha",     "preset", "dpi",
                       "method",  "dsq-alpha", "gamma",  "sigma",   "base",      "delta",  "grad-sign",
-                      "weights", "layer",     "bins",   "overlay", "smoothing", "data",   "images"},
-                     {"signed", "compare", "alpha-search", "log", "linear", "accuracy"}, {"runs"});
+                      "weights", "layer",     "bins",   "overlay", "smoothing", "data",   "images",
+                      "font",    "font-size", "line-width"},
+                     {"signed", "compare", "alpha-search", "log", "linear", "accuracy",
+                      "panel-letters"}, {"runs"});
+    // clang-format on
     parser.parse(args);
     const std::string kind = parser.choice("kind",
                                            {"levels", "softround", "histogram", "layer-error", "bit-sweep",
@@ -401,9 +408,35 @@ int runFigureCommand(const std::vector<std::string> &args, std::ostream &out)
     options.preset =
         *ui::paperPresetById(QString::fromStdString(parser.choice("preset", {"single", "double"}, "single")));
     options.dpi = parser.intValue("dpi", 300, ui::kMinDpi, ui::kMaxDpi);
+    // Paper typography (0 / empty: the preset's).
+    options.fontFamily = QString::fromStdString(parser.value("font"));
+    if (parser.has("font") && options.fontFamily.trimmed().isEmpty())
+        throw UsageError("figure: --font needs a font family name");
+    if (parser.has("font-size"))
+        options.fontPt = parser.doubleValue("font-size", 0.0);
+    if (parser.has("line-width"))
+        options.lineWidthPt = parser.doubleValue("line-width", 0.0);
+    options.panelLetters = parser.flag("panel-letters");
+    if (parser.has("font-size") && !(options.fontPt >= ui::kMinFontPt && options.fontPt <= ui::kMaxFontPt))
+        throw UsageError("figure: --font-size must be between " + std::to_string(int(ui::kMinFontPt)) +
+                         " and " + std::to_string(int(ui::kMaxFontPt)) + " pt");
+    if (parser.has("line-width") &&
+        !(options.lineWidthPt >= ui::kMinLineWidthPt && options.lineWidthPt <= ui::kMaxLineWidthPt))
+        throw UsageError("figure: --line-width must be between 0.25 and 6 pt");
 
     // Everything is validated before Qt starts, so usage errors are fast and need no platform plugin.
-    const ui::FigureSpec figure = buildFigure(parser, kind);
+    ui::FigureSpec figure = buildFigure(parser, kind);
+    // The files behind the figure, for its CSV header and metadata.
+    if (parser.has("weights") &&
+        (figure.settings.isEmpty() || figure.settings.front().first != QStringLiteral("checkpoint")))
+        figure.settings.prepend(
+            {QStringLiteral("checkpoint"), QString::fromStdString(parser.value("weights"))});
+    if (parser.has("data"))
+        figure.settings.append({QStringLiteral("data"), QString::fromStdString(parser.value("data"))});
+    else if (kind == "activations" || parser.flag("accuracy"))
+        figure.settings.append({QStringLiteral("data"), QStringLiteral("the checkpoint's own")});
+    if (parser.has("images"))
+        figure.settings.append({QStringLiteral("images"), QString::fromStdString(parser.value("images"))});
     const bool hadApp = QCoreApplication::instance() != nullptr;
     ensureOffscreenWithoutDisplay();
     static int argc = 1;

@@ -52,13 +52,30 @@ void checkUsageError(const QStringList &args, const QString &mentions, const QSt
     QVERIFY(!QFile::exists(unwritten));
 }
 
+// The settings comment lines ("# key: value") at the top of a figure's CSV, as key -> value; the file is left
+// at the column names.
+QMap<QString, QString> readCsvSettings(QFile &csv)
+{
+    QMap<QString, QString> settings;
+    while (!csv.atEnd() && csv.peek(1) == "#") {
+        const QString line = QString::fromUtf8(csv.readLine()).trimmed().mid(1).trimmed();
+        const int colon = line.indexOf(QStringLiteral(": "));
+        if (colon > 0)
+            settings[line.left(colon)] = line.mid(colon + 2);
+    }
+    return settings;
+}
+
 // The figure's CSV as "panel/series name" -> points, in file order; empty when the file is missing or any
-// line is not panel,series,x,y.
+// line after the settings is not panel,series,x,y.
 QMap<QString, QList<QPointF>> readCsv(const QString &figurePath)
 {
     QMap<QString, QList<QPointF>> rows;
     QFile csv(figurePath.left(figurePath.lastIndexOf(QLatin1Char('.'))) + QStringLiteral(".csv"));
-    if (!csv.open(QIODevice::ReadOnly) || csv.readLine().trimmed() != "panel,series,x,y")
+    if (!csv.open(QIODevice::ReadOnly))
+        return {};
+    readCsvSettings(csv);
+    if (csv.readLine().trimmed() != "panel,series,x,y")
         return {};
     while (!csv.atEnd()) {
         const QList<QByteArray> f = csv.readLine().trimmed().split(',');
@@ -115,6 +132,67 @@ private Q_SLOTS:
         QTest::newRow("unknown option")
             << list({"--kind", "levels", "--colour", "red", "--out"}) + QStringList{out}
             << QStringLiteral("--colour");
+        QTest::newRow("font size too large")
+            << list({"--kind", "levels", "--font-size", "30", "--out"}) + QStringList{out}
+            << QStringLiteral("--font-size");
+        QTest::newRow("font size not a number")
+            << list({"--kind", "levels", "--font-size", "big", "--out"}) + QStringList{out}
+            << QStringLiteral("--font-size");
+        QTest::newRow("line width too thin")
+            << list({"--kind", "levels", "--line-width", "0.1", "--out"}) + QStringList{out}
+            << QStringLiteral("--line-width");
+        QTest::newRow("empty font") << list({"--kind", "levels", "--font", "", "--out"}) + QStringList{out}
+                                    << QStringLiteral("--font");
+    }
+
+    // --font, --font-size, --line-width and --panel-letters reach the file: the SVG's text uses the font at
+    // the size (in page units of 300 per inch), its lines the width, each panel starts with its letter, and
+    // the settings are in the CSV header and the SVG's <desc>.
+    void paperOptionsReachTheFile()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("paper.svg"));
+        const Run run = runCli(list({"--kind", "levels", "--compare", "--font", "DejaVu Serif", "--font-size",
+                                     "10", "--line-width", "2", "--panel-letters", "--out"}) +
+                               QStringList{path});
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QXmlStreamReader xml(file.readAll());
+        QStringList texts, families;
+        QString desc;
+        bool sawTitleSize = false, sawLineWidth = false;
+        while (!xml.atEnd()) {
+            xml.readNext();
+            if (!xml.isStartElement())
+                continue;
+            const auto a = xml.attributes();
+            if (xml.name() == QLatin1String("text"))
+                families << a.value(QLatin1String("font-family")).toString();
+            // 10 pt titles: 10 * 300 / 72 = 41.7 -> 42 units; a widthScale-1 line of 2 pt: 8.33 units.
+            if (xml.name() == QLatin1String("text") &&
+                a.value(QLatin1String("font-size")) == QLatin1String("42"))
+                sawTitleSize = true;
+            if (xml.name() == QLatin1String("g") &&
+                std::abs(a.value(QLatin1String("stroke-width")).toDouble() - 2 * 300.0 / 72) < 0.01)
+                sawLineWidth = true;
+            if (xml.name() == QLatin1String("desc"))
+                desc = xml.readElementText();
+            else if (xml.name() == QLatin1String("text"))
+                texts << xml.readElementText();
+        }
+        QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
+        QVERIFY(!families.isEmpty());
+        QCOMPARE(families.count(QStringLiteral("DejaVu Serif")), families.size());
+        QVERIFY(sawTitleSize);
+        QVERIFY(sawLineWidth);
+        QVERIFY(texts.contains(QStringLiteral("(a)")) && texts.contains(QStringLiteral("(b)")));
+        QVERIFY2(desc.contains(QStringLiteral("font: DejaVu Serif 10 pt")), qPrintable(desc));
+        QVERIFY2(desc.contains(QStringLiteral("scheme: Uniform, PoT, APoT")), qPrintable(desc));
+        QFile csv(m_dir.filePath(QStringLiteral("paper.csv")));
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        const auto settings = readCsvSettings(csv);
+        QCOMPARE(settings.value(QStringLiteral("line width")), QStringLiteral("2 pt"));
+        QCOMPARE(settings.value(QStringLiteral("bits")), QStringLiteral("4"));
     }
 
     void usageErrorsExit2()
@@ -215,9 +293,19 @@ private Q_SLOTS:
         QCOMPARE(total, int64_t(layer->values.size()));
         QCOMPARE(marks.back().x(), 2.0); // the top level is the clip
         const auto clip = rows.value(QStringLiteral("histogram/clip \u03b1"));
-        QCOMPARE(clip.size(), 3);
+        QCOMPARE(clip.size(), 2); // one vertical segment: (alpha, 0) to (alpha, top)
         for (const QPointF &p : clip)
             QCOMPARE(p.x(), 2.0);
+        QCOMPARE(clip.front().y(), 0.0);
+        QFile csv(m_dir.filePath(QStringLiteral("activations.csv")));
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        const auto settings = readCsvSettings(csv);
+        QCOMPARE(settings.value(QStringLiteral("checkpoint")), kDefaultModel);
+        QCOMPARE(settings.value(QStringLiteral("layer")), QStringLiteral("layer2.0.conv1.weight"));
+        QCOMPARE(settings.value(QStringLiteral("scheme")), QStringLiteral("PoT"));
+        QCOMPARE(settings.value(QStringLiteral("bits")), QStringLiteral("3 (unsigned)"));
+        QCOMPARE(settings.value(QStringLiteral("alpha")), QStringLiteral("2 (given)"));
+        QCOMPARE(settings.value(QStringLiteral("images")), QStringLiteral("64"));
         QCOMPARE(rows.value(QStringLiteral("histogram/activations")).size(), 2 * 50 + 2);
         QVERIFY(rows.contains(QStringLiteral("histogram/PoT levels")));
 
@@ -310,6 +398,14 @@ private Q_SLOTS:
         const QString csvPath = path.left(path.lastIndexOf(QLatin1Char('.'))) + QStringLiteral(".csv");
         QFile csv(csvPath);
         QVERIFY(csv.open(QIODevice::ReadOnly));
+        const auto settings = readCsvSettings(csv);
+        QCOMPARE(settings.value(QStringLiteral("figure")), file.contains(QLatin1String("levels"))
+                                                               ? QStringLiteral("levels")
+                                                               : QStringLiteral("softround"));
+        QVERIFY(settings.contains(QStringLiteral("bits")) && settings.contains(QStringLiteral("alpha")));
+        QCOMPARE(settings.value(QStringLiteral("preset")), args.contains(QStringLiteral("double"))
+                                                               ? QStringLiteral("double")
+                                                               : QStringLiteral("single"));
         QCOMPARE(csv.readLine().trimmed(), QByteArray("panel,series,x,y"));
         QVERIFY(csv.readAll().count('\n') > 10);
         if (file.endsWith(QLatin1String(".png"))) {

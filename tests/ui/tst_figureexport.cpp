@@ -3,9 +3,16 @@
 #include "core/quant/curves.h"
 #include "ui/figures/levelsfigure.h"
 #include "ui/figures/softroundfigure.h"
+#include "ui/exportdialog.h"
 #include "ui/plotting/figureexport.h"
 
+#include <QDialog>
 #include <QFile>
+#include <QFileInfo>
+#include <QLineEdit>
+#include <QProcess>
+#include <QSettings>
+#include <QStandardPaths>
 #include <QImageReader>
 #include <QTemporaryDir>
 #include <QTest>
@@ -36,6 +43,12 @@ class TestFigureExport final : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void initTestCase()
+    {
+        QCoreApplication::setOrganizationName(QStringLiteral("QuantScopeTests"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_figureexport"));
+    }
+
     void formatFromSuffix()
     {
         QCOMPARE(figureFormatForPath(QStringLiteral("a/b.PNG")), std::optional(FigureFormat::Png));
@@ -114,7 +127,17 @@ private Q_SLOTS:
             QVERIFY(bytes.contains("/Page"));
         }
 
-        const QList<QByteArray> lines = readAll(csvPathFor(path)).trimmed().split('\n');
+        QList<QByteArray> lines = readAll(csvPathFor(path)).trimmed().split('\n');
+        // The settings first, as comment lines: the figure, what it was made from, the paper.
+        QStringList comments;
+        while (!lines.isEmpty() && lines.first().startsWith('#'))
+            comments << QString::fromUtf8(lines.takeFirst());
+        QCOMPARE(comments.first(), QStringLiteral("# figure: ") + spec.id);
+        QVERIFY(comments.contains(QStringLiteral("# preset: ") + preset));
+        QVERIFY(comments.contains(QStringLiteral("# bits: ") + (figure == QLatin1String("levels")
+                                                                    ? QStringLiteral("4")
+                                                                    : QStringLiteral("2-bit unsigned"))));
+        QVERIFY(comments.contains(QStringLiteral("# alpha: 1")));
         QCOMPARE(lines.first(), QByteArray("panel,series,x,y"));
         QCOMPARE(lines.size() - 1, figureCsvRowCount(spec));
         int points = 0;
@@ -122,6 +145,104 @@ private Q_SLOTS:
             for (const auto &series : panel.series)
                 points += int(series.points.size());
         QCOMPARE(figureCsvRowCount(spec), points);
+    }
+
+    // The settings are in the files themselves: SVG <title>/<desc>, the PDF's document title and XMP.
+    void metadataNamesTheSettings()
+    {
+        QTemporaryDir dir;
+        const FigureSpec spec = figureByName(QStringLiteral("levels"));
+        ExportOptions options;
+        options.preset = *paperPresetById(QStringLiteral("double"));
+        options.format = FigureFormat::Svg;
+        QVERIFY(!exportFigure(spec, dir.filePath(QStringLiteral("l.svg")), options));
+        QXmlStreamReader xml(readAll(dir.filePath(QStringLiteral("l.svg"))));
+        QString title, desc;
+        while (!xml.atEnd()) {
+            xml.readNext();
+            if (xml.isStartElement() && xml.name() == QLatin1String("title"))
+                title = xml.readElementText();
+            else if (xml.isStartElement() && xml.name() == QLatin1String("desc"))
+                desc = xml.readElementText();
+        }
+        QCOMPARE(title, QStringLiteral("QuantScope figure: levels"));
+        for (const char *line : {"scheme: Uniform, PoT, APoT", "bits: 4", "signed: no", "alpha: 1",
+                                 "preset: double", "font: DejaVu Sans 9 pt", "line width: 1.2 pt"})
+            QVERIFY2(desc.contains(QString::fromUtf8(line)), qPrintable(desc));
+
+        options.format = FigureFormat::Pdf;
+        const QString pdf = dir.filePath(QStringLiteral("l.pdf"));
+        QVERIFY(!exportFigure(spec, pdf, options));
+        const QByteArray bytes = readAll(pdf);
+        QVERIFY(bytes.contains("<xmp:CreatorTool>QuantScope</xmp:CreatorTool>"));
+        QVERIFY(bytes.contains("bits: 4; signed: no; alpha: 1; preset: double"));
+        const QString pdfinfo = QStandardPaths::findExecutable(QStringLiteral("pdfinfo"));
+        if (pdfinfo.isEmpty())
+            QSKIP("pdfinfo (poppler-utils) is not installed: the document title is not read back");
+        QProcess info;
+        info.start(pdfinfo, {pdf});
+        QVERIFY(info.waitForFinished(30000));
+        const QString out = QString::fromUtf8(info.readAllStandardOutput());
+        QVERIFY2(out.contains(QStringLiteral(
+                     "QuantScope figure: levels (figure: levels; scheme: Uniform, PoT, APoT; bits: 4")),
+                 qPrintable(out));
+        QVERIFY2(out.contains(QStringLiteral("Creator:")) && out.contains(QStringLiteral("QuantScope")),
+                 qPrintable(out));
+    }
+
+    // A fresh account has no ~/Pictures: the dialog proposes a folder that exists and the first export works;
+    // the folder used is remembered; a failure is one line in the dialog, which keeps its size.
+    void firstExportInAFreshHomeSucceeds()
+    {
+        QTemporaryDir home;
+        QVERIFY(home.isValid());
+        const QByteArray oldHome = qgetenv("HOME"), oldConfig = qgetenv("XDG_CONFIG_HOME");
+        qputenv("HOME", home.path().toUtf8());
+        qunsetenv("XDG_CONFIG_HOME");
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope,
+                           home.filePath(QStringLiteral(".config")));
+        QVERIFY(!QFileInfo::exists(home.filePath(QStringLiteral("Pictures"))));
+        const FigureSpec spec = figureByName(QStringLiteral("levels"));
+        {
+            ExportDialog dialog(spec);
+            QCOMPARE(QFileInfo(dialog.path()).absolutePath(),
+                     home.filePath(QStringLiteral("Pictures/QuantScope")));
+            QVERIFY(QFileInfo(QFileInfo(dialog.path()).absolutePath()).isDir());
+            dialog.accept();
+            QVERIFY2(dialog.errorText().isEmpty(), qPrintable(dialog.errorText()));
+            QCOMPARE(dialog.result(), int(QDialog::Accepted));
+            QVERIFY(dialog.exported());
+            QVERIFY(QFileInfo(dialog.path()).size() > 1000);
+            QVERIFY(QFileInfo::exists(csvPathFor(dialog.path())));
+        }
+        const QString elsewhere = home.filePath(QStringLiteral("paper/figs"));
+        {
+            ExportDialog dialog(spec);
+            dialog.findChild<QLineEdit *>(QStringLiteral("pathEdit"))
+                ->setText(elsewhere + QStringLiteral("/a.png"));
+            dialog.accept();
+            QVERIFY2(dialog.exported(), qPrintable(dialog.errorText()));
+        }
+        {
+            ExportDialog dialog(spec); // the last folder is proposed again
+            QCOMPARE(QFileInfo(dialog.path()).absolutePath(), elsewhere);
+            dialog.show();
+            QCoreApplication::processEvents();
+            const QSize before = dialog.size();
+            dialog.findChild<QLineEdit *>(QStringLiteral("pathEdit"))
+                ->setText(QStringLiteral("/proc/no-such-dir-for-figures/") + QString(300, QLatin1Char('x')) +
+                          QStringLiteral(".png"));
+            dialog.accept();
+            QVERIFY(!dialog.exported());
+            QVERIFY(!dialog.errorText().isEmpty());
+            QVERIFY(!dialog.errorText().contains(QLatin1Char('\n')));
+            QCOMPARE(dialog.result(), int(QDialog::Rejected));
+            QCoreApplication::processEvents();
+            QCOMPARE(dialog.size(), before);
+        }
+        qputenv("HOME", oldHome);
+        if (!oldConfig.isEmpty())
+            qputenv("XDG_CONFIG_HOME", oldConfig);
     }
 
     void unwritablePathFailsWithoutLeavingFiles()

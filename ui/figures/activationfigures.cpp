@@ -49,6 +49,14 @@ FigureSpec makeActivationFigure(const LayerWeightAnalysis &a, const LayerActivat
     FigureSpec figure;
     figure.id = QStringLiteral("activations");
     figure.panels = makeLevelPanels(a, h, panels);
+    figure.settings = {
+        {QStringLiteral("layer"), QString::fromStdString(a.name)},
+        {QStringLiteral("scheme"), schemeLabel(options.scheme)},
+        {QStringLiteral("bits"), QStringLiteral("%1 (unsigned)").arg(options.bits)},
+        {QStringLiteral("alpha"),
+         QStringLiteral("%1 (%2)").arg(a.alpha, 0, 'g', 6).arg(QString::fromStdString(a.alphaSource))},
+        {QStringLiteral("values"), QString::number(qulonglong(layer.values.size()))},
+        {QStringLiteral("bins"), QString::number(bins)}};
     const bool sampled = int64_t(layer.values.size()) < layer.totalValues;
     figure.note =
         QStringLiteral("%1 input (%2 per image): %3 values%4; MSE %5, SQNR %6 dB, clip %7. "

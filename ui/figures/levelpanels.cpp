@@ -10,9 +10,9 @@ namespace qs::ui {
 QList<QPointF> verticalLines(const std::vector<double> &xs, double y0, double y1)
 {
     QList<QPointF> points;
-    points.reserve(int(xs.size()) * 3);
+    points.reserve(int(xs.size()) * 2);
     for (double x : xs)
-        points << QPointF(x, y0) << QPointF(x, y1) << QPointF(x, y0);
+        points << QPointF(x, y0) << QPointF(x, y1);
     return points;
 }
 
@@ -25,6 +25,7 @@ QList<SeriesSpec> occupancyStems(const std::vector<double> &levels, const std::v
     stems.color = color;
     stems.widthScale = 1.2;
     stems.inLegend = false;
+    stems.segments = true;
     marks.id = QStringLiteral("occupancy");
     marks.name = name;
     marks.kind = SeriesKind::Scatter;
@@ -34,7 +35,7 @@ QList<SeriesSpec> occupancyStems(const std::vector<double> &levels, const std::v
         const double x = levels[i], y = counts[i];
         if (!std::isfinite(x) || !std::isfinite(y))
             continue;
-        stems.points << QPointF(x, 0.0) << QPointF(x, y) << QPointF(x, 0.0);
+        stems.points << QPointF(x, 0.0) << QPointF(x, y);
         marks.points << QPointF(x, y);
     }
     return {stems, marks};
@@ -82,6 +83,7 @@ QList<PanelSpec> makeLevelPanels(const LayerWeightAnalysis &a, const Histogram &
     levels.color = schemeColor(spec.scheme);
     levels.widthScale = 0.6;
     levels.points = verticalLines(a.levels, 0.0, yTop);
+    levels.segments = true;
     hist.series << levels;
 
     if (spec.overlay) {
@@ -92,17 +94,21 @@ QList<PanelSpec> makeLevelPanels(const LayerWeightAnalysis &a, const Histogram &
         overlay.penStyle = Qt::DashLine;
         overlay.widthScale = 0.6;
         overlay.points = verticalLines(spec.overlayLevels, 0.0, 0.85 * yTop);
+        overlay.segments = true;
         hist.series << overlay;
     }
 
-    SeriesSpec clip;
-    clip.id = QStringLiteral("clip");
-    clip.name = spec.clipName;
-    clip.color = Qt::black;
-    clip.penStyle = Qt::DashLine;
-    clip.widthScale = 0.9;
-    clip.points = verticalLines(spec.clipAt, 0.0, yTop);
-    hist.series << clip;
+    if (!spec.clipAt.empty()) { // no clip, no series: an empty one would still sit in the legend
+        SeriesSpec clip;
+        clip.id = QStringLiteral("clip");
+        clip.name = spec.clipName;
+        clip.color = Qt::black;
+        clip.penStyle = Qt::DashLine;
+        clip.widthScale = 0.9;
+        clip.points = verticalLines(spec.clipAt, 0.0, yTop);
+        clip.segments = true;
+        hist.series << clip;
+    }
 
     PanelSpec occ;
     occ.id = QStringLiteral("occupancy");

@@ -29,7 +29,7 @@ struct LevelPanelsSpec
     QString levelLabel; // the occupancy's x axis
 };
 
-// Vertical lines at each x from y0 to y1, as one polyline that returns along y0 between them (the baseline).
+// Vertical lines at each x from y0 to y1: the pairs of a `segments` series.
 QList<QPointF> verticalLines(const std::vector<double> &xs, double y0, double y1);
 
 // Exact level occupancy as stems with a marker on top: series "occupancy.stems" and "occupancy" (x the level,
@@ -37,8 +37,9 @@ QList<QPointF> verticalLines(const std::vector<double> &xs, double y0, double y1
 QList<SeriesSpec> occupancyStems(const std::vector<double> &levels, const std::vector<double> &counts,
                                  const QColor &color, const QString &name);
 
-// Panels "histogram" (series "histogram", "levels.<scheme>", "levels.overlay" when asked, "clip") and
-// "occupancy" (series "occupancy.stems", "occupancy": x analysis.levels, y analysis.counts).
+// Panels "histogram" (series "histogram", "levels.<scheme>", "levels.overlay" when asked, "clip" when clipAt
+// is not empty) and "occupancy" (series "occupancy.stems", "occupancy": x analysis.levels, y
+// analysis.counts).
 QList<PanelSpec> makeLevelPanels(const LayerWeightAnalysis &analysis, const Histogram &histogram,
                                  const LevelPanelsSpec &spec);
 

@@ -112,6 +112,14 @@ FigureSpec makeLevelsFigure(const LevelsFigureOptions &options)
     FigureSpec figure;
     figure.id = QStringLiteral("levels");
     figure.panels = {numberLine, staircase};
+    QStringList schemes;
+    for (Scheme s : shown)
+        schemes << schemeLabel(s);
+    figure.settings = {
+        {QStringLiteral("scheme"), schemes.join(QStringLiteral(", "))},
+        {QStringLiteral("bits"), QString::number(options.bits)},
+        {QStringLiteral("signed"), options.isSigned ? QStringLiteral("yes") : QStringLiteral("no")},
+        {QStringLiteral("alpha"), QString::number(options.alpha, 'g', 6)}};
     figure.note = skipped.join(QStringLiteral("; "));
     return figure;
 }

@@ -264,6 +264,20 @@ bool hasDeltas(const RunHistory &run)
     return false;
 }
 
+// The runs behind a figure (label and directory each) and the options that shape it.
+QList<QPair<QString, QString>> runSettings(const std::vector<const RunHistory *> &runs,
+                                           const RunFigureOptions &o, bool smoothing)
+{
+    QList<QPair<QString, QString>> settings;
+    for (size_t i = 0; i < runs.size(); ++i)
+        settings.append(
+            {QStringLiteral("run %1").arg(i + 1),
+             QStringLiteral("%1 (%2)").arg(runName(*runs[i]), QString::fromStdString(runs[i]->dir()))});
+    if (smoothing)
+        settings.append({QStringLiteral("smoothing"), QString::number(o.smoothing)});
+    return settings;
+}
+
 QString smoothingText(double beta)
 {
     return QStringLiteral(
@@ -446,6 +460,7 @@ FigureSpec makeCurvesFigure(const std::vector<const RunHistory *> &runs, const R
     FigureSpec figure;
     figure.id = QStringLiteral("curves");
     figure.panels = {loss, acc, lr};
+    figure.settings = runSettings(runs, o, true);
     figure.note = QStringLiteral("Loss per step: raw (thin) and %1. Accuracy on the test set (solid) and the "
                                  "epoch's training batches (dashed). Series longer than %2 points keep each "
                                  "bucket's min and max.")
@@ -459,6 +474,9 @@ FigureSpec makeEwgsFigure(const std::vector<const RunHistory *> &runs, const Run
 {
     FigureSpec figure;
     figure.id = QStringLiteral("ewgs");
+    figure.settings = runSettings(runs, o, false);
+    figure.settings.append(
+        {QStringLiteral("delta axis"), o.logDelta ? QStringLiteral("log10") : QStringLiteral("linear")});
     QStringList without;
     int layersTotal = 0, coloured = 0;
     const double xMax = stepAxisMax(runs);
@@ -552,6 +570,7 @@ FigureSpec makeAlphaFigure(const std::vector<const RunHistory *> &runs, const Ru
 {
     FigureSpec figure;
     figure.id = QStringLiteral("alpha");
+    figure.settings = runSettings(runs, o, false);
     int layersTotal = 0, coloured = 0;
     double epochMax = 1;
     for (const auto *run : runs) {
@@ -659,6 +678,7 @@ FigureSpec makeOccupancyFigure(const std::vector<const RunHistory *> &runs, cons
     panel.showLegend = false;
     FigureSpec figure;
     figure.id = QStringLiteral("occupancy");
+    figure.settings = runSettings(runs, o, false);
     const RunHistory *run =
         o.occupancyRun >= 0 && size_t(o.occupancyRun) < runs.size() ? runs[size_t(o.occupancyRun)] : nullptr;
     const LayerOccupancy *occ = nullptr;
@@ -690,6 +710,8 @@ FigureSpec makeOccupancyFigure(const std::vector<const RunHistory *> &runs, cons
         QStringLiteral("quantized weight \u03b1\u00b7P (normalized units)"), -1.1 * xMax, 1.1 * xMax, {}};
     panel.y = {QStringLiteral("weights on the level"), 0.0, 1.15 * yMax, {}};
     if (occ) {
+        figure.settings.append({QStringLiteral("layer"), QString::fromStdString(layer)});
+        figure.settings.append({QStringLiteral("step"), QString::number(occ->step)});
         panel.title = QStringLiteral("%1%2 at step %3: weights per level")
                           .arg(runs.size() > 1 ? runName(*run) + QStringLiteral(": ") : QString(),
                                QString::fromStdString(layer))
@@ -795,12 +817,11 @@ FigureSpec makeCompareFigure(const std::vector<const RunHistory *> &runs, const 
     delta.y = deltaAxis(QStringLiteral("max \u03b4"), dy, o.logDelta);
     addDivergenceOnSteps(delta, runs);
 
-    // One colour per run on every panel: one legend (the last panel's, which lists every run and divergence)
-    // keeps the upper panels' legends from eliding the names in a paper column.
-    loss.showLegend = acc.showLegend = runs.size() <= 1;
+    // Every panel names its runs: on paper the legend sits under each panel's axis, off the data.
     FigureSpec figure;
     figure.id = QStringLiteral("compare");
     figure.panels = {loss, acc, delta};
+    figure.settings = runSettings(runs, o, true);
     figure.note =
         QStringLiteral("%1 run(s) overlaid, one colour each. Loss %2. \u03b4 on a log\u2081\u2080 axis: EWGS "
                        "runs only (an STE run has none, \u03b4 = 0 has no point).")

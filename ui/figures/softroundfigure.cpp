@@ -145,6 +145,19 @@ FigureSpec makeSoftRoundFigure(const SoftRoundFigureOptions &o)
         notes << QStringLiteral("DSQ/DAQ use 2^b evenly spaced levels (no zero level when signed); "
                                 "the DAQ forward equals hard rounding, as in the reference code.");
     figure.note = notes.join(QLatin1Char(' '));
+    QStringList methods;
+    if (o.showDsq)
+        methods << QStringLiteral("DSQ (alpha %1)").arg(o.dsqAlpha);
+    if (o.showDaq)
+        methods << QStringLiteral("DAQ (gamma %1, sigma %2)").arg(o.daqGamma).arg(o.daqSigma);
+    if (o.showEwgs)
+        methods << QStringLiteral("EWGS (base %1, delta %2, grad sign %3)")
+                       .arg(schemeLabel(o.ewgsBase))
+                       .arg(o.ewgsDelta)
+                       .arg(o.gradSign);
+    figure.settings = {{QStringLiteral("methods"), methods.join(QStringLiteral("; "))},
+                       {QStringLiteral("bits"), bitsText},
+                       {QStringLiteral("alpha"), QString::number(a, 'g', 6)}};
     return figure;
 }
 

@@ -116,6 +116,17 @@ FigureSpec makeLayerFigure(const LayerWeightAnalysis &a, const std::vector<float
     FigureSpec figure;
     figure.id = QStringLiteral("histogram");
     figure.panels = makeLevelPanels(a, h, panels);
+    figure.settings = {
+        {QStringLiteral("layer"), QString::fromStdString(a.name)},
+        {QStringLiteral("scheme"), schemeLabel(options.scheme)},
+        {QStringLiteral("bits"), QStringLiteral("%1 (signed)").arg(options.bits)},
+        {QStringLiteral("alpha"),
+         QStringLiteral("%1 (%2)").arg(a.alpha, 0, 'g', 6).arg(QString::fromStdString(a.alphaSource))},
+        {QStringLiteral("bins"), QString::number(bins)},
+        {QStringLiteral("y scale"),
+         options.logScale ? QStringLiteral("log10(1 + count)") : QStringLiteral("linear")}};
+    if (panels.overlay)
+        figure.settings.append({QStringLiteral("overlay"), schemeLabel(*panels.overlay)});
     figure.note =
         QStringLiteral("%1 (%2, %3 weights, %4 bins): MSE %5, SQNR %6 dB, clip %7. "
                        "w\u0303 = (w \u2212 mean)/std as the quantizer sees it; the occupancy is exact.")
@@ -131,8 +142,11 @@ FigureSpec makeLayerFigure(const LayerWeightAnalysis &a, const std::vector<float
 FigureSpec makeLayerFigure(const LayerWeightAnalysis &analysis, const ModelSnapshot &snapshot,
                            const LayerFigureOptions &options)
 {
-    return makeLayerFigure(
+    FigureSpec figure = makeLayerFigure(
         analysis, normalizeWeights(snapshot.weights(analysis.name), analysis.mean, analysis.std), options);
+    if (!snapshot.path().empty()) // the GUI's figure names its file too
+        figure.settings.prepend({QStringLiteral("checkpoint"), QString::fromStdString(snapshot.path())});
+    return figure;
 }
 
 FigureSpec makeLayerErrorFigure(const QList<SchemeLayers> &schemes, int bits, int selected)
@@ -235,6 +249,10 @@ FigureSpec makeBitSweepFigure(const std::vector<SweepPoint> &points, bool alphaS
     FigureSpec figure;
     figure.id = QStringLiteral("bit-sweep");
     figure.panels = {panel};
+    figure.settings = {{QStringLiteral("bits"), QStringLiteral("%1..%2 (signed weights)").arg(lo).arg(hi)},
+                       {QStringLiteral("alpha"), alphaSearch
+                                                     ? QStringLiteral("MSE-optimal per layer and bits")
+                                                     : QStringLiteral("checkpoint's, else 3.0")}};
     figure.note = alphaSearch
                       ? QStringLiteral("Clip per layer and bit width: the MSE-optimal \u03b1.")
                       : QStringLiteral("Clip per layer: the checkpoint's \u03b1 where present, else 3.0.");

@@ -104,7 +104,16 @@ void fillSeries(QAbstractSeries *series, const SeriesSpec &spec, const ChartStyl
         QPen pen(spec.color, style.lineWidth * spec.widthScale, spec.penStyle, Qt::FlatCap, Qt::MiterJoin);
         xy->setPen(pen);
     }
-    xy->replace(spec.points);
+    if (!spec.segments) {
+        xy->replace(spec.points);
+        return;
+    }
+    // Qt Charts has no gaps in a line: each segment is drawn there and back, joined at its start.
+    QList<QPointF> retraced;
+    retraced.reserve(spec.points.size() * 3 / 2 + 1);
+    for (int i = 0; i + 1 < spec.points.size(); i += 2)
+        retraced << spec.points[i] << spec.points[i + 1] << spec.points[i];
+    xy->replace(retraced);
 }
 
 } // namespace
@@ -123,21 +132,6 @@ ChartStyle ChartStyle::screen()
     style.gridWidth = 1.0;
     style.margin = 6.0;
     style.roundedBackground = false;
-    return style;
-}
-
-ChartStyle ChartStyle::paper(double fontPt, double lineWidthPt, double unitsPerPoint)
-{
-    const QString family = QStringLiteral("DejaVu Sans");
-    ChartStyle style;
-    style.titleFont = sizedFont(family, fontPt * unitsPerPoint, true);
-    style.axisTitleFont = sizedFont(family, fontPt * unitsPerPoint);
-    style.tickFont = sizedFont(family, (fontPt - 1.0) * unitsPerPoint);
-    style.legendFont = sizedFont(family, (fontPt - 1.0) * unitsPerPoint);
-    style.lineWidth = lineWidthPt * unitsPerPoint;
-    style.markerSize = 4.5 * unitsPerPoint;
-    style.gridWidth = 0.5 * unitsPerPoint;
-    style.margin = 2.0 * unitsPerPoint;
     return style;
 }
 

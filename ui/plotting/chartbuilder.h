@@ -1,5 +1,5 @@
 #pragma once
-// Turns a PanelSpec into a Qt Charts QChart, for the screen (live views) and for paper (export).
+// Turns a PanelSpec into a Qt Charts QChart for the screen (live views); paper goes through paperfigure.h.
 // Live updates go through updateChart(): series are reused and refilled with replace(), axes get the ranges
 // the figure builder computed, animations stay off (house style 10).
 
@@ -27,9 +27,6 @@ struct ChartStyle
 
     // The application font, sized for a monitor.
     static ChartStyle screen();
-    // Typographic sizes expressed in scene units of `unitsPerPoint` (pixel-sized fonts, so rendering scales
-    // exactly to any DPI and labels measured at layout time are the labels painted).
-    static ChartStyle paper(double fontPt, double lineWidthPt, double unitsPerPoint);
 };
 
 // A new chart owning its series and axes.

@@ -28,6 +28,9 @@ struct SeriesSpec
     double widthScale = 1.0;  // relative to the style's line width
     double markerScale = 1.0; // relative to the style's marker size
     bool inLegend = true;
+    // Line: the points are pairs, each a segment of its own (vertical marks). The screen draws them as one
+    // line that retraces each segment; paper draws the segments only.
+    bool segments = false;
 };
 
 struct AxisSpec
@@ -55,6 +58,9 @@ struct FigureSpec
     QString id; // "levels", "softround": default file name
     QList<PanelSpec> panels;
     QString note; // one line of context (what differs from the paper), shown under the charts
+    // What the figure was made from ("scheme" -> "APoT", "bits" -> "4", "checkpoint" -> path, ...): written
+    // into the CSV header and the SVG/PDF metadata, so a figure in a paper can be reproduced.
+    QList<QPair<QString, QString>> settings;
 };
 
 // Markers in a line's colour, out of the legend (id "<line id>.markers"): its points, or `points` when given.

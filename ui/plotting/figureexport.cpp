@@ -1,19 +1,14 @@
 #include "ui/plotting/figureexport.h"
 
-#include "ui/plotting/chartbuilder.h"
-
-#include <QChart>
-#include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
-#include <QGraphicsLayout>
-#include <QGraphicsScene>
 #include <QImageWriter>
 #include <QLocale>
 #include <QPageSize>
 #include <QPainter>
 #include <QPdfWriter>
 #include <QSaveFile>
+#include <QStandardPaths>
 #include <QSvgGenerator>
 
 #include <cmath>
@@ -22,64 +17,7 @@ namespace qs::ui {
 
 namespace {
 
-// Scene units: the figure is laid out once at 300 units per inch whatever the output, so text measured during
-// layout is exactly the text painted (no DPI-dependent clipping), then scaled to the device.
-constexpr double kUnitsPerInch = 300.0;
-constexpr double kUnitsPerPoint = kUnitsPerInch / 72.0;
-
-QList<QRectF> panelRectsInches(const FigureSpec &figure, const PaperPreset &preset, QSizeF *total)
-{
-    QList<QRectF> rects;
-    const int n = int(figure.panels.size());
-    const int columns = std::max(1, std::min(preset.columns, n));
-    double y = 0.0;
-    if (columns == 1) {
-        for (const auto &panel : figure.panels) {
-            const double h = preset.panelHeightIn * panel.heightWeight;
-            rects << QRectF(0.0, y, preset.widthIn, h);
-            y += h;
-        }
-    } else {
-        const double w = preset.widthIn / columns;
-        for (int first = 0; first < n; first += columns) {
-            const int inRow = std::min(columns, n - first);
-            const double cellW = preset.widthIn / inRow; // an odd last panel spans the row
-            for (int i = 0; i < inRow; ++i)
-                rects << QRectF(i * cellW, y, inRow == columns ? w : cellW, preset.panelHeightIn);
-            y += preset.panelHeightIn;
-        }
-    }
-    if (total)
-        *total = QSizeF(preset.widthIn, y);
-    return rects;
-}
-
-// Panels stacked in one column share their x axis: give them the same plot-area left and right edges (the
-// widest tick labels win), so x positions line up across the figure.
-void alignPlotAreas(const QList<QChart *> &charts, const QList<QRectF> &rects)
-{
-    for (int i = 0; i < charts.size(); ++i) {
-        double left = 0.0, right = 0.0;
-        QList<int> column;
-        for (int j = 0; j < charts.size(); ++j) {
-            if (!qFuzzyCompare(rects[j].left() + 1.0, rects[i].left() + 1.0) ||
-                !qFuzzyCompare(rects[j].width(), rects[i].width()))
-                continue;
-            column << j;
-            const QRectF area = charts[j]->plotArea();
-            left = std::max(left, area.left());
-            right = std::max(right, charts[j]->size().width() - area.right());
-        }
-        if (column.size() < 2 || column.first() != i)
-            continue; // single panel, or this column was aligned already
-        for (int j : column) {
-            const QRectF area = charts[j]->plotArea();
-            charts[j]->setPlotArea(
-                QRectF(left, area.top(), charts[j]->size().width() - left - right, area.height()));
-        }
-    }
-    QCoreApplication::sendPostedEvents();
-}
+constexpr double kUnitsPerInch = kPaperUnitsPerInch;
 
 QString csvField(const QString &text)
 {
@@ -96,19 +34,51 @@ QString number(double v)
     return QString::number(v, 'g', QLocale::FloatingPointShortest);
 }
 
+using Settings = QList<QPair<QString, QString>>;
+
+QString xmlEscaped(const QString &text)
+{
+    return text.toHtmlEscaped();
+}
+
+// Minimal XMP packet: title, creator tool and the settings as the description.
+QByteArray xmpMetadata(const FigureSpec &figure, const QStringList &pairs)
+{
+    const QString xmp =
+        QStringLiteral("<?xpacket begin=\"\xef\xbb\xbf\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n"
+                       "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF "
+                       "xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">"
+                       "<rdf:Description rdf:about=\"\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" "
+                       "xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\">"
+                       "<dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">QuantScope figure: %1</rdf:li>"
+                       "</rdf:Alt></dc:title>"
+                       "<dc:description><rdf:Alt><rdf:li xml:lang=\"x-default\">%2</rdf:li></rdf:Alt>"
+                       "</dc:description><xmp:CreatorTool>QuantScope</xmp:CreatorTool>"
+                       "</rdf:Description></rdf:RDF></x:xmpmeta>\n<?xpacket end=\"w\"?>")
+            .arg(xmlEscaped(figure.id), xmlEscaped(pairs.join(QStringLiteral("; "))));
+    return xmp.toUtf8();
+}
+
 QString saveError(const QSaveFile &file)
 {
     return QStringLiteral("cannot write %1: %2")
         .arg(QDir::toNativeSeparators(file.fileName()), file.errorString());
 }
 
-std::optional<QString> writePng(const FigureSpec &figure, const QString &path, const ExportOptions &options)
+std::optional<QString> writePng(const FigureSpec &figure, const QString &path, const ExportOptions &options,
+                                const Settings &settings)
 {
-    const QImage image = renderFigureImage(figure, options.preset, options.dpi);
+    const QImage image = renderFigureImage(figure, options.preset, options.dpi, paperStyle(options));
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
         return saveError(file);
     QImageWriter writer(&file, "png");
+    QString text;
+    for (const auto &[key, value] : settings)
+        text += key + QStringLiteral(": ") + value + QLatin1Char('\n');
+    writer.setText(QStringLiteral("Title"), figure.id);
+    writer.setText(QStringLiteral("Software"), QStringLiteral("QuantScope"));
+    writer.setText(QStringLiteral("Description"), text.trimmed());
     if (!writer.write(image))
         return QStringLiteral("cannot encode %1: %2").arg(path, writer.errorString());
     if (!file.commit())
@@ -116,7 +86,8 @@ std::optional<QString> writePng(const FigureSpec &figure, const QString &path, c
     return std::nullopt;
 }
 
-std::optional<QString> writeSvg(const FigureSpec &figure, const QString &path, const ExportOptions &options)
+std::optional<QString> writeSvg(const FigureSpec &figure, const QString &path, const ExportOptions &options,
+                                const Settings &settings)
 {
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
@@ -128,18 +99,23 @@ std::optional<QString> writeSvg(const FigureSpec &figure, const QString &path, c
     generator.setSize(units);
     generator.setViewBox(QRect(QPoint(0, 0), units));
     generator.setResolution(int(kUnitsPerInch)); // width/height attributes come out in real millimetres
-    generator.setTitle(figure.id);
-    generator.setDescription(QStringLiteral("QuantScope figure"));
+    generator.setTitle(QStringLiteral("QuantScope figure: ") + figure.id);
+    QString description;
+    for (const auto &[key, value] : settings)
+        description += key + QStringLiteral(": ") + value + QLatin1Char('\n');
+    generator.setDescription(description.trimmed());
     {
         QPainter painter(&generator);
-        renderFigure(painter, figure, options.preset, QRectF(QPointF(0, 0), QSizeF(units)));
+        renderFigure(painter, figure, options.preset, QRectF(QPointF(0, 0), QSizeF(units)),
+                     paperStyle(options));
     }
     if (!file.commit())
         return saveError(file);
     return std::nullopt;
 }
 
-std::optional<QString> writePdf(const FigureSpec &figure, const QString &path, const ExportOptions &options)
+std::optional<QString> writePdf(const FigureSpec &figure, const QString &path, const ExportOptions &options,
+                                const Settings &settings)
 {
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
@@ -152,9 +128,16 @@ std::optional<QString> writePdf(const FigureSpec &figure, const QString &path, c
         writer.setPageMargins(QMarginsF(0, 0, 0, 0));
         writer.setResolution(int(kUnitsPerInch));
         writer.setCreator(QStringLiteral("QuantScope"));
-        writer.setTitle(figure.id);
+        QStringList pairs;
+        for (const auto &[key, value] : settings)
+            pairs << key + QStringLiteral(": ") + value;
+        // The document title carries the settings (every viewer shows it); the XMP description repeats them.
+        writer.setTitle(
+            QStringLiteral("QuantScope figure: %1 (%2)").arg(figure.id, pairs.join(QStringLiteral("; "))));
+        writer.setDocumentXmpMetadata(xmpMetadata(figure, pairs));
         QPainter painter(&writer);
-        renderFigure(painter, figure, options.preset, QRectF(0, 0, writer.width(), writer.height()));
+        renderFigure(painter, figure, options.preset, QRectF(0, 0, writer.width(), writer.height()),
+                     paperStyle(options));
     }
     if (!file.commit())
         return saveError(file);
@@ -205,7 +188,7 @@ std::optional<PaperPreset> paperPresetById(const QString &id)
 QSizeF figureSizeInches(const FigureSpec &figure, const PaperPreset &preset)
 {
     QSizeF total;
-    panelRectsInches(figure, preset, &total);
+    paperCellsInches(figure, preset, &total);
     return total;
 }
 
@@ -215,37 +198,59 @@ QSize figurePixelSize(const FigureSpec &figure, const PaperPreset &preset, int d
     return {qRound(inches.width() * dpi), qRound(inches.height() * dpi)};
 }
 
-void renderFigure(QPainter &painter, const FigureSpec &figure, const PaperPreset &preset,
-                  const QRectF &target)
+PaperStyle paperStyle(const ExportOptions &options)
 {
-    QSizeF inches;
-    const QList<QRectF> rects = panelRectsInches(figure, preset, &inches);
-    const ChartStyle style = ChartStyle::paper(preset.fontPt, preset.lineWidthPt, kUnitsPerPoint);
+    PaperStyle style = PaperStyle::forPreset(options.preset);
+    if (!options.fontFamily.trimmed().isEmpty())
+        style.fontFamily = options.fontFamily.trimmed();
+    if (options.fontPt > 0)
+        style.fontPt = options.fontPt;
+    if (options.lineWidthPt > 0)
+        style.lineWidthPt = options.lineWidthPt;
+    style.panelLetters = options.panelLetters;
+    return style;
+}
 
-    QGraphicsScene scene; // owns the charts
-    QList<QChart *> charts;
-    for (int i = 0; i < rects.size(); ++i) {
-        QChart *chart = createChart(figure.panels[i], style);
-        charts << chart;
-        scene.addItem(chart);
-        const QRectF &r = rects[i];
-        chart->setGeometry(QRectF(r.topLeft() * kUnitsPerInch, r.size() * kUnitsPerInch));
-        chart->layout()->activate();
-    }
-    // Charts lay out their axes and legends on posted events; run them before painting.
-    QCoreApplication::sendPostedEvents();
-    alignPlotAreas(charts, rects);
-    const QRectF source(0, 0, inches.width() * kUnitsPerInch, inches.height() * kUnitsPerInch);
-    scene.setSceneRect(source);
+std::optional<QString> checkExportOptions(const ExportOptions &options)
+{
+    if (options.fontPt != 0 && !(options.fontPt >= kMinFontPt && options.fontPt <= kMaxFontPt))
+        return QStringLiteral("font size must be between %1 and %2 pt, not %3")
+            .arg(kMinFontPt)
+            .arg(kMaxFontPt)
+            .arg(options.fontPt);
+    if (options.lineWidthPt != 0 &&
+        !(options.lineWidthPt >= kMinLineWidthPt && options.lineWidthPt <= kMaxLineWidthPt))
+        return QStringLiteral("line width must be between %1 and %2 pt, not %3")
+            .arg(kMinLineWidthPt)
+            .arg(kMaxLineWidthPt)
+            .arg(options.lineWidthPt);
+    if (options.format == FigureFormat::Png && (options.dpi < kMinDpi || options.dpi > kMaxDpi))
+        return QStringLiteral("DPI must be between %1 and %2, not %3")
+            .arg(kMinDpi)
+            .arg(kMaxDpi)
+            .arg(options.dpi);
+    return std::nullopt;
+}
+
+void renderFigure(QPainter &painter, const FigureSpec &figure, const PaperPreset &preset,
+                  const QRectF &target, const PaperStyle &style)
+{
+    const PaperLayout layout = layoutPaperFigure(figure, preset, style);
     painter.save();
-    painter.setRenderHint(QPainter::Antialiasing);
-    painter.setRenderHint(QPainter::TextAntialiasing);
-    painter.fillRect(target, Qt::white);
-    scene.render(&painter, target, source, Qt::IgnoreAspectRatio);
+    painter.translate(target.topLeft());
+    painter.scale(target.width() / layout.size.width(), target.height() / layout.size.height());
+    paintPaperFigure(painter, figure, layout, style);
     painter.restore();
 }
 
-QImage renderFigureImage(const FigureSpec &figure, const PaperPreset &preset, int dpi)
+void renderFigure(QPainter &painter, const FigureSpec &figure, const PaperPreset &preset,
+                  const QRectF &target)
+{
+    renderFigure(painter, figure, preset, target, PaperStyle::forPreset(preset));
+}
+
+QImage renderFigureImage(const FigureSpec &figure, const PaperPreset &preset, int dpi,
+                         const PaperStyle &style)
 {
     QImage image(figurePixelSize(figure, preset, dpi), QImage::Format_ARGB32_Premultiplied);
     const int dotsPerMeter = qRound(dpi / 0.0254);
@@ -253,13 +258,43 @@ QImage renderFigureImage(const FigureSpec &figure, const PaperPreset &preset, in
     image.setDotsPerMeterY(dotsPerMeter);
     image.fill(Qt::white);
     QPainter painter(&image);
-    renderFigure(painter, figure, preset, QRectF(image.rect()));
+    renderFigure(painter, figure, preset, QRectF(image.rect()), style);
     return image;
+}
+
+QImage renderFigureImage(const FigureSpec &figure, const PaperPreset &preset, int dpi)
+{
+    return renderFigureImage(figure, preset, dpi, PaperStyle::forPreset(preset));
+}
+
+QList<QPair<QString, QString>> figureSettings(const FigureSpec &figure, const PaperPreset &preset,
+                                              const PaperStyle &style)
+{
+    QList<QPair<QString, QString>> settings;
+    settings.append({QStringLiteral("figure"), figure.id});
+    settings += figure.settings;
+    settings.append({QStringLiteral("preset"), preset.id});
+    settings.append(
+        {QStringLiteral("font"), QStringLiteral("%1 %2 pt").arg(style.fontFamily).arg(style.fontPt)});
+    settings.append({QStringLiteral("line width"), QStringLiteral("%1 pt").arg(style.lineWidthPt)});
+    settings.append({QStringLiteral("software"), QStringLiteral("QuantScope")});
+    return settings;
 }
 
 QString figureCsv(const FigureSpec &figure)
 {
-    QString text = QStringLiteral("panel,series,x,y\n");
+    QList<QPair<QString, QString>> settings{{QStringLiteral("figure"), figure.id}};
+    settings += figure.settings;
+    return figureCsv(figure, settings);
+}
+
+QString figureCsv(const FigureSpec &figure, const QList<QPair<QString, QString>> &settings)
+{
+    QString text;
+    for (const auto &[key, value] : settings) // one line each: a value never breaks the header
+        text += QStringLiteral("# ") + key + QStringLiteral(": ") +
+                QString(value).replace(QLatin1Char('\n'), QLatin1Char(' ')) + QLatin1Char('\n');
+    text += QStringLiteral("panel,series,x,y\n");
     for (const auto &panel : figure.panels)
         for (const auto &series : panel.series)
             for (const QPointF &p : series.points)
@@ -285,10 +320,18 @@ QString csvPathFor(const QString &figurePath)
 
 std::optional<QString> writeFigureCsv(const FigureSpec &figure, const QString &path)
 {
+    QList<QPair<QString, QString>> settings{{QStringLiteral("figure"), figure.id}};
+    settings += figure.settings;
+    return writeFigureCsv(figure, path, settings);
+}
+
+std::optional<QString> writeFigureCsv(const FigureSpec &figure, const QString &path,
+                                      const QList<QPair<QString, QString>> &settings)
+{
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly | QIODevice::Text))
         return saveError(file);
-    file.write(figureCsv(figure).toUtf8());
+    file.write(figureCsv(figure, settings).toUtf8());
     if (!file.commit())
         return saveError(file);
     return std::nullopt;
@@ -299,26 +342,38 @@ std::optional<QString> exportFigure(const FigureSpec &figure, const QString &pat
 {
     if (figure.panels.isEmpty())
         return QStringLiteral("nothing to export: the figure has no panels");
-    if (options.format == FigureFormat::Png && (options.dpi < kMinDpi || options.dpi > kMaxDpi))
-        return QStringLiteral("DPI must be between %1 and %2, not %3")
-            .arg(kMinDpi)
-            .arg(kMaxDpi)
-            .arg(options.dpi);
+    if (auto bad = checkExportOptions(options))
+        return bad;
+    const Settings settings = figureSettings(figure, options.preset, paperStyle(options));
     std::optional<QString> error;
     switch (options.format) {
     case FigureFormat::Png:
-        error = writePng(figure, path, options);
+        error = writePng(figure, path, options, settings);
         break;
     case FigureFormat::Svg:
-        error = writeSvg(figure, path, options);
+        error = writeSvg(figure, path, options, settings);
         break;
     case FigureFormat::Pdf:
-        error = writePdf(figure, path, options);
+        error = writePdf(figure, path, options, settings);
         break;
     }
     if (error)
         return error;
-    return writeFigureCsv(figure, csvPathFor(path));
+    return writeFigureCsv(figure, csvPathFor(path), settings);
+}
+
+QString defaultExportDirectory()
+{
+    const QString pictures = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
+    if (!pictures.isEmpty()) {
+        const QString ours = QDir(pictures).filePath(QStringLiteral("QuantScope"));
+        if (QDir().mkpath(ours) && QFileInfo(ours).isWritable())
+            return ours;
+    }
+    const QString home = QDir::homePath();
+    if (QFileInfo(home).isDir() && QFileInfo(home).isWritable())
+        return home;
+    return QDir::currentPath();
 }
 
 } // namespace qs::ui
