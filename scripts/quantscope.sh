@@ -108,8 +108,9 @@ run_fuzzers() {
 
 run_sanitized_tests() {
     local asan_dir=${SANITIZE_BUILD_DIR:-$root/build-asan}
+    # Warnings are errors in the normal build; gcc's middle end warns differently once instrumented
+    # (-Wmaybe-uninitialized and friends), so this build does not fail on them.
     local werror=OFF
-    [ "${QUANTSCOPE_WERROR:-0}" = 1 ] && werror=ON
     cmake -S "$root" -B "$asan_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DQUANTSCOPE_SANITIZE=address,undefined -DQUANTSCOPE_WERROR="$werror"
     export_sanitizer_options

@@ -432,7 +432,7 @@ private Q_SLOTS:
     }
 
     // A header is checked against what the file can hold before the images are allocated: 16 bytes claiming
-    // 4e9 images of 4096x4096 would otherwise ask the allocator for 6.8e16 bytes (found by tests/fuzz).
+    // 4e9 images of 4096x4096 would otherwise ask the allocator for 6.8e16 bytes.
     // A gzip file may expand 1032-fold (deflate's limit), so its bound is 1032 x its size.
     void idxHeaderCannotAskForMoreThanTheFileHolds_data()
     {
