@@ -86,10 +86,14 @@ run_fuzzers() {
         # LibTorch 1.13 leaks its zip reader on every malformed archive (tests/fuzz/sanitizer-suppressions.md);
         # with the fast unwinder fuzzing needs, that leak cannot be told apart from ours, so the two harnesses
         # that open archives do not check leaks (the sanitize suite does, with the slow unwinder).
-        case "$h" in torchformat | qsckpt) leaks=(-detect_leaks=0) ;; esac
+        local asan_options=$ASAN_OPTIONS
+        case "$h" in torchformat | qsckpt)
+            leaks=(-detect_leaks=0) # per input; ASAN_OPTIONS below turns off the check at exit too
+            asan_options=${ASAN_OPTIONS/detect_leaks=1/detect_leaks=0} ;;
+        esac
         echo "quantscope: fuzzing $h (${limit[*]}), log $log"
         local start=$SECONDS rc=0
-        "$fuzz_dir/tests/fuzz/fuzz_$h" "${limit[@]}" -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=4096 \
+        ASAN_OPTIONS=$asan_options "$fuzz_dir/tests/fuzz/fuzz_$h" "${limit[@]}" -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=4096 \
             -max_len=65536 -print_final_stats=1 -artifact_prefix="$artifacts/" "${dict[@]}" "${leaks[@]}" \
             "$work" "$root/tests/fuzz/corpus/$h" >"$log" 2>&1 || rc=$?
         local execs
