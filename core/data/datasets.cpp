@@ -146,6 +146,18 @@ public:
 
     const std::string &path() const { return m_path; }
 
+    // The most bytes this file can yield: its size when plain, deflate's maximum expansion (1032:1, zlib's
+    // FAQ) of it when gzip. A header is checked against this before anything is allocated, so a few
+    // corrupt bytes cannot ask for terabytes.
+    uint64_t maxContentBytes()
+    {
+        std::error_code ec;
+        const uint64_t size = fs::file_size(m_path, ec);
+        if (ec)
+            fail(m_path, "cannot read its size: " + ec.message());
+        return gzdirect(m_file) ? size : size * 1032;
+    }
+
     void readExactly(void *dst, int64_t bytes, const std::string &what)
     {
         auto *p = static_cast<char *>(dst);
@@ -233,6 +245,9 @@ Dataset loadIdx(const std::string &dir, const std::string &prefix, int64_t class
     if (n == 0 || rows == 0 || cols == 0 || rows > 4096 || cols > 4096)
         fail(imagesFile.path(), "implausible shape " + std::to_string(n) + " x " + std::to_string(rows) +
                                     " x " + std::to_string(cols));
+    if (uint64_t(n * rows * cols) > imagesFile.maxContentBytes())
+        fail(imagesFile.path(), "header says " + std::to_string(n) + " images of " + std::to_string(rows) +
+                                    "x" + std::to_string(cols) + ", more than the file can hold");
     auto images = at::empty({n, 1, rows, cols}, at::kByte);
     imagesFile.readExactly(images.data_ptr<uint8_t>(), n * rows * cols, std::to_string(n) + " images");
     imagesFile.expectEnd();
@@ -245,6 +260,8 @@ Dataset loadIdx(const std::string &dir, const std::string &prefix, int64_t class
     if (count != n)
         fail(labelsFile.path(),
              std::to_string(count) + " labels for " + std::to_string(n) + " images in " + imagesFile.path());
+    if (uint64_t(n) > labelsFile.maxContentBytes())
+        fail(labelsFile.path(), "header says " + std::to_string(n) + " labels, more than the file can hold");
     auto bytes = at::empty({n}, at::kByte);
     labelsFile.readExactly(bytes.data_ptr<uint8_t>(), n, std::to_string(n) + " labels");
     labelsFile.expectEnd();

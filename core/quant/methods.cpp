@@ -252,7 +252,10 @@ std::optional<std::string> checkQuantConfig(const QuantConfig &c)
     if (c.ewgs && !info->ewgs)
         return "EWGS replaces the straight-through backward of a hard quantizer; " + c.method +
                " has its own backward";
-    for (const auto &[key, value] : c.options) {
+    for (const auto &option : c.options) {
+        // Not a structured binding: clang 14 (the fuzz build) cannot capture one in the lambda below.
+        const std::string &key = option.first;
+        const double value = option.second;
         const auto declared = std::find_if(info->configKeys.begin(), info->configKeys.end(),
                                            [&](const MethodConfigKey &k) { return k.key == key; });
         if (declared == info->configKeys.end())

@@ -87,9 +87,10 @@ template <typename T> Field field(const char *key, T TrainConfig::*member)
 {
     Field f{key, {}, {}};
     f.set = [key, member](TrainConfig &c, const std::string &v) {
-        if constexpr (std::is_same_v<T, std::string>)
+        if constexpr (std::is_same_v<T, std::string>) {
+            (void)key; // captured for the other types' messages; clang warns on an unused capture
             c.*member = v;
-        else if constexpr (std::is_same_v<T, bool>)
+        } else if constexpr (std::is_same_v<T, bool>)
             c.*member = parseBool(key, v);
         else if constexpr (std::is_same_v<T, std::vector<int>> || std::is_same_v<T, std::vector<double>>)
             c.*member = parseList<typename T::value_type>(key, v);
@@ -283,10 +284,12 @@ TrainConfig parseTrainConfig(const std::string &text, const TrainConfig &base)
     int number = 0;
     while (std::getline(ss, line)) {
         ++number;
-        // '#' starts a comment at the start of a line or after whitespace; inside a value (a path) it is
-        // text.
+        // '#' starts a comment at the start of a line, after whitespace or right after the '=' (so no value
+        // starts with '#': serializeTrainConfig writes "key = value", which must read back the same); inside
+        // a value (a path) it is text.
         for (size_t i = 0; i < line.size(); ++i)
-            if (line[i] == '#' && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t')) {
+            if (line[i] == '#' &&
+                (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t' || line[i - 1] == '=')) {
                 line = line.substr(0, i);
                 break;
             }
@@ -311,7 +314,10 @@ void applyConfigOverride(TrainConfig &config, const std::string &assignment)
     const auto eq = assignment.find('=');
     if (eq == std::string::npos)
         throw std::invalid_argument("--set expects key=value, got '" + assignment + "'");
-    setField(config, trim(assignment.substr(0, eq)), trim(assignment.substr(eq + 1)));
+    const std::string value = trim(assignment.substr(eq + 1));
+    if (!value.empty() && value[0] == '#') // it would be a comment in the run's config.ini
+        throw std::invalid_argument("--set " + assignment + ": a value may not start with '#'");
+    setField(config, trim(assignment.substr(0, eq)), value);
 }
 
 std::string serializeTrainConfig(const TrainConfig &config)

@@ -433,6 +433,40 @@ private Q_SLOTS:
         expectDatasetError(qs::parseDatasetSpec(kind + ":" + d), train, path, fragment);
     }
 
+    // A header is checked against what the file can hold before the images are allocated: 16 bytes claiming
+    // 4e9 images of 4096x4096 would otherwise ask the allocator for 6.8e16 bytes.
+    // A gzip file may expand 1032-fold (deflate's limit), so its bound is 1032 x its size.
+    void idxHeaderCannotAskForMoreThanTheFileHolds_data()
+    {
+        QTest::addColumn<bool>("gz");
+        QTest::addColumn<uint32_t>("count");
+        QTest::newRow("plain, 4e9 images") << false << 0xFFFFFFFFu;
+        QTest::newRow("plain, one image too many") << false << 5u;
+        QTest::newRow("gzip, 4e9 images") << true << 0xFFFFFFFFu;
+    }
+
+    void idxHeaderCannotAskForMoreThanTheFileHolds()
+    {
+        QFETCH(bool, gz);
+        QFETCH(uint32_t, count);
+        const auto d = dir(QTest::currentDataTag());
+        writeIdx(d, gz);
+        Bytes header;
+        putBigEndian32(header, 0x00000803);
+        putBigEndian32(header, count);
+        putBigEndian32(header, 4096);
+        putBigEndian32(header, 4096);
+        Bytes images = header;
+        images.resize(header.size() + 4 * 4096 * 4096, 7); // four images' worth of pixels
+        const std::string name = std::string("t10k-images-idx3-ubyte") + (gz ? ".gz" : "");
+        if (gz)
+            writeGz(d + "/" + name, images);
+        else
+            writeFile(d + "/" + name, images);
+        expectDatasetError(qs::parseDatasetSpec("mnist:" + d), false, d + "/" + name,
+                           QStringLiteral("images of 4096x4096, more than the file can hold"));
+    }
+
     void missingDirectoryNamesTheFile()
     {
         const std::string d = m_tmp.path().toStdString() + "/does-not-exist";
