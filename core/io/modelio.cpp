@@ -91,7 +91,7 @@ torch::serialize::InputArchive openArchive(const std::string &path)
 {
     std::shared_ptr<const std::string> bytes;
     try {
-        bytes = readWholeFile(path);
+        bytes = readArchiveBytes(path);
     } catch (const ZipArchiveError &) {
         throw ModelIoError(path + ": no such file or not readable");
     }

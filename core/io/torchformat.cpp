@@ -1239,7 +1239,7 @@ StateDict readLegacy(const std::string &path, const std::string &bytes)
 
 StateDict readImpl(const std::string &path)
 {
-    const auto bytes = readWholeFile(path);
+    const auto bytes = readArchiveBytes(path);
     const std::string &b = *bytes;
     if (b.empty())
         fail(path, "empty file (not a torch.save checkpoint)");

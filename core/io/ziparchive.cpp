@@ -1,5 +1,7 @@
 #include "core/io/ziparchive.h"
 
+#include "core/io/atomicfile.h"
+
 #include <zlib.h>
 
 #include <cerrno>
@@ -79,22 +81,18 @@ bool inflatedCrc(const char *data, size_t packed, uint64_t size, uint32_t &crc, 
 
 } // namespace
 
-std::shared_ptr<const std::string> readWholeFile(const std::string &path)
+std::shared_ptr<const std::string> readArchiveBytes(const std::string &path)
 {
-    std::ifstream in(path, std::ios::binary | std::ios::ate);
-    if (!in)
-        throw ZipArchiveError(path + ": cannot open: " + std::strerror(errno));
-    const auto end = in.tellg();
-    if (end < 0)
-        throw ZipArchiveError(path + ": cannot open: not a regular file");
-    auto bytes = std::make_shared<std::string>(size_t(end), '\0');
-    in.seekg(0);
-    if (!in.read(bytes->data(), std::streamsize(bytes->size())))
-        throw ZipArchiveError(path + ": cannot read: " + std::strerror(errno));
-    return bytes;
+    try {
+        return std::make_shared<const std::string>(readWholeFile(path));
+    } catch (const ZipArchiveError &) {
+        throw;
+    } catch (const Error &e) {
+        throw ZipArchiveError(e.what());
+    }
 }
 
-ZipArchive::ZipArchive(const std::string &path) : ZipArchive(path, readWholeFile(path)) {}
+ZipArchive::ZipArchive(const std::string &path) : ZipArchive(path, readArchiveBytes(path)) {}
 
 ZipArchive::ZipArchive(const std::string &path, std::shared_ptr<const std::string> bytes)
     : m_path(path), m_bytes(std::move(bytes))

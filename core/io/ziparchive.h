@@ -60,7 +60,7 @@ private:
     std::map<std::string, Entry> m_records;
 };
 
-// The bytes of PATH; throws ZipArchiveError ("PATH: cannot open: REASON") when it cannot be read.
-std::shared_ptr<const std::string> readWholeFile(const std::string &path);
+// The bytes of PATH (readWholeFile, shared); throws ZipArchiveError naming PATH when it cannot be read.
+std::shared_ptr<const std::string> readArchiveBytes(const std::string &path);
 
 } // namespace qs

@@ -751,6 +751,10 @@ PreparedEvaluation prepareEvaluation(const EvalRequest &req)
                                  " does not match the checkpoint's resnet" + std::to_string(config.depth));
     if (!req.quant.empty())
         config.method = req.quant;
+    // Evaluation runs no backward pass: an EWGS-trained checkpoint evaluated with a method EWGS does not
+    // apply to (--quant fp, say) keeps the same forward under STE.
+    if (config.backward == "ewgs" && !quantMethod(config.method).ewgs)
+        config.backward = "ste";
     if (req.wbits > 0)
         config.wbits = req.wbits;
     if (req.abits > 0)
