@@ -116,8 +116,7 @@ int runEvalCommand(const std::vector<std::string> &args, std::ostream &out)
     std::string said;
     const auto trained = applyTrainedAs(parser, req, said);
     try {
-        const auto report = evaluateReporting(req);
-        const auto &r = report.result;
+        const auto r = evaluateWeights(req);
         if (!said.empty())
             std::cerr << said << '\n';
         if (format == "json")
@@ -126,12 +125,12 @@ int runEvalCommand(const std::vector<std::string> &args, std::ostream &out)
                                  {"loss", r.loss},
                                  {"images", r.images},
                                  {"model", r.model},
-                                 {"mean", report.mean},
-                                 {"std", report.std}})
+                                 {"mean", r.mean},
+                                 {"std", r.std}})
                 << '\n';
         else
             out << r.model << ": top-1 " << r.top1 << "%, top-5 " << r.top5 << "%, loss " << r.loss << " on "
-                << r.images << " images (" << normalizationText(report.mean, report.std) << ")\n";
+                << r.images << " images (" << normalizationText(r.mean, r.std) << ")\n";
         if (trained && nearChance(r.top1, trained->numClasses))
             std::cerr << "eval: warning: " << nearChanceWarning(r.top1, trained->numClasses, *trained)
                       << '\n';

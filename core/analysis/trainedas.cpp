@@ -258,25 +258,6 @@ std::string nearChanceWarning(double top1, int64_t classes, const TrainedAs &tra
     return s.str();
 }
 
-EvalReport evaluateReporting(const EvalRequest &request)
-{
-    return atCoreEdge(request.weights, [&]() -> EvalReport {
-        configureThreads(request.threads);
-        auto p = prepareEvaluation(request);
-        DataLoader loader(p.test, p.loader);
-        const auto stats = evaluateLoader(p.model, loader, p.device);
-        EvalReport r;
-        r.result.top1 = stats.top1;
-        r.result.top5 = stats.top5;
-        r.result.loss = stats.loss;
-        r.result.images = stats.images;
-        r.result.model = p.description;
-        r.mean = p.loader.normalization.mean;
-        r.std = p.loader.normalization.std;
-        return r;
-    });
-}
-
 std::string normalizationText(const std::vector<double> &mean, const std::vector<double> &std)
 {
     auto list = [](const std::vector<double> &values, double fallback) {

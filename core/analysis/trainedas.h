@@ -72,15 +72,6 @@ bool nearChance(double top1, int64_t classes, double margin = 3.0);
 // One line naming the likely causes of an accuracy near chance (normalization, method, bits).
 std::string nearChanceWarning(double top1, int64_t classes, const TrainedAs &trained);
 
-// An evaluation with the normalization it used (what the GUI and the CLI print next to every accuracy).
-struct EvalReport
-{
-    EvalResult result;
-    std::vector<double> mean, std; // per channel as applied
-};
-// evaluateWeights, plus the normalization used. Same errors.
-EvalReport evaluateReporting(const EvalRequest &request);
-
 // "mean 0.491,0.482,0.447 std 0.247,0.243,0.262" (3 decimals; "mean 0 std 1" for none).
 std::string normalizationText(const std::vector<double> &mean, const std::vector<double> &std);
 

@@ -812,6 +812,8 @@ EvalResult evaluateWeights(const EvalRequest &req)
         r.loss = stats.loss;
         r.images = stats.images;
         r.model = p.description;
+        r.mean = p.loader.normalization.mean;
+        r.std = p.loader.normalization.std;
         return r;
     });
 }

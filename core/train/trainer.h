@@ -74,7 +74,8 @@ struct EvalResult
 {
     double top1 = 0, top5 = 0, loss = 0;
     int64_t images = 0;
-    std::string model; // what was evaluated, one line
+    std::string model;             // what was evaluated, one line
+    std::vector<double> mean, std; // the normalization applied, per channel
 };
 EvalResult evaluateWeights(const EvalRequest &request);
 

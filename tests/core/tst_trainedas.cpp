@@ -355,8 +355,8 @@ private Q_SLOTS:
         eval.weights = m_apotW3;
         eval.device = "cpu";
         eval.threads = 1;
-        const auto asStored = qs::evaluateReporting(eval);
-        QS_COMPARE_NEAR(result.referenceTop1, asStored.result.top1, 1e-9);
+        const auto asStored = qs::evaluateWeights(eval);
+        QS_COMPARE_NEAR(result.referenceTop1, asStored.top1, 1e-9);
         QCOMPARE(result.mean, asStored.mean);
         QCOMPARE(result.std, asStored.std);
         QCOMPARE(result.points.size(), size_t(2));
@@ -435,8 +435,7 @@ private Q_SLOTS:
                                         QString::fromStdString(m_apotW3), QStringLiteral("--data"),
                                         QStringLiteral("synthetic:64")});
         QCOMPARE(r.exitCode, 0);
-        QVERIFY2(r.err.startsWith("eval: as trained: APoT W3A3 (from checkpoint config)"),
-                 r.err.constData());
+        QVERIFY2(r.err.startsWith("eval: as trained: APoT W3A3 (from checkpoint config)"), r.err.constData());
         QCOMPARE(r.err.count("\neval: as trained"), qsizetype(0));
     }
 };
