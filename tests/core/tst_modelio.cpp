@@ -5,6 +5,7 @@
 #include "core/io/torchformat.h"
 #include "core/train/trainconfig.h"
 #include "testsupport.h"
+#include "ziprecords.h"
 
 #include <caffe2/serialize/inline_container.h>
 #include <torch/torch.h>
@@ -77,30 +78,9 @@ std::string fixture(const char *name)
     return std::string(QUANTSCOPE_FIXTURES_DIR) + "/" + name;
 }
 
-using Records = std::vector<std::pair<std::string, std::string>>;
-
-// The records of a zip archive (its "version" left out: the writer adds it), and a well-formed archive (valid
-// CRCs) holding the given ones: damage the zip layer cannot see.
-Records readRecords(const std::string &path)
-{
-    caffe2::serialize::PyTorchStreamReader reader(path);
-    Records out;
-    for (const auto &name : reader.getAllRecords()) {
-        if (name == "version")
-            continue;
-        auto [ptr, size] = reader.getRecord(name);
-        out.emplace_back(name, std::string(static_cast<const char *>(ptr.get()), size));
-    }
-    return out;
-}
-
-void writeRecords(const std::string &path, const Records &records)
-{
-    caffe2::serialize::PyTorchStreamWriter writer(path);
-    for (const auto &[name, bytes] : records)
-        writer.writeRecord(name, bytes.data(), bytes.size());
-    writer.writeEndOfFile();
-}
+using ziprecords::Records;
+using ziprecords::readRecords;
+using ziprecords::writeRecords;
 
 std::vector<qs::NamedTensor> roundTripThroughTorchFile(const std::vector<qs::NamedTensor> &tensors,
                                                        const std::string &path)

@@ -4,6 +4,7 @@
 
 #include "core/io/torchformat.h"
 #include "testsupport.h"
+#include "ziprecords.h"
 
 #include <caffe2/serialize/inline_container.h>
 #include <torch/torch.h>
@@ -140,30 +141,9 @@ void writeFile(const std::string &path, const std::string &bytes)
     out.write(bytes.data(), std::streamsize(bytes.size()));
 }
 
-using Records = std::vector<std::pair<std::string, std::string>>;
-
-// The records of a torch.save archive, names without the archive folder, "version" left out.
-Records readRecords(const std::string &path)
-{
-    caffe2::serialize::PyTorchStreamReader reader(path);
-    Records out;
-    for (const auto &name : reader.getAllRecords()) {
-        if (name == "version" || name == ".data/version")
-            continue;
-        auto [ptr, size] = reader.getRecord(name);
-        out.emplace_back(name, std::string(static_cast<const char *>(ptr.get()), size));
-    }
-    return out;
-}
-
-// A well-formed zip (valid CRCs) holding the given records: corruption the zip layer cannot catch.
-void writeRecords(const std::string &path, const Records &records)
-{
-    caffe2::serialize::PyTorchStreamWriter writer(path);
-    for (const auto &[name, bytes] : records)
-        writer.writeRecord(name, bytes.data(), bytes.size());
-    writer.writeEndOfFile();
-}
+using ziprecords::Records;
+using ziprecords::readRecords;
+using ziprecords::writeRecords;
 
 std::string &record(Records &r, const std::string &name)
 {
