@@ -25,7 +25,7 @@ packages=(
     build-essential cmake ninja-build ccache pkg-config
     libtorch-dev libeigen3-dev nlohmann-json3-dev python3-torch zlib1g-dev
     qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6svg6-dev libqt6opengl6-dev qt6-qpa-plugins
-    libgl1-mesa-dev libvulkan-dev libxkbcommon-dev fonts-dejavu-core
+    libgl1-mesa-dev libvulkan-dev libxkbcommon-dev fonts-dejavu-core libgif-dev libwebp-dev
     dataset-fashion-mnist
 )
 

@@ -17,7 +17,9 @@
 #include "ui/figures/levelsfigure.h"
 #include "ui/figures/runfigures.h"
 #include "ui/figures/weightfigures.h"
+#include "ui/figures/animations.h"
 #include "ui/figures/softroundfigure.h"
+#include "ui/plotting/animation.h"
 #include "ui/plotting/figureexport.h"
 
 #include <algorithm>
@@ -33,7 +35,7 @@ namespace qs::cli {
 namespace {
 
 const char *kFigureUsage =
-    R"(usage: quantscope-cli figure --kind KIND --out FILE.png|svg|pdf [options]
+    R"(usage: quantscope-cli figure --kind KIND --out FILE.png|svg|pdf|gif|webp [options]
   KIND: levels|softround|histogram|layer-error|bit-sweep|activations|curves|ewgs|alpha|occupancy|compare
 
 common:   [--bits B] [--signed] [--alpha A] [--preset single|double] [--dpi N]
@@ -64,8 +66,13 @@ training runs (directories written by `quantscope-cli train`, also while it is s
   compare:   --runs DIR... [--smoothing B] [--linear]   runs overlaid: smoothed loss, test top-1, max delta
   A divergence is marked on every step/epoch panel with its reason and layer.
 
+animations (--out FILE.gif or FILE.webp, looping, for slides) [--frame-ms MS] [--frames N]:
+  levels:    the grid as the bits step 2 -> 6 (no --bits)
+  softround: DSQ's alpha annealing from 0.5 to 0.002, N frames (default 12; no --dsq-alpha)
+  curves, ewgs, alpha, compare: the curves growing over the run, N frames (default 20)
+
 Writes FILE and its plotted data as FILE.csv (columns panel,series,x,y, after "# key: value" lines naming
-the settings, also in the SVG/PDF metadata). Works without a display.
+the settings, also in the SVG/PDF metadata; for an animation, its last frame). Works without a display.
 )";
 
 Scheme schemeOption(const ArgParser &parser, const std::string &name, const std::string &fallback)
@@ -362,6 +369,64 @@ ui::FigureSpec buildFigure(const ArgParser &parser, const std::string &kind)
     }
 }
 
+// --out FILE.gif|webp: the teaching moment of the kind as frames (ui/figures/animations.h).
+ui::AnimationSpec buildAnimation(const ArgParser &parser, const std::string &kind)
+{
+    const bool reveals = kind == "curves" || kind == "ewgs" || kind == "alpha" || kind == "compare";
+    if (kind != "levels" && kind != "softround" && !reveals)
+        throw UsageError(
+            "figure: --kind " + kind +
+            " has no animation (levels, softround, curves, ewgs, alpha and compare do); write .png, "
+            ".svg or .pdf");
+    if (kind == "levels" && parser.has("bits"))
+        throw UsageError("figure: the levels animation steps the bits 2 -> 6; leave out --bits");
+    if (kind == "softround" && parser.has("dsq-alpha"))
+        throw UsageError("figure: the softround animation anneals DSQ's alpha; leave out --dsq-alpha");
+    if (kind == "softround" && parser.has("method") && parser.value("method") != "dsq")
+        throw UsageError("figure: the softround animation shows DSQ; use --method dsq or leave --method out");
+    if (kind == "levels" && parser.has("frames"))
+        throw UsageError("figure: the levels animation has one frame per bit width; leave out --frames");
+    const int frames = parser.intValue("frames", reveals ? 20 : 12, 2, ui::kMaxAnimationFrames);
+    ui::AnimationSpec animation;
+    try {
+        if (kind == "levels") {
+            ui::LevelsFigureOptions o;
+            o.scheme = schemeOption(parser, "scheme", "apot");
+            o.isSigned = parser.flag("signed");
+            o.alpha = parser.doubleValue("alpha", 1.0);
+            if (!(o.alpha > 0))
+                throw UsageError("figure: --alpha must be positive");
+            if (parser.flag("compare"))
+                o.compareWith = {Scheme::Uniform, Scheme::PoT, Scheme::APoT};
+            animation = ui::levelsBitsAnimation(o, 2, 6);
+        } else if (kind == "softround") {
+            ui::FigureSpec check =
+                buildFigure(parser, kind); // every softround option validated as for a still
+            Q_UNUSED(check);
+            ui::SoftRoundFigureOptions o;
+            o.bits = parser.intValue("bits", 2, 1, 64);
+            o.isSigned = parser.flag("signed");
+            o.alpha = parser.doubleValue("alpha", 1.0);
+            o.showDaq = o.showEwgs = !parser.has("method");
+            o.daqGamma = parser.doubleValue("gamma", o.daqGamma);
+            o.daqSigma = parser.doubleValue("sigma", o.daqSigma);
+            o.ewgsBase = schemeOption(parser, "base", "uniform");
+            o.ewgsDelta = parser.doubleValue("delta", o.ewgsDelta);
+            o.gradSign = parser.doubleValue("grad-sign", o.gradSign);
+            animation = ui::dsqAnnealAnimation(o, 0.5, 0.002, frames);
+        } else {
+            animation = ui::revealAnimation(buildFigure(parser, kind), frames);
+        }
+    } catch (const std::invalid_argument &e) {
+        throw UsageError(std::string("figure: ") + e.what());
+    }
+    if (parser.has("frame-ms")) {
+        animation.frameMs = parser.intValue("frame-ms", animation.frameMs, ui::kMinFrameMs, ui::kMaxFrameMs);
+        animation.lastFrameMs = std::max(animation.frameMs, animation.lastFrameMs);
+    }
+    return animation;
+}
+
 // Figures need a QApplication (fonts, graphics scene); with no display, render offscreen.
 void ensureOffscreenWithoutDisplay()
 {
@@ -390,7 +455,7 @@ int runFigureCommand(const std::vector<std::string> &args, std::ostream &out)
                      {"kind",    "out",       "scheme", "bits",    "alpha",     "preset", "dpi",
                       "method",  "dsq-alpha", "gamma",  "sigma",   "base",      "delta",  "grad-sign",
                       "weights", "layer",     "bins",   "overlay", "smoothing", "data",   "images",
-                      "font",    "font-size", "line-width"},
+                      "font",    "font-size", "line-width", "frames", "frame-ms"},
                      {"signed", "compare", "alpha-search", "log", "linear", "accuracy",
                       "panel-letters"}, {"runs"});
     // clang-format on
@@ -401,10 +466,15 @@ int runFigureCommand(const std::vector<std::string> &args, std::ostream &out)
                                            parser.required("kind"));
     const QString outPath = QString::fromStdString(parser.required("out"));
     const auto format = ui::figureFormatForPath(outPath);
-    if (!format)
-        throw UsageError("figure: --out must end in .png, .svg or .pdf, got '" + outPath.toStdString() + "'");
+    const bool animated = ui::animationFormatForPath(outPath).has_value();
+    if (!format && !animated)
+        throw UsageError("figure: --out must end in .png, .svg, .pdf, .gif or .webp, got '" +
+                         outPath.toStdString() + "'");
+    if (!animated && (parser.has("frames") || parser.has("frame-ms")))
+        throw UsageError(
+            "figure: --frames and --frame-ms are for an animation (--out FILE.gif or FILE.webp)");
     ui::ExportOptions options;
-    options.format = *format;
+    options.format = format.value_or(ui::FigureFormat::Png);
     options.preset =
         *ui::paperPresetById(QString::fromStdString(parser.choice("preset", {"single", "double"}, "single")));
     options.dpi = parser.intValue("dpi", 300, ui::kMinDpi, ui::kMaxDpi);
@@ -425,7 +495,13 @@ int runFigureCommand(const std::vector<std::string> &args, std::ostream &out)
         throw UsageError("figure: --line-width must be between 0.25 and 6 pt");
 
     // Everything is validated before Qt starts, so usage errors are fast and need no platform plugin.
-    ui::FigureSpec figure = buildFigure(parser, kind);
+    std::optional<ui::AnimationSpec> animation;
+    if (animated) {
+        animation = buildAnimation(parser, kind);
+        if (!parser.has("dpi")) // slides: 150 dpi keeps a GIF small and sharp enough for a projector
+            options.dpi = 150;
+    }
+    ui::FigureSpec figure = animation ? animation->frames.back() : buildFigure(parser, kind);
     // The files behind the figure, for its CSV header and metadata.
     if (parser.has("weights") &&
         (figure.settings.isEmpty() || figure.settings.front().first != QStringLiteral("checkpoint")))
@@ -446,8 +522,14 @@ int runFigureCommand(const std::vector<std::string> &args, std::ostream &out)
     if (!hadApp)
         app = std::make_unique<QApplication>(argc, argv);
 
-    if (auto error = ui::exportFigure(figure, outPath, options))
+    if (animation) {
+        if (auto error = ui::exportAnimation(*animation, outPath, options))
+            throw std::runtime_error("figure: " + error->toStdString());
+        if (auto error = ui::writeFigureCsv(figure, ui::csvPathFor(outPath)))
+            throw std::runtime_error("figure: " + error->toStdString());
+    } else if (auto error = ui::exportFigure(figure, outPath, options)) {
         throw std::runtime_error("figure: " + error->toStdString());
+    }
     out << QFileInfo(outPath).absoluteFilePath().toStdString() << '\n'
         << QFileInfo(ui::csvPathFor(outPath)).absoluteFilePath().toStdString() << '\n';
     return 0;

@@ -546,6 +546,50 @@ private Q_SLOTS:
         }
     }
 
+    void animationsForSlides_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<int>("frames");
+        QTest::newRow("levels: bits 2..6") << list({"--kind", "levels", "--signed", "--compare"}) << 5;
+        QTest::newRow("softround: DSQ annealing")
+            << list({"--kind", "softround", "--method", "dsq", "--frames", "6"}) << 6;
+        QTest::newRow("ewgs: delta growing") << list({"--kind", "ewgs", "--frames", "4"}) << 4;
+    }
+
+    void animationsForSlides()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(int, frames);
+        if (args.contains(QStringLiteral("ewgs")))
+            args << QStringLiteral("--runs") << runDir();
+        const QString path =
+            m_dir.filePath(QStringLiteral("animation-%1.gif").arg(QTest::currentDataTag()[0]));
+        const Run run = runCli(
+            args + QStringList{QStringLiteral("--dpi"), QStringLiteral("80"), QStringLiteral("--out"), path});
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        QImageReader reader(path);
+        QVERIFY2(reader.supportsAnimation(), qPrintable(reader.errorString()));
+        QCOMPARE(reader.imageCount(), frames);
+        QCOMPARE(reader.size().width(), qRound(3.5 * 80));
+        QVERIFY(!readCsv(path).isEmpty()); // the last frame's data
+    }
+
+    void animationUsageErrorsExit2()
+    {
+        const QString gif = m_dir.filePath(QStringLiteral("bad.gif"));
+        checkUsageError(list({"--kind", "histogram", "--out"}) << gif, QStringLiteral("has no animation"),
+                        gif);
+        checkUsageError(list({"--kind", "levels", "--bits", "3", "--out"}) << gif, QStringLiteral("--bits"),
+                        gif);
+        checkUsageError(list({"--kind", "softround", "--dsq-alpha", "0.1", "--out"}) << gif,
+                        QStringLiteral("--dsq-alpha"), gif);
+        checkUsageError(list({"--kind", "softround", "--frames", "1", "--out"}) << gif,
+                        QStringLiteral("--frames"), gif);
+        const QString png = m_dir.filePath(QStringLiteral("still.png"));
+        checkUsageError(list({"--kind", "levels", "--frames", "4", "--out"}) << png,
+                        QStringLiteral("animation"), png);
+    }
+
 private:
     QString runDir()
     {
