@@ -1,6 +1,8 @@
 #pragma once
 // Shows a FigureSpec on screen: one QChartView per panel in a splitter, updated in place (series replace()d,
-// no animations, no OpenGL) when the figure changes, plus the figure's note under the charts.
+// no animations, no OpenGL) when the figure changes, plus the figure's note under the charts. Hovering a
+// chart shows the value of the plotted point under the cursor (series, x, y; category names for category
+// axes) as a tooltip.
 
 #include "ui/plotting/chartbuilder.h"
 #include "ui/plotting/figure.h"
@@ -35,12 +37,25 @@ public:
     QChart *chart(const QString &panelId) const;
     QSplitter *splitter() const { return m_splitter; }
 
+    // The read-out for a position in panel `panel`'s chart view (view coordinates): the plotted point nearest
+    // to it within kHoverRadiusPx, as "series: x = ..., y = ..."; empty when there is none.
+    static constexpr double kHoverRadiusPx = 10.0;
+    QString readoutAt(int panel, const QPoint &viewPos) const;
+    QString lastReadout() const { return m_lastReadout; }
+
+Q_SIGNALS:
+    void hovered(const QString &readout); // empty when the cursor leaves every point
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 private:
     FigureSpec m_figure;
     ChartStyle m_style;
     QSplitter *m_splitter = nullptr;
     QList<QChartView *> m_views;
     QLabel *m_note = nullptr;
+    QString m_lastReadout;
 };
 
 } // namespace qs::ui
