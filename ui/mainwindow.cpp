@@ -224,12 +224,8 @@ void MainWindow::exportCurrentFigure()
 {
     const FigureSpec figure = currentFigure();
     ExportDialog dialog(figure, this);
-    if (dialog.exec() != QDialog::Accepted)
+    if (dialog.exec() != QDialog::Accepted) // the dialog wrote the files (or showed why not) before closing
         return;
-    if (auto error = exportFigure(figure, dialog.path(), dialog.options())) {
-        QMessageBox::warning(this, QStringLiteral("Export failed"), *error);
-        return;
-    }
     statusBar()->showMessage(QStringLiteral("Wrote %1 and %2")
                                  .arg(QDir::toNativeSeparators(dialog.path()),
                                       QDir::toNativeSeparators(csvPathFor(dialog.path()))),
