@@ -116,11 +116,10 @@ void addDivergenceMarkers(PanelSpec &panel, const std::vector<const RunHistory *
             continue;
         SeriesSpec marker;
         marker.id = QStringLiteral("divergence.") + idx(int(i));
-        QString what = QString::fromStdString(d->reason);
-        if (!d->layer.empty() && !what.contains(QString::fromStdString(d->layer)))
-            what += QStringLiteral(" [%1]").arg(QString::fromStdString(d->layer));
+        // Short in the legend (a reason with its values does not fit beside other entries, and Qt Charts
+        // elides it); the figure's note gives the reason, layer and values.
         marker.name = (runs.size() > 1 ? runName(*runs[i]) + QStringLiteral(": ") : QString()) +
-                      QStringLiteral("diverged at step %1: %2").arg(d->step).arg(what);
+                      QStringLiteral("diverged (step %1)").arg(d->step);
         marker.color = runs.size() > 1 ? runColor(int(i)) : kDivergence;
         marker.penStyle = Qt::DashLine;
         marker.widthScale = 0.9;
