@@ -392,8 +392,12 @@ private Q_SLOTS:
         QVERIFY2(md.contains(QStringLiteral("| apot+EWGS W2A2 (3 trials) | 3 | 63.67 \u00b1 1.26 |")),
                  qPrintable(md));
         QVERIFY(md.contains(QStringLiteral("sample standard deviation")));
+        // The Compare page draws the recipe's mean over its trials with their range.
+        view.dashboard()->showPage(RunDashboard::Page::Compare);
+        QCOMPARE(view.figure().id, QStringLiteral("trials"));
         view.setGroupTrials(false);
         QCOMPARE(view.table()->rowCount(), 4);
+        QCOMPARE(view.figure().id, QStringLiteral("compare"));
     }
 
     void everyPageExportsOffscreen()
@@ -443,7 +447,8 @@ private Q_SLOTS:
     }
 
     // Not a check: with QUANTSCOPE_SCREENSHOT_DIR set, saves the view (and with QUANTSCOPE_SCREENSHOT_RUNS,
-    // colon-separated run directories, those runs instead of the fixtures) as PNGs to look at.
+    // colon-separated run directories, those runs instead of the fixtures;
+    // QUANTSCOPE_SCREENSHOT_GROUP_TRIALS: trials grouped) as PNGs to look at.
     void screenshots()
     {
         const QString out = qEnvironmentVariable("QUANTSCOPE_SCREENSHOT_DIR");
@@ -458,6 +463,7 @@ private Q_SLOTS:
                     m_b.write(m_dir.filePath(QStringLiteral("shot/ewgs")))};
         for (const QString &d : dirs)
             QVERIFY(view.addRun(d));
+        view.setGroupTrials(qEnvironmentVariableIsSet("QUANTSCOPE_SCREENSHOT_GROUP_TRIALS"));
         view.show();
         QDir().mkpath(out);
         const char *names[] = {"curves", "ewgs", "alpha", "occupancy", "compare"};

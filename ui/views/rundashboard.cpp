@@ -327,6 +327,15 @@ void RunDashboard::setStatusVisible(bool visible)
     m_status->setVisible(visible);
 }
 
+void RunDashboard::setTrialGroups(const std::vector<std::vector<size_t>> &groups)
+{
+    if (groups == m_trialGroups)
+        return;
+    m_trialGroups = groups;
+    markStale();
+    redraw();
+}
+
 void RunDashboard::setCompareVisible(bool visible)
 {
     m_pages->setTabVisible(int(Page::Compare), visible);
@@ -391,6 +400,9 @@ FigureSpec RunDashboard::buildFigure(int page) const
     case Page::Occupancy:
         return makeOccupancyFigure(runs, o);
     case Page::Compare:
+        for (const auto &group : m_trialGroups)
+            if (group.size() > 1)
+                return makeTrialsFigure(runs, m_trialGroups, o);
         return makeCompareFigure(runs, o);
     }
     return {};

@@ -72,6 +72,10 @@ public:
     // What the charts show: each run's file history, with its live tail where it has one.
     std::vector<const RunHistory *> drawnHistories() const;
 
+    // Trials (indices into runs(), core/runs/trials.h): while a group has several runs, the Compare page
+    // draws each group's mean over its trials with the min..max range (makeTrialsFigure). Empty: every run.
+    void setTrialGroups(const std::vector<std::vector<size_t>> &groups);
+
     void setCompareVisible(bool visible);
     void setStatusVisible(bool visible); // the per-run status lines (the Runs view's table says the same) //
                                          // the Compare page's tab (off by default: one run needs no overlay)
@@ -117,6 +121,7 @@ private:
     mutable QList<FigureSpec> m_specs;
     mutable QList<bool> m_specStale, m_viewStale;
     QStringList m_layerNames;
+    std::vector<std::vector<size_t>> m_trialGroups;
 };
 
 } // namespace qs::ui

@@ -122,7 +122,8 @@ RunsView::RunsView(QWidget *parent)
         "Runs whose config.ini differ only in <tt>seed</tt> (and in machine paths: <tt>init</tt>, the data "
         "set's location, <tt>threads</tt>) are trials of one recipe: one row each, with final and best "
         "top-1 and the train loss as mean &plusmn; sample standard deviation (divisor n&minus;1), as "
-        "<tt>quantscope-cli compare --group-trials</tt> writes it."));
+        "<tt>quantscope-cli compare --group-trials</tt> writes it. The Compare page then draws each "
+        "recipe's mean over its trials with the min..max range."));
     connect(m_groupTrials, &QCheckBox::toggled, this, [this] { refreshTable(true); });
     exportRow->addWidget(m_groupTrials);
     const std::pair<const char *, TableFormat> formats[] = {{"CSV\u2026", TableFormat::Csv},
@@ -490,6 +491,17 @@ void RunsView::refreshTable(bool force)
             rows.push_back(row);
         }
     }
+
+    // The Compare page follows the table: grouped trials are drawn as their mean and range.
+    std::vector<std::vector<size_t>> trialGroups;
+    if (groupTrials()) {
+        std::vector<std::map<std::string, std::string>> configs;
+        for (const auto &s : m_summaries)
+            configs.push_back(s.records > 0 ? s.config : std::map<std::string, std::string>{});
+        for (const TrialGroup &g : qs::groupTrials(configs))
+            trialGroups.push_back(g.members);
+    }
+    m_dashboard->setTrialGroups(trialGroups);
 
     m_table->setRowCount(int(rows.size()));
     for (int r = 0; r < int(rows.size()); ++r) {
