@@ -27,7 +27,9 @@
 #include <QSettings>
 #include <QStyle>
 #include <QTabBar>
+#include <QHeaderView>
 #include <QTabWidget>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTextDocument>
 #include <QToolButton>
@@ -236,14 +238,14 @@ private Q_SLOTS:
         RunFixture ste;
         ste.backward = QStringLiteral("ste");
         ste.epochs = 6;
-        ste.stepsPerEpoch = 50;
+        ste.stepsPerEpoch = 20; // the fixture's loss stays positive up to step 150
         RunFixture ewgs;
         ewgs.epochs = 6;
-        ewgs.stepsPerEpoch = 50;
+        ewgs.stepsPerEpoch = 20; // the fixture's loss stays positive up to step 150
         ewgs.topOffset = 2.5;
         RunFixture diverged;
         diverged.epochs = 2;
-        diverged.stepsPerEpoch = 50;
+        diverged.stepsPerEpoch = 20; // the fixture's loss stays positive up to step 150
         diverged.diverge = true;
         m_runs << ste.write(m_dir.filePath(QStringLiteral("runs/apot-ste")))
                << ewgs.write(m_dir.filePath(QStringLiteral("runs/apot-ewgs")))
@@ -327,20 +329,24 @@ private Q_SLOTS:
         QSettings().clear();
     }
 
-    void everyTabReadableAt1280x720() { everyTabReadable(QSize(1280, 720)); }
-    void everyTabReadableAt1600x1000() { everyTabReadable(QSize(1600, 1000)); }
+    void everyTabReadableAt1280x720() { everyTabReadable(QSize(1280, 720), true); }
+    void everyTabReadableAt1600x1000() { everyTabReadable(QSize(1600, 1000), true); }
+    // The first launch: no run anywhere, so the dashboards' charts are empty (their ticks must not be "…").
+    void emptyTabsReadableAt1280x720() { everyTabReadable(QSize(1280, 720), false); }
 
 private:
-    void everyTabReadable(const QSize &size)
+    void everyTabReadable(const QSize &size, bool withData)
     {
         MainWindow window;
-        const QString model = ModelView::defaultModelPath();
-        if (model.isEmpty())
-            QSKIP("the default model (resources/models/default.qsckpt) is not installed next to the build");
-        QVERIFY(window.modelView()->openModel(model));
-        for (const QString &run : m_runs)
-            QVERIFY(window.runsView()->addRun(run));
-        QVERIFY(window.trainView()->dashboard()->addRun(m_runs[1]));
+        if (withData) {
+            const QString model = ModelView::defaultModelPath();
+            if (model.isEmpty())
+                QSKIP("the default model (resources/models/default.qsckpt) is not next to the build");
+            QVERIFY(window.modelView()->openModel(model));
+            for (const QString &run : m_runs)
+                QVERIFY(window.runsView()->addRun(run));
+            QVERIFY(window.trainView()->dashboard()->addRun(m_runs[1]));
+        }
         window.resize(size);
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
@@ -354,15 +360,26 @@ private:
             ++pages;
             if (!shots.isEmpty() && QDir().mkpath(shots))
                 window.grab().save(QDir(shots).filePath(
-                    QStringLiteral("%1x%2 %3.png")
+                    QStringLiteral("%1x%2%3 %4.png")
                         .arg(size.width())
                         .arg(size.height())
+                        .arg(withData ? QString() : QStringLiteral(" empty"))
                         .arg(QString(where).replace(QLatin1Char('/'), QLatin1Char('-')))));
             problems << cutTexts(&window, where, &charts);
         });
         problems.removeDuplicates();
-        // Levels, Soft rounding, the Model's 4 pages, the Train dashboard's 4, the Runs dashboard's 5.
-        QVERIFY2(pages >= 2 + 4 + 4 + 5, qPrintable(QString::number(pages)));
+        // The Runs table (the last tab visited, still shown) has every open run in view.
+        QTableWidget *table = window.runsView()->table();
+        QVERIFY(table->isVisible());
+        QCOMPARE(table->rowCount(), withData ? int(m_runs.size()) : 0);
+        QVERIFY2(table->viewport()->height() >=
+                     table->rowCount() * table->verticalHeader()->defaultSectionSize(),
+                 qPrintable(QStringLiteral("table viewport %1 px for %2 rows")
+                                .arg(table->viewport()->height())
+                                .arg(table->rowCount())));
+        // Levels, Soft rounding, the Model's 4 pages (its empty page without a model), the Train dashboard's
+        // 4, the Runs dashboard's 5.
+        QVERIFY2(pages >= 2 + (withData ? 4 : 1) + 4 + 5, qPrintable(QString::number(pages)));
         QVERIFY(charts >= pages);
         for (const QString &line : problems)
             qWarning("%s", qPrintable(line));

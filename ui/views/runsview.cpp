@@ -105,6 +105,10 @@ RunsView::RunsView(QWidget *parent)
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
+    // The header and three runs stay in view however the splitter is dragged (a 1280x720 screen included).
+    m_table->setMinimumHeight(m_table->horizontalHeader()->sizeHint().height() +
+                              3 * m_table->verticalHeader()->defaultSectionSize() +
+                              2 * m_table->frameWidth());
     m_table->setToolTip(QStringLiteral(
         "Per run: epochs completed, steps, the test top-1 after the last epoch and the best over all epochs, "
         "the last epoch's training loss, and where it diverged. The same numbers as <tt>quantscope-cli "
