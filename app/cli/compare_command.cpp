@@ -2,6 +2,7 @@
 #include "commands.h"
 
 #include "core/runs/runreader.h"
+#include "core/runs/trials.h"
 
 #include <iostream>
 
@@ -9,7 +10,7 @@ namespace qs::cli {
 
 int runCompareCommand(const std::vector<std::string> &args, std::ostream &out)
 {
-    ArgParser parser("compare", {"format"}, {}, {"runs"});
+    ArgParser parser("compare", {"format"}, {"group-trials"}, {"runs"});
     parser.parse(args);
     const auto dirs = parser.values("runs");
     if (dirs.empty())
@@ -27,9 +28,18 @@ int runCompareCommand(const std::vector<std::string> &args, std::ostream &out)
         if (summary.records > 0)
             runs.push_back(std::move(summary));
     }
-    out << formatRunTable(runs, format == "csv"     ? TableFormat::Csv
-                                : format == "latex" ? TableFormat::Latex
-                                                    : TableFormat::Markdown);
+    const TableFormat table = format == "csv"     ? TableFormat::Csv
+                              : format == "latex" ? TableFormat::Latex
+                                                  : TableFormat::Markdown;
+    if (parser.flag("group-trials")) {
+        // Runs whose config.ini differ only in seed (and machine paths) are one row: mean ± sample std.
+        std::vector<std::map<std::string, std::string>> configs;
+        for (const auto &r : runs)
+            configs.push_back(r.config);
+        out << formatTrialTable(runs, groupTrials(configs), table);
+    } else {
+        out << formatRunTable(runs, table);
+    }
     return damaged ? 1 : 0;
 }
 

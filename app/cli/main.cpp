@@ -43,7 +43,7 @@ commands:
           per-layer statistics, clip, MSE, SQNR and level occupancy of the weights
   export  --weights FILE.qsckpt --out FILE.pt|FILE.qsckpt
           a PyTorch state_dict (APoT layout) that torch.load reads, or a checkpoint without optimizer state
-  compare --runs RUNDIR... [--format md|csv|latex]
+  compare --runs RUNDIR... [--format md|csv|latex] [--group-trials]
           final and best test top-1, steps and divergence of each run (the seed paper's tables)
   bench   train-step --arch resnet20 --quant METHOD --bits B [--ewgs] --batch N --steps K [--threads T]
 

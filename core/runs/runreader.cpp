@@ -100,27 +100,6 @@ std::string fixed(double v, int digits)
     return buf;
 }
 
-std::string latexEscape(const std::string &s)
-{
-    std::string out;
-    for (char c : s) {
-        if (c == '_' || c == '%' || c == '&' || c == '#' || c == '$' || c == '{' || c == '}')
-            out += '\\';
-        out += c;
-    }
-    return out;
-}
-
-std::string csvField(const std::string &s)
-{
-    if (s.find_first_of(",\"\n") == std::string::npos)
-        return s;
-    std::string out = "\"";
-    for (char c : s)
-        out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return out + "\"";
-}
-
 } // namespace
 
 std::optional<std::string> checkMetricsRecord(const MetricsRecord &record)
@@ -301,6 +280,41 @@ RunSummary summarizeRun(const std::string &runDir)
     return s;
 }
 
+std::string latexEscape(const std::string &s)
+{
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        if (c == '_' || c == '%' || c == '&' || c == '#' || c == '$' || c == '{' || c == '}')
+            out += std::string("\\") + c;
+        else if (c == '\\')
+            out += "\\textbackslash{}";
+        else if (c == '~')
+            out += "\\textasciitilde{}";
+        else if (c == '^')
+            out += "\\textasciicircum{}";
+        else if (s.compare(i, 2, "\xce\xb4") == 0) { // δ (run labels of fixed-delta EWGS runs)
+            out += "$\\delta$";
+            ++i;
+        } else if (s.compare(i, 2, "\xc2\xb1") == 0) { // ±
+            out += "$\\pm$";
+            ++i;
+        } else
+            out += c;
+    }
+    return out;
+}
+
+std::string csvField(const std::string &s)
+{
+    if (s.find_first_of(",\"\n") == std::string::npos)
+        return s;
+    std::string out = "\"";
+    for (char c : s)
+        out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+}
+
 std::string formatRunTable(const std::vector<RunSummary> &runs, TableFormat format)
 {
     std::ostringstream out;
@@ -328,15 +342,15 @@ std::string formatRunTable(const std::vector<RunSummary> &runs, TableFormat form
                 << fixed(r.finalTrainLoss, 4) << " | " << diverged(r) << " |\n";
         break;
     case TableFormat::Latex:
-        out << "\\begin{tabular}{llrrrrrr}\n\\hline\n";
-        for (size_t i = 0; i < std::size(columns); ++i)
-            out << (i ? " & " : "") << columns[i];
-        out << " \\\\\n\\hline\n";
+        // booktabs rules; the run's label (what the legends say), not its directory, names the row.
+        out << "\\begin{tabular}{lrrrrrr}\n\\toprule\n";
+        out << "Run & Epochs & Steps & Final top-1 (\\%) & Best top-1 (\\%) & Final train loss & Diverged at "
+               "step \\\\\n\\midrule\n";
         for (const auto &r : runs)
-            out << latexEscape(r.dir) << " & " << latexEscape(r.label) << " & " << r.epochs << " & "
-                << r.steps << " & " << fixed(r.finalTop1, 2) << " & " << fixed(r.bestTop1, 2) << " & "
+            out << latexEscape(r.label.empty() ? r.dir : r.label) << " & " << r.epochs << " & " << r.steps
+                << " & " << fixed(r.finalTop1, 2) << " & " << fixed(r.bestTop1, 2) << " & "
                 << fixed(r.finalTrainLoss, 4) << " & " << diverged(r) << " \\\\\n";
-        out << "\\hline\n\\end{tabular}\n";
+        out << "\\bottomrule\n\\end{tabular}\n";
         break;
     }
     return out.str();

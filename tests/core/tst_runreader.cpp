@@ -347,7 +347,11 @@ private Q_SLOTS:
         QVERIFY(md.contains(QStringLiteral("| apot W2A2 | 2 | 20 | 58.50 | 61.25 | 1.1000 |  |")));
         const auto tex = QString::fromStdString(qs::formatRunTable({a, b}, qs::TableFormat::Latex));
         QVERIFY(tex.startsWith(QStringLiteral("\\begin{tabular}")));
-        QVERIFY(tex.contains(QStringLiteral("apot\\_ste"))); // underscores escaped
+        // booktabs, and the label (not the directory apot_ste) names the row.
+        QVERIFY(tex.contains(QStringLiteral("\\toprule")) && tex.contains(QStringLiteral("\\midrule")) &&
+                tex.contains(QStringLiteral("\\bottomrule")) && !tex.contains(QStringLiteral("\\hline")));
+        QVERIFY(tex.contains(QStringLiteral("\napot W2A2 & 2 & 20 & 58.50")));
+        QVERIFY(!tex.contains(QStringLiteral("apot\\_ste")));
         QVERIFY(tex.contains(QStringLiteral("& 40.00 & 40.00 & 1.7000 & 14 \\\\")));
     }
 

@@ -11,7 +11,10 @@
 #include "ui/views/runsview.h"
 
 #include <QApplication>
+#include <QCheckBox>
+#include <QComboBox>
 #include <QDir>
+#include <QLineEdit>
 #include <QLabel>
 #include <QListWidget>
 #include <QSettings>
@@ -31,6 +34,12 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());
+        // Run labels are remembered in QSettings: keep them in the test's directory.
+        QSettings::setDefaultFormat(QSettings::IniFormat);
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope,
+                           m_dir.filePath(QStringLiteral("settings")));
+        QCoreApplication::setOrganizationName(QStringLiteral("QuantScope"));
+        QCoreApplication::setApplicationName(QStringLiteral("QuantScopeRunsViewTest"));
         m_a.method = QStringLiteral("apot");
         m_a.backward = QStringLiteral("ste");
         m_b.backward = QStringLiteral("ewgs");
@@ -268,6 +277,129 @@ private Q_SLOTS:
             view.exportTable(m_dir.filePath(QStringLiteral("no/such/dir/runs.csv")), qs::TableFormat::Csv));
     }
 
+    // A label typed in the list (double-click) is the run's name in the list, the table, the run chooser,
+    // every legend and the exports, LaTeX-escaped there; it is remembered for that directory.
+    void runLabelsAreEditableAndRemembered()
+    {
+        const QString a = m_a.write(m_dir.filePath(QStringLiteral("t10/apot_ste")));
+        const QString b = m_b.write(m_dir.filePath(QStringLiteral("t10/apot_ewgs")));
+        const QString label = QStringLiteral("EWGS_trial & 50% #1");
+        {
+            RunsView view;
+            view.resize(1200, 800);
+            QVERIFY(view.addRun(a));
+            QVERIFY(view.addRun(b));
+            view.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&view));
+            QListWidget *list = view.runList();
+            const QPoint at = list->visualItemRect(list->item(1)).center();
+            QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, at);
+            QTest::mouseDClick(list->viewport(), Qt::LeftButton, {}, at);
+            QLineEdit *editor = nullptr;
+            QTRY_VERIFY((editor = list->findChild<QLineEdit *>()) && editor->isVisible());
+            editor->selectAll();
+            QTest::keyClicks(editor, label);
+            QTest::keyClick(editor, Qt::Key_Return);
+            QTRY_COMPARE(view.table()->item(1, 0)->text(), label);
+            QCOMPARE(list->item(1)->text(), label);
+            QCOMPARE(view.dashboard()->runLabel(1), label);
+            auto *chooser = view.dashboard()->findChild<QComboBox *>(QStringLiteral("dashboardRun"));
+            QCOMPARE(chooser->itemText(1), label);
+            view.dashboard()->showPage(RunDashboard::Page::Compare);
+            auto *loss = qs::test::findSeries(view.dashboard()->figureWidget(RunDashboard::Page::Compare),
+                                              QStringLiteral("loss.smoothed.1"));
+            QVERIFY(loss);
+            QCOMPARE(loss->name(), label);
+            // The LaTeX table: booktabs, the labels first (escaped), no directory.
+            const QString tex = view.tableText(qs::TableFormat::Latex);
+            QVERIFY2(tex.contains(QStringLiteral("\\toprule\n")) &&
+                         tex.contains(QStringLiteral("\\midrule\n")) &&
+                         tex.contains(QStringLiteral("\\bottomrule\n")),
+                     qPrintable(tex));
+            QVERIFY2(tex.contains(QStringLiteral("\nEWGS\\_trial \\& 50\\% \\#1 & %1 & ").arg(m_b.epochs)),
+                     qPrintable(tex));
+            QVERIFY2(tex.contains(QStringLiteral("\napot W2A2 & %1 & ").arg(m_a.epochs)), qPrintable(tex));
+            QVERIFY2(!tex.contains(m_dir.path()) && !tex.contains(QStringLiteral("apot\\_ste")),
+                     qPrintable(tex));
+        }
+        {
+            RunsView again; // the directory opened again: its label with it
+            QVERIFY(again.addRun(b));
+            QCOMPARE(again.table()->item(0, 0)->text(), label);
+            again.setRunLabel(b, QString()); // empty: the label from config.ini again, and forgotten
+            QCOMPARE(again.table()->item(0, 0)->text(), QStringLiteral("apot+EWGS W2A2"));
+        }
+        RunsView third;
+        QVERIFY(third.addRun(b));
+        QCOMPARE(third.table()->item(0, 0)->text(), QStringLiteral("apot+EWGS W2A2"));
+    }
+
+    // The EWGS delta page shows a run that has delta (an STE run's page is empty), whatever the order the
+    // runs were opened in and whatever they are called.
+    void ewgsPageOpensOnARunWithDelta()
+    {
+        const QString ste = m_a.write(m_dir.filePath(QStringLiteral("t11/ste")));
+        const QString ewgs = m_b.write(m_dir.filePath(QStringLiteral("t11/ewgs")));
+        for (const bool steFirst : {true, false}) {
+            RunsView view;
+            view.resize(1200, 800);
+            view.show();
+            QVERIFY(view.addRun(steFirst ? ste : ewgs));
+            QVERIFY(view.addRun(steFirst ? ewgs : ste));
+            view.setRunLabel(ewgs, QStringLiteral("ours")); // no "EWGS" in the name to go by
+            view.dashboard()->showPage(RunDashboard::Page::Ewgs);
+            const FigureSpec &figure = view.figure();
+            int deltaSeries = 0;
+            for (const auto &panel : figure.panels)
+                for (const auto &series : panel.series)
+                    deltaSeries += series.id.startsWith(QStringLiteral("delta-")) ? 1 : 0;
+            QVERIFY2(deltaSeries >= 2 * int(RunFixture::layers().size()), qPrintable(figure.note));
+            QVERIFY2(!figure.note.contains(QStringLiteral("No \u03b4")), qPrintable(figure.note));
+            auto *chooser = view.dashboard()->findChild<QComboBox *>(QStringLiteral("dashboardRun"));
+            QCOMPARE(chooser->currentText(), QStringLiteral("ours"));
+        }
+    }
+
+    // Runs that differ only in seed are one row: final and best top-1 as mean ± sample std over the trials.
+    void trialsAreGroupedInTheTable()
+    {
+        QStringList dirs;
+        const double offsets[] = {0.0, 1.0, 2.5};
+        for (int t = 0; t < 3; ++t) {
+            RunFixture f;
+            f.epochs = 4;
+            f.topOffset = offsets[t];
+            const QString dir = f.write(m_dir.filePath(QStringLiteral("t12/trial%1").arg(t + 1)));
+            qs::test::appendBytes(dir + QStringLiteral("/config.ini"),
+                                  QStringLiteral("seed = %1\n").arg(t + 1).toUtf8());
+            dirs << dir;
+        }
+        dirs << m_a.write(m_dir.filePath(QStringLiteral("t12/other"))); // another recipe
+        RunsView view;
+        for (const QString &d : dirs)
+            QVERIFY(view.addRun(d));
+        QCOMPARE(view.table()->rowCount(), 4);
+        view.setGroupTrials(true);
+        QVERIFY(view.findChild<QCheckBox *>(QStringLiteral("groupTrials"))->isChecked());
+        QCOMPARE(view.table()->rowCount(), 2);
+        QCOMPARE(view.table()->item(0, 0)->text(), QStringLiteral("apot+EWGS W2A2 (3 trials)"));
+        // Final top-1 62.5 + {0, 1, 2.5}: Python's statistics.mean/stdev give 63.666..., 1.2583057...
+        QCOMPARE(view.table()->item(0, 3)->text(), QStringLiteral("63.67 \u00b1 1.26"));
+        QCOMPARE(view.table()->item(0, 4)->text(), QStringLiteral("63.67 \u00b1 1.26"));
+        QCOMPARE(view.table()->item(1, 0)->text(), QStringLiteral("apot W2A2"));
+        QCOMPARE(view.table()->item(1, 3)->text(), QString::number(m_a.testTop1(m_a.epochs - 1), 'f', 2));
+        const QString md = view.tableText(qs::TableFormat::Markdown);
+        QVERIFY2(md.contains(QStringLiteral("| apot+EWGS W2A2 (3 trials) | 3 | 63.67 \u00b1 1.26 |")),
+                 qPrintable(md));
+        QVERIFY(md.contains(QStringLiteral("sample standard deviation")));
+        // The Compare page draws the recipe's mean over its trials with their range.
+        view.dashboard()->showPage(RunDashboard::Page::Compare);
+        QCOMPARE(view.figure().id, QStringLiteral("trials"));
+        view.setGroupTrials(false);
+        QCOMPARE(view.table()->rowCount(), 4);
+        QCOMPARE(view.figure().id, QStringLiteral("compare"));
+    }
+
     void everyPageExportsOffscreen()
     {
         RunsView view;
@@ -315,7 +447,8 @@ private Q_SLOTS:
     }
 
     // Not a check: with QUANTSCOPE_SCREENSHOT_DIR set, saves the view (and with QUANTSCOPE_SCREENSHOT_RUNS,
-    // colon-separated run directories, those runs instead of the fixtures) as PNGs to look at.
+    // colon-separated run directories, those runs instead of the fixtures;
+    // QUANTSCOPE_SCREENSHOT_GROUP_TRIALS: trials grouped) as PNGs to look at.
     void screenshots()
     {
         const QString out = qEnvironmentVariable("QUANTSCOPE_SCREENSHOT_DIR");
@@ -330,6 +463,7 @@ private Q_SLOTS:
                     m_b.write(m_dir.filePath(QStringLiteral("shot/ewgs")))};
         for (const QString &d : dirs)
             QVERIFY(view.addRun(d));
+        view.setGroupTrials(qEnvironmentVariableIsSet("QUANTSCOPE_SCREENSHOT_GROUP_TRIALS"));
         view.show();
         QDir().mkpath(out);
         const char *names[] = {"curves", "ewgs", "alpha", "occupancy", "compare"};

@@ -116,11 +116,10 @@ void addDivergenceMarkers(PanelSpec &panel, const std::vector<const RunHistory *
             continue;
         SeriesSpec marker;
         marker.id = QStringLiteral("divergence.") + idx(int(i));
-        QString what = QString::fromStdString(d->reason);
-        if (!d->layer.empty() && !what.contains(QString::fromStdString(d->layer)))
-            what += QStringLiteral(" [%1]").arg(QString::fromStdString(d->layer));
+        // Short in the legend (a reason with its values does not fit beside other entries, and Qt Charts
+        // elides it); the figure's note gives the reason, layer and values.
         marker.name = (runs.size() > 1 ? runName(*runs[i]) + QStringLiteral(": ") : QString()) +
-                      QStringLiteral("diverged at step %1: %2").arg(d->step).arg(what);
+                      QStringLiteral("diverged (step %1)").arg(d->step);
         marker.color = runs.size() > 1 ? runColor(int(i)) : kDivergence;
         marker.penStyle = Qt::DashLine;
         marker.widthScale = 0.9;
@@ -828,6 +827,127 @@ FigureSpec makeCompareFigure(const std::vector<const RunHistory *> &runs, const 
             .arg(runs.size())
             .arg(smoothingText(o.smoothing)) +
         divergenceNote(runs);
+    return figure;
+}
+
+FigureSpec makeTrialsFigure(const std::vector<const RunHistory *> &runs,
+                            const std::vector<std::vector<size_t>> &groups, const RunFigureOptions &o)
+{
+    const double xMax = stepAxisMax(runs);
+    PanelSpec loss;
+    loss.id = QStringLiteral("loss");
+    loss.title = QStringLiteral("Training loss (smoothed), mean over trials");
+    loss.heightWeight = 1.1;
+    PanelSpec acc;
+    acc.id = QStringLiteral("test-top1");
+    acc.title = QStringLiteral("Test top-1 at each epoch's end, mean over trials");
+    double top = 0, epochMax = 1;
+    Range ay;
+    int shownGroups = 0;
+    for (size_t g = 0; g < groups.size(); ++g) {
+        std::vector<const RunHistory *> members;
+        for (size_t i : groups[g])
+            if (i < runs.size())
+                members.push_back(runs[i]);
+        if (members.empty())
+            continue;
+        ++shownGroups;
+        const QColor color = runColor(int(groups[g].front()));
+        const QString name =
+            runName(*members.front()) +
+            (members.size() > 1 ? QStringLiteral(" (%1 trials)").arg(members.size()) : QString());
+        // Smoothed loss per step of each trial; the mean and range where every trial has the step.
+        std::map<int64_t, std::vector<double>> byStep;
+        for (const RunHistory *run : members) {
+            const auto smoothed = run->smoothedLoss(o.smoothing);
+            for (size_t k = 0; k < run->steps().size() && k < smoothed.size(); ++k)
+                if (std::isfinite(smoothed[k]))
+                    byStep[run->steps()[k].step].push_back(smoothed[k]);
+        }
+        SeriesSpec mean, lo, hi;
+        mean.id = QStringLiteral("trial-loss.") + idx(int(g));
+        mean.name = name;
+        mean.color = color;
+        mean.widthScale = 1.2;
+        lo.id = QStringLiteral("trial-loss-min.") + idx(int(g));
+        hi.id = QStringLiteral("trial-loss-max.") + idx(int(g));
+        lo.name = name + QStringLiteral(" min");
+        hi.name = name + QStringLiteral(" max");
+        lo.color = hi.color = blendWithWhite(color, 0.45);
+        lo.widthScale = hi.widthScale = 0.5;
+        lo.inLegend = hi.inLegend = false;
+        for (const auto &[step, values] : byStep) {
+            if (values.size() != members.size())
+                continue;
+            double sum = 0, mn = kInf, mx = -kInf;
+            for (double v : values) {
+                sum += v;
+                mn = std::min(mn, v);
+                mx = std::max(mx, v);
+            }
+            mean.points << QPointF(double(step), sum / double(values.size()));
+            lo.points << QPointF(double(step), mn);
+            hi.points << QPointF(double(step), mx);
+            top = std::max(top, mx);
+        }
+        mean.points = decimateMinMax(mean.points, o.maxPoints);
+        lo.points = decimateMinMax(lo.points, o.maxPoints);
+        hi.points = decimateMinMax(hi.points, o.maxPoints);
+        visibleWhenSingle(mean);
+        if (members.size() > 1)
+            loss.series << lo << hi;
+        loss.series << mean;
+
+        std::map<int64_t, std::vector<double>> byEpoch;
+        for (const RunHistory *run : members)
+            for (const auto &e : run->epochs())
+                if (std::isfinite(e.testTop1))
+                    byEpoch[e.epoch + 1].push_back(e.testTop1);
+        SeriesSpec accMean, range;
+        accMean.id = QStringLiteral("trial-top1.") + idx(int(g));
+        accMean.name = name;
+        accMean.color = color;
+        accMean.widthScale = 1.2;
+        range.id = QStringLiteral("trial-top1-range.") + idx(int(g));
+        range.name = name + QStringLiteral(" min..max");
+        range.color = color;
+        range.widthScale = 0.8;
+        range.segments = true;
+        range.inLegend = false;
+        for (const auto &[epoch, values] : byEpoch) {
+            if (values.size() != members.size())
+                continue;
+            double sum = 0, mn = kInf, mx = -kInf;
+            for (double v : values) {
+                sum += v;
+                mn = std::min(mn, v);
+                mx = std::max(mx, v);
+            }
+            epochMax = std::max(epochMax, double(epoch));
+            accMean.points << QPointF(double(epoch), sum / double(values.size()));
+            range.points << QPointF(double(epoch), mn) << QPointF(double(epoch), mx);
+            ay.add(mn);
+            ay.add(mx);
+        }
+        acc.series << accMean << epochMarkers(accMean);
+        if (members.size() > 1)
+            acc.series << range;
+    }
+    loss.x = {QStringLiteral("step"), 0.0, xMax, {}};
+    loss.y = zeroBased(QStringLiteral("loss"), top);
+    acc.x = epochAxis(epochMax);
+    acc.y = top1Axis(QStringLiteral("test top-1 (%)"), ay);
+
+    FigureSpec figure;
+    figure.id = QStringLiteral("trials");
+    figure.panels = {loss, acc};
+    figure.settings = runSettings(runs, o, true);
+    figure.note =
+        QStringLiteral("%1 recipe(s); runs that differ only in seed are trials of one recipe. Thick: the "
+                       "mean over the trials; thin lines (loss) and bars (top-1): the min..max range "
+                       "over them, where every trial has the step or epoch. Loss %2.")
+            .arg(shownGroups)
+            .arg(smoothingText(o.smoothing));
     return figure;
 }
 

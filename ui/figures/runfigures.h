@@ -54,6 +54,15 @@ FigureSpec makeOccupancyFigure(const std::vector<const RunHistory *> &runs,
 FigureSpec makeCompareFigure(const std::vector<const RunHistory *> &runs,
                              const RunFigureOptions &options = {});
 
+// Trials (runs that differ only in seed; `groups` holds indices into `runs`, see core/runs/trials.h): one
+// curve per group, the mean over its trials, with the min..max range over them as thin lines (smoothed
+// loss, at the steps every trial has) and as bars (test top-1 at each epoch every trial reached). Series ids:
+// panel "loss": "trial-loss.<g>" (mean), "trial-loss-min.<g>", "trial-loss-max.<g>"; panel "test-top1":
+// "trial-top1.<g>" (mean), "trial-top1-range.<g>" (segments). <g> is the group's index.
+FigureSpec makeTrialsFigure(const std::vector<const RunHistory *> &runs,
+                            const std::vector<std::vector<size_t>> &groups,
+                            const RunFigureOptions &options = {});
+
 // One line naming a run's divergence: "diverged at step S (epoch E): REASON; layer L; loss = nan".
 QString divergenceLine(const RunHistory &run);
 

@@ -6,6 +6,7 @@
 #include <QCategoryAxis>
 #include <QChart>
 #include <QFontInfo>
+#include <QFontMetricsF>
 #include <QGraphicsLayout>
 #include <QLegend>
 #include <QLegendMarker>
@@ -74,6 +75,52 @@ void styleAxis(QAbstractAxis *axis, const AxisSpec &spec, const ChartStyle &styl
         const int decimals = std::clamp(int(std::ceil(-std::log10(step) - 1e-9)), 0, 8);
         value->setLabelFormat(QStringLiteral("%.%1f").arg(decimals));
         value->setMinorTickCount(0);
+    }
+}
+
+// Next step of the 1-2-5 series above `step`.
+double coarserStep(double step)
+{
+    const double magnitude = std::pow(10.0, std::floor(std::log10(step) + 1e-9));
+    const double fraction = step / magnitude;
+    return (fraction < 1.5 ? 2.0 : fraction < 3.0 ? 5.0 : 10.0) * magnitude;
+}
+
+// Fewer ticks on a short or narrow plot: Qt Charts elides ("…") a tick label with less room than its text
+// instead of dropping it. The step grows (1-2-5) until each label has its height (vertical axes) or its
+// width (horizontal) plus a gap; a chart that grows gets the default step back.
+void fitTicks(QChart *chart, const QRectF &plot)
+{
+    if (plot.width() <= 0 || plot.height() <= 0)
+        return;
+    for (QAbstractAxis *axis : chart->axes()) {
+        auto *value = qobject_cast<QValueAxis *>(axis);
+        if (!value || value->tickType() != QValueAxis::TicksDynamic)
+            continue;
+        const double lo = value->min(), hi = value->max();
+        if (!(hi > lo))
+            continue;
+        const QFontMetricsF fm(value->labelsFont());
+        const bool vertical = value->orientation() == Qt::Vertical;
+        double step = niceTickStep(lo, hi);
+        for (int guard = 0; guard < 8; ++guard) {
+            const int decimals = std::clamp(int(std::ceil(-std::log10(step) - 1e-9)), 0, 8);
+            double room = 1.8 * fm.height();
+            if (!vertical) {
+                const double widest = std::max(fm.horizontalAdvance(QString::number(lo, 'f', decimals)),
+                                               fm.horizontalAdvance(QString::number(hi, 'f', decimals)));
+                room = widest + fm.horizontalAdvance(QStringLiteral("00"));
+            }
+            const double length = vertical ? plot.height() : plot.width();
+            if ((hi - lo) / step * room <= length)
+                break;
+            step = coarserStep(step);
+        }
+        if (std::abs(step - value->tickInterval()) > 1e-12 * step) {
+            value->setTickInterval(step);
+            const int decimals = std::clamp(int(std::ceil(-std::log10(step) - 1e-9)), 0, 8);
+            value->setLabelFormat(QStringLiteral("%.%1f").arg(decimals));
+        }
     }
 }
 
@@ -153,6 +200,8 @@ QChart *createChart(const PanelSpec &panel, const ChartStyle &style)
     chart->addAxis(makeAxis(panel.x, Qt::Horizontal), Qt::AlignBottom);
     chart->addAxis(makeAxis(panel.y, Qt::Vertical), Qt::AlignLeft);
     updateChart(chart, panel, style);
+    QObject::connect(chart, &QChart::plotAreaChanged, chart,
+                     [chart](const QRectF &plot) { fitTicks(chart, plot); });
     return chart;
 }
 
@@ -182,6 +231,7 @@ void updateChart(QChart *chart, const PanelSpec &panel, const ChartStyle &style)
     };
     QAbstractAxis *xAxis = syncAxis(Qt::Horizontal, Qt::AlignBottom, panel.x);
     QAbstractAxis *yAxis = syncAxis(Qt::Vertical, Qt::AlignLeft, panel.y);
+    fitTicks(chart, chart->plotArea()); // styleAxis reset the steps; the plot keeps its size
 
     QList<QAbstractSeries *> existing = chart->series();
     for (int i = 0; i < panel.series.size(); ++i) {

@@ -3,14 +3,16 @@
 #include "ui/plotting/figurewidget.h"
 #include "ui/views/livetail.h"
 
+#include <QChartView>
 #include <QComboBox>
-#include <QRegularExpression>
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QScrollArea>
 #include <QSignalBlocker>
+#include <QSplitter>
 #include <QTabWidget>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -29,6 +31,8 @@ struct RunDashboard::Followed
     MetricsFollower follower;
     bool divergenceReported = false;
     bool labelFromConfig = false; // config.ini may appear after the directory (a run about to start)
+    std::string automaticLabel;   // from config.ini (or the directory), told apart from same-recipe runs
+    QString userLabel;            // setRunLabel; wins over the automatic one
     LiveTail live;
     bool liveChanged = false;
     std::unique_ptr<RunHistory> drawn; // the history with its live tail; null: the history as it is
@@ -52,10 +56,18 @@ RunDashboard::RunDashboard(QWidget *parent)
     const QStringList tips = {runFormulas::smoothing(), runFormulas::delta(), runFormulas::alpha(),
                               runFormulas::occupancy(), runFormulas::compare()};
     for (int i = 0; i < kPages; ++i) {
-        auto *figure = new FigureWidget(m_pages);
+        // Each page scrolls rather than squeezing its charts below a readable height (a 1280x720 screen
+        // gives the Train tab's three charts about 130 px each: Qt Charts then elides ticks and titles).
+        auto *scroll = new QScrollArea(m_pages);
+        scroll->setObjectName(QStringLiteral("dashboardScroll%1").arg(i));
+        scroll->setWidgetResizable(true);
+        scroll->setFrameShape(QFrame::NoFrame);
+        scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+        auto *figure = new FigureWidget(scroll);
         figure->setObjectName(QStringLiteral("dashboardFigure%1").arg(i));
         figure->setToolTip(tips[i]);
-        m_pages->addTab(figure, titles[i]);
+        scroll->setWidget(figure);
+        m_pages->addTab(scroll, titles[i]);
         m_pages->setTabToolTip(i, tips[i]);
         m_figures << figure;
         m_specs << FigureSpec();
@@ -143,6 +155,7 @@ bool RunDashboard::addRun(const QString &dir, QString *error)
     // Two runs of the same recipe get the same label: the directory name tells them apart.
     for (const auto &other : m_histories)
         history->distinguishFrom(*other);
+    followed->automaticLabel = history->label();
     m_histories.push_back(std::move(history));
     m_followers.push_back(std::move(followed));
     if (!m_pollTimer->isActive())
@@ -197,6 +210,37 @@ QStringList RunDashboard::runs() const
     return out;
 }
 
+QString RunDashboard::runLabel(int index) const
+{
+    if (index < 0 || size_t(index) >= m_histories.size())
+        return {};
+    const RunHistory &h = *m_histories[size_t(index)];
+    return QString::fromStdString(h.label().empty() ? h.dir() : h.label());
+}
+
+void RunDashboard::setRunLabel(const QString &dir, const QString &label)
+{
+    Followed *f = followed(dir);
+    if (!f)
+        return;
+    const QString clean = label.simplified(); // one line: no newline or tab reaches a legend or a table
+    if (clean == f->userLabel)
+        return;
+    f->userLabel = clean;
+    const std::string text = clean.isEmpty() ? f->automaticLabel : clean.toStdString();
+    for (size_t i = 0; i < m_followers.size(); ++i)
+        if (m_followers[i].get() == f) {
+            m_histories[i]->setLabel(text);
+            if (f->drawn)
+                f->drawn->setLabel(text);
+        }
+    markStale();
+    refreshChoices();
+    redraw();
+    updateStatus();
+    Q_EMIT runsChanged();
+}
+
 void RunDashboard::setPollInterval(int milliseconds)
 {
     m_pollTimer->setInterval(std::max(10, milliseconds));
@@ -245,15 +289,16 @@ void RunDashboard::pollNow()
         const auto records = f.follower.poll();
         if (!records.empty()) {
             if (!f.labelFromConfig && QFileInfo::exists(f.dir + QStringLiteral("/config.ini"))) {
-                history.setLabel(RunHistory(f.dir.toStdString()).label());
+                f.automaticLabel = RunHistory(f.dir.toStdString()).label();
+                if (f.userLabel.isEmpty())
+                    history.setLabel(f.automaticLabel);
                 f.labelFromConfig = true;
             }
             history.append(records);
             changed = true;
             if (history.divergence() && !f.divergenceReported) {
                 f.divergenceReported = true;
-                diverged.append({f.dir, QString::fromStdString(history.label()) + QStringLiteral(": ") +
-                                            divergenceLine(history)});
+                diverged.append({f.dir, runLabel(int(i)) + QStringLiteral(": ") + divergenceLine(history)});
             }
         }
         if (!records.empty() || f.liveChanged) {
@@ -279,6 +324,15 @@ void RunDashboard::pollNow()
 void RunDashboard::setStatusVisible(bool visible)
 {
     m_status->setVisible(visible);
+}
+
+void RunDashboard::setTrialGroups(const std::vector<std::vector<size_t>> &groups)
+{
+    if (groups == m_trialGroups)
+        return;
+    m_trialGroups = groups;
+    markStale();
+    redraw();
 }
 
 void RunDashboard::setCompareVisible(bool visible)
@@ -345,6 +399,9 @@ FigureSpec RunDashboard::buildFigure(int page) const
     case Page::Occupancy:
         return makeOccupancyFigure(runs, o);
     case Page::Compare:
+        for (const auto &group : m_trialGroups)
+            if (group.size() > 1)
+                return makeTrialsFigure(runs, m_trialGroups, o);
         return makeCompareFigure(runs, o);
     }
     return {};
@@ -364,8 +421,24 @@ void RunDashboard::syncWidget(int page) const
 {
     if (page < 0 || page >= kPages || !m_viewStale[page])
         return;
-    m_figures[page]->setFigure(spec(page));
+    FigureWidget *figure = m_figures[page];
+    FigureSpec shown = spec(page);
+    // Several runs: their colours are named in the first panel's legend (and in the Runs list); the same
+    // legend under every panel would take a third of each chart's height. Exports keep every legend.
+    if (m_histories.size() > 1)
+        for (int i = 1; i < shown.panels.size(); ++i)
+            shown.panels[i].showLegend = false;
+    figure->setFigure(shown);
+    // Every panel at least a readable height (title, legend, both axes and a plot area of some 100 px);
+    // the page scrolls when the dashboard is shorter than that.
+    for (QChartView *view : figure->splitter()->findChildren<QChartView *>(Qt::FindDirectChildrenOnly))
+        view->setMinimumHeight(minimumPanelHeight());
     m_viewStale[page] = false;
+}
+
+int RunDashboard::minimumPanelHeight() const
+{
+    return 13 * fontMetrics().height();
 }
 
 void RunDashboard::markStale()
@@ -399,9 +472,10 @@ void RunDashboard::refreshChoices()
         m_layer->setCurrentIndex(std::max(0, m_layer->findText(current)));
         m_layerNames = names;
     }
+    bool runChanged = false;
     QStringList labels;
-    for (const auto &h : m_histories)
-        labels << QString::fromStdString(h->label());
+    for (int i = 0; i < int(m_histories.size()); ++i)
+        labels << runLabel(i);
     QStringList shown;
     for (int i = 0; i < m_run->count(); ++i)
         shown << m_run->itemText(i);
@@ -410,20 +484,51 @@ void RunDashboard::refreshChoices()
         const int current = m_run->currentIndex();
         m_run->clear();
         m_run->addItems(labels);
-        int chosen = std::clamp(current, 0, int(labels.size()) - 1);
-        // The per-layer pages are about EWGS: unless the user picked one, start on the first EWGS run.
-        if (!m_run->property("userChosen").toBool() &&
-            !labels.value(chosen).contains(QStringLiteral("EWGS"))) {
-            const auto ewgs = labels.indexOf(QRegularExpression(QStringLiteral("EWGS")));
-            if (ewgs >= 0)
-                chosen = int(ewgs);
+        m_run->setCurrentIndex(std::clamp(current, 0, int(labels.size()) - 1));
+        runChanged = true;
+    }
+    // The per-layer pages are about EWGS: unless the user picked a run, they show one that has δ (an STE
+    // run's δ page is empty), also when its first update arrives after the run was opened.
+    if (!m_run->property("userChosen").toBool()) {
+        const int preferred = preferredLayerRun();
+        if (preferred >= 0 && preferred != m_run->currentIndex()) {
+            const QSignalBlocker block(m_run);
+            m_run->setCurrentIndex(preferred);
+            runChanged = true;
         }
-        m_run->setCurrentIndex(chosen);
     }
     const Page p = page();
     m_run->setEnabled(labels.size() > 1 && (p == Page::Ewgs || p == Page::Alpha || p == Page::Occupancy));
     m_layer->setEnabled(p == Page::Ewgs || p == Page::Alpha || p == Page::Occupancy);
     m_smoothing->setEnabled(p == Page::Curves || p == Page::Compare);
+    if (runChanged) { // the per-layer pages show another run
+        markStale();
+        redraw();
+    }
+}
+
+int RunDashboard::preferredLayerRun() const
+{
+    const int current = m_run->currentIndex();
+    auto hasDelta = [](const RunHistory &h) {
+        for (const auto &name : h.layerNames())
+            for (const auto &p : h.layer(name))
+                if (p.deltaW != 0 || p.deltaA != 0)
+                    return true;
+        return false;
+    };
+    if (current >= 0 && size_t(current) < m_histories.size() && hasDelta(*m_histories[size_t(current)]))
+        return current;
+    for (size_t i = 0; i < m_histories.size(); ++i)
+        if (hasDelta(*m_histories[i]))
+            return int(i);
+    // No δ yet anywhere: a run whose recipe is EWGS (its label says so) will have them.
+    if (current >= 0 && m_run->itemText(current).contains(QStringLiteral("EWGS")))
+        return current;
+    for (int i = 0; i < m_run->count(); ++i)
+        if (m_run->itemText(i).contains(QStringLiteral("EWGS")))
+            return i;
+    return current;
 }
 
 void RunDashboard::updateStatus()
@@ -437,11 +542,12 @@ void RunDashboard::updateStatus()
         QString state = h->divergence() ? QStringLiteral("diverged")
                         : h->finished() ? QStringLiteral("finished")
                                         : QStringLiteral("running or stopped");
-        QString line = QStringLiteral("<b>%1</b>: step %2, %3 epoch(s), %4")
-                           .arg(QString::fromStdString(h->label()).toHtmlEscaped())
-                           .arg(h->lastStep())
-                           .arg(h->epochs().size())
-                           .arg(state);
+        QString line =
+            QStringLiteral("<b>%1</b>: step %2, %3 epoch(s), %4")
+                .arg(QString::fromStdString(h->label().empty() ? h->dir() : h->label()).toHtmlEscaped())
+                .arg(h->lastStep())
+                .arg(h->epochs().size())
+                .arg(state);
         if (!h->epochs().empty())
             line += QStringLiteral(", test top-1 %1 %").arg(h->epochs().back().testTop1, 0, 'f', 2);
         if (h->divergence()) {

@@ -54,6 +54,11 @@ public:
     void removeRun(const QString &dir);
     void clearRuns();
     QStringList runs() const;
+    // The one name of a run on every chart, chooser, list and table: the label the user gave it
+    // (setRunLabel), else the one from its config.ini, told apart from a same-recipe run by its directory.
+    QString runLabel(int index) const;
+    // A user's label for the run in `dir`; empty: back to the automatic one. Redraws and emits runsChanged.
+    void setRunLabel(const QString &dir, const QString &label);
     const std::vector<std::unique_ptr<RunHistory>> &histories() const { return m_histories; }
 
     void setPollInterval(int milliseconds); // default 250 ms
@@ -67,6 +72,10 @@ public:
     // What the charts show: each run's file history, with its live tail where it has one.
     std::vector<const RunHistory *> drawnHistories() const;
 
+    // Trials (indices into runs(), core/runs/trials.h): while a group has several runs, the Compare page
+    // draws each group's mean over its trials with the min..max range (makeTrialsFigure). Empty: every run.
+    void setTrialGroups(const std::vector<std::vector<size_t>> &groups);
+
     void setCompareVisible(bool visible);
     void setStatusVisible(bool visible); // the per-run status lines (the Runs view's table says the same) //
                                          // the Compare page's tab (off by default: one run needs no overlay)
@@ -74,6 +83,9 @@ public:
     Page page() const;
     const FigureSpec &figure() const; // the current page's (Ctrl+E exports it)
     FigureWidget *figureWidget(Page page) const;
+    // The height below which a chart's ticks and titles no longer fit: a page scrolls rather than going below
+    // it per panel.
+    int minimumPanelHeight() const;
 
 Q_SIGNALS:
     void runsChanged(); // a run added or removed
@@ -94,6 +106,7 @@ private:
     void updateStatus();
     void afterRemoval(); // a run or all of them removed: stop polling when none is left, redraw, tell
     Followed *followed(const QString &dir) const;
+    int preferredLayerRun() const; // the run the per-layer pages start on: one with EWGS δ when there is one
     RunFigureOptions options() const;
 
     std::vector<std::unique_ptr<RunHistory>> m_histories;
@@ -108,6 +121,7 @@ private:
     mutable QList<FigureSpec> m_specs;
     mutable QList<bool> m_specStale, m_viewStale;
     QStringList m_layerNames;
+    std::vector<std::vector<size_t>> m_trialGroups;
 };
 
 } // namespace qs::ui

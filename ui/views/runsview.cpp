@@ -1,8 +1,10 @@
 #include "ui/views/runsview.h"
 
+#include "core/runs/trials.h"
 #include "ui/figures/runfigures.h"
 #include "ui/views/rundashboard.h"
 
+#include <QCheckBox>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -20,6 +22,10 @@
 #include <QVBoxLayout>
 
 #include <stdexcept>
+
+namespace {
+const QString kLabelsKey = QStringLiteral("runs/labels"); // absolute run directory -> the user's label
+}
 
 namespace qs::ui {
 
@@ -64,7 +70,11 @@ RunsView::RunsView(QWidget *parent)
     m_list->setObjectName(QStringLiteral("runList"));
     m_list->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_list->setToolTip(QStringLiteral("The open runs, each in its colour on every chart. Runs still being "
-                                      "written are followed as they grow."));
+                                      "written are followed as they grow. Double-click a run to name it: "
+                                      "the name is used in legends, the table and exports, and "
+                                      "remembered for that directory (empty: the name from its "
+                                      "config.ini)."));
+    m_list->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
     m_table->setObjectName(QStringLiteral("runTable"));
     m_remove->setObjectName(QStringLiteral("removeRun"));
 
@@ -95,6 +105,10 @@ RunsView::RunsView(QWidget *parent)
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
+    // The header and three runs stay in view however the splitter is dragged (a 1280x720 screen included).
+    m_table->setMinimumHeight(m_table->horizontalHeader()->sizeHint().height() +
+                              3 * m_table->verticalHeader()->defaultSectionSize() +
+                              2 * m_table->frameWidth());
     m_table->setToolTip(QStringLiteral(
         "Per run: epochs completed, steps, the test top-1 after the last epoch and the best over all epochs, "
         "the last epoch's training loss, and where it diverged. The same numbers as <tt>quantscope-cli "
@@ -106,6 +120,16 @@ RunsView::RunsView(QWidget *parent)
     auto *exportRow = new QHBoxLayout;
     exportRow->addWidget(new QLabel(QStringLiteral("Final and best accuracy per run"), this));
     exportRow->addStretch(1);
+    m_groupTrials = new QCheckBox(QStringLiteral("Group trials"), this);
+    m_groupTrials->setObjectName(QStringLiteral("groupTrials"));
+    m_groupTrials->setToolTip(QStringLiteral(
+        "Runs whose config.ini differ only in <tt>seed</tt> (and in machine paths: <tt>init</tt>, the data "
+        "set's location, <tt>threads</tt>) are trials of one recipe: one row each, with final and best "
+        "top-1 and the train loss as mean &plusmn; sample standard deviation (divisor n&minus;1), as "
+        "<tt>quantscope-cli compare --group-trials</tt> writes it. The Compare page then draws each "
+        "recipe's mean over its trials with the min..max range."));
+    connect(m_groupTrials, &QCheckBox::toggled, this, [this] { refreshTable(true); });
+    exportRow->addWidget(m_groupTrials);
     const std::pair<const char *, TableFormat> formats[] = {{"CSV\u2026", TableFormat::Csv},
                                                             {"Markdown\u2026", TableFormat::Markdown},
                                                             {"LaTeX\u2026", TableFormat::Latex}};
@@ -151,6 +175,12 @@ RunsView::RunsView(QWidget *parent)
 
     connect(open, &QPushButton::clicked, this, &RunsView::openRunDialog);
     connect(m_remove, &QPushButton::clicked, this, &RunsView::removeSelected);
+    connect(m_list, &QListWidget::itemChanged, this, [this](QListWidgetItem *item) {
+        // Applied after the editor closes: the list is rebuilt by it (runsChanged).
+        const QString dir = item->data(Qt::UserRole).toString(), text = item->text();
+        QMetaObject::invokeMethod(
+            this, [this, dir, text] { setRunLabel(dir, text); }, Qt::QueuedConnection);
+    });
     connect(m_list, &QListWidget::itemSelectionChanged, this,
             [this] { m_remove->setEnabled(!m_list->selectedItems().isEmpty()); });
     connect(m_dashboard, &RunDashboard::runsChanged, this, [this] {
@@ -172,8 +202,42 @@ bool RunsView::addRun(const QString &dir, QString *error)
             *error = why;
         return false;
     }
-    m_lastDir = QFileInfo(QDir::cleanPath(QFileInfo(dir).absoluteFilePath())).path();
+    const QString path = QDir::cleanPath(QFileInfo(dir).absoluteFilePath());
+    m_lastDir = QFileInfo(path).path();
+    const QString remembered = QSettings().value(kLabelsKey).toMap().value(path).toString();
+    if (!remembered.isEmpty())
+        m_dashboard->setRunLabel(path, remembered);
     return true;
+}
+
+void RunsView::setRunLabel(const QString &dir, const QString &label)
+{
+    const QString path = QDir::cleanPath(QFileInfo(dir).absoluteFilePath());
+    const int index = int(runs().indexOf(path));
+    if (index < 0)
+        return;
+    // The automatic label typed back (or nothing) is no label of the user's.
+    m_dashboard->setRunLabel(path, QString());
+    const QString automatic = m_dashboard->runLabel(index);
+    const QString clean = label.simplified() == automatic ? QString() : label.simplified();
+    m_dashboard->setRunLabel(path, clean);
+    QSettings settings;
+    QVariantMap labels = settings.value(kLabelsKey).toMap();
+    if (clean.isEmpty())
+        labels.remove(path);
+    else
+        labels.insert(path, clean);
+    settings.setValue(kLabelsKey, labels);
+}
+
+void RunsView::setGroupTrials(bool group)
+{
+    m_groupTrials->setChecked(group);
+}
+
+bool RunsView::groupTrials() const
+{
+    return m_groupTrials->isChecked();
 }
 
 void RunsView::removeRun(const QString &dir)
@@ -198,6 +262,12 @@ QString RunsView::tableText(TableFormat format) const
     for (const auto &s : m_summaries)
         if (s.records > 0)
             readable.push_back(s);
+    if (groupTrials()) {
+        std::vector<std::map<std::string, std::string>> configs;
+        for (const auto &s : readable)
+            configs.push_back(s.config);
+        return QString::fromStdString(formatTrialTable(readable, qs::groupTrials(configs), format));
+    }
     return QString::fromStdString(formatRunTable(readable, format));
 }
 
@@ -259,6 +329,7 @@ void RunsView::saveSettings(QSettings &settings) const
     settings.setValue(QStringLiteral("dirs"), runs());
     settings.setValue(QStringLiteral("lastDir"), m_lastDir);
     settings.setValue(QStringLiteral("page"), int(m_dashboard->page()));
+    settings.setValue(QStringLiteral("groupTrials"), groupTrials());
     settings.setValue(QStringLiteral("outer"), m_outer->saveState());
     settings.setValue(QStringLiteral("inner"), m_inner->saveState());
     settings.endGroup();
@@ -272,6 +343,7 @@ void RunsView::restoreSettings(QSettings &settings)
     m_inner->restoreState(settings.value(QStringLiteral("inner")).toByteArray());
     const auto dirs = settings.value(QStringLiteral("dirs")).toStringList();
     const int page = settings.value(QStringLiteral("page"), 0).toInt();
+    m_groupTrials->setChecked(settings.value(QStringLiteral("groupTrials"), false).toBool());
     settings.endGroup();
     const QString lastDir = m_lastDir;
     for (const QString &dir : dirs)
@@ -286,10 +358,11 @@ void RunsView::refreshList()
     m_list->clear();
     const auto &histories = m_dashboard->histories();
     for (size_t i = 0; i < histories.size(); ++i) {
-        auto *item =
-            new QListWidgetItem(swatch(runColor(int(i))), QString::fromStdString(histories[i]->label()));
-        item->setToolTip(QString::fromStdString(histories[i]->dir()));
+        auto *item = new QListWidgetItem(swatch(runColor(int(i))), m_dashboard->runLabel(int(i)));
+        item->setToolTip(QString::fromStdString(histories[i]->dir()) +
+                         QStringLiteral("\nDouble-click to rename (empty: the name from config.ini)."));
         item->setData(Qt::UserRole, QString::fromStdString(histories[i]->dir()));
+        item->setFlags(item->flags() | Qt::ItemIsEditable);
         m_list->addItem(item);
     }
     m_remove->setEnabled(false);
@@ -318,7 +391,7 @@ void RunsView::refreshTable(bool force)
             } catch (const std::runtime_error &) { // no metrics.jsonl yet
                 s.dir = h->dir();
             }
-            s.label = h->label(); // the dashboard's, told apart from a same-recipe run
+            s.label = m_dashboard->runLabel(int(m_summaries.size())).toStdString(); // as the list, legends
             m_summaries.push_back(std::move(s));
         }
         m_tableKeys = keys;
@@ -337,39 +410,119 @@ void RunsView::refreshTable(bool force)
     for (size_t i = 0; i < histories.size() && i < m_summaries.size(); ++i)
         m_summaries[i].steps = std::max(m_summaries[i].steps, histories[i]->lastStep());
 
-    m_table->setRowCount(int(m_summaries.size()));
-    for (int row = 0; row < int(m_summaries.size()); ++row) {
-        const RunSummary &s = m_summaries[size_t(row)];
-        const bool hasEpochs = s.epochs > 0;
-        const bool hasRecords =
-            s.records > 0 || (size_t(row) < histories.size() && histories[size_t(row)]->recordCount() > 0);
-        const QString diverged = s.diverged ? QStringLiteral("step %1: %2")
-                                                  .arg(s.divergedAtStep)
-                                                  .arg(QString::fromStdString(s.divergenceReason))
-                                            : QString();
-        const QString cells[ColumnCount] = {QString::fromStdString(s.label),
-                                            hasRecords ? QString::number(s.epochs) : QStringLiteral("\u2014"),
-                                            hasRecords ? QString::number(s.steps) : QStringLiteral("\u2014"),
-                                            hasEpochs ? fixed(s.finalTop1, 2) : QStringLiteral("\u2014"),
-                                            hasEpochs ? fixed(s.bestTop1, 2) : QStringLiteral("\u2014"),
-                                            hasEpochs ? fixed(s.finalTrainLoss, 4) : QStringLiteral("\u2014"),
-                                            diverged};
+    struct Row
+    {
+        QString cells[ColumnCount];
+        int colour = 0;
+        QString tip;
+    };
+    std::vector<Row> rows;
+    const QString dash = QStringLiteral("\u2014");
+    if (groupTrials()) {
+        // One row per recipe: the numbers as mean ± sample std (n - 1) over its trials (runs that differ only
+        // in seed), as `compare --group-trials` writes them.
+        std::vector<std::map<std::string, std::string>> configs;
+        for (const auto &s : m_summaries)
+            configs.push_back(s.records > 0 ? s.config : std::map<std::string, std::string>{});
+        for (const TrialGroup &g : qs::groupTrials(configs)) {
+            Row row;
+            row.colour = int(g.members.front());
+            std::vector<double> final, best, loss;
+            QStringList epochs, steps, tips;
+            int diverged = 0;
+            bool any = false;
+            for (size_t k = 0; k < g.members.size(); ++k) {
+                const RunSummary &s = m_summaries[g.members[k]];
+                tips << QString::fromStdString(s.dir) +
+                            (g.members.size() > 1
+                                 ? QStringLiteral(" (seed %1)").arg(QString::fromStdString(g.seeds[k]))
+                                 : QString());
+                if (s.epochs <= 0)
+                    continue;
+                any = true;
+                final.push_back(s.finalTop1);
+                best.push_back(s.bestTop1);
+                loss.push_back(s.finalTrainLoss);
+                epochs << QString::number(s.epochs);
+                steps << QString::number(s.steps);
+                diverged += s.diverged ? 1 : 0;
+            }
+            epochs.removeDuplicates();
+            steps.removeDuplicates();
+            auto pm = [](const MeanStd &m, int digits) {
+                return m.n > 1
+                           ? QStringLiteral("%1 \u00b1 %2").arg(fixed(m.mean, digits), fixed(m.std, digits))
+                           : fixed(m.mean, digits);
+            };
+            const size_t n = g.members.size();
+            const QString label = m_dashboard->runLabel(int(g.members.front()));
+            row.cells[RunColumn] = n > 1 ? QStringLiteral("%1 (%2 trials)").arg(label).arg(n) : label;
+            row.cells[EpochsColumn] = any ? epochs.join(QStringLiteral("/")) : dash;
+            row.cells[StepsColumn] = any ? steps.join(QStringLiteral("/")) : dash;
+            row.cells[FinalColumn] = any ? pm(meanStd(final), 2) : dash;
+            row.cells[BestColumn] = any ? pm(meanStd(best), 2) : dash;
+            row.cells[LossColumn] = any ? pm(meanStd(loss), 4) : dash;
+            row.cells[DivergedColumn] =
+                diverged ? QStringLiteral("%1 of %2").arg(diverged).arg(n) : QString();
+            row.tip = tips.join(QLatin1Char('\n')) +
+                      (n > 1 ? QStringLiteral("\nmean \u00b1 sample standard deviation (n \u2212 1) over %1 "
+                                              "trials")
+                                   .arg(n)
+                             : QString());
+            rows.push_back(row);
+        }
+    } else {
+        for (int i = 0; i < int(m_summaries.size()); ++i) {
+            const RunSummary &s = m_summaries[size_t(i)];
+            const bool hasEpochs = s.epochs > 0;
+            const bool hasRecords =
+                s.records > 0 || (size_t(i) < histories.size() && histories[size_t(i)]->recordCount() > 0);
+            Row row;
+            row.colour = i;
+            row.cells[RunColumn] = QString::fromStdString(s.label);
+            row.cells[EpochsColumn] = hasRecords ? QString::number(s.epochs) : dash;
+            row.cells[StepsColumn] = hasRecords ? QString::number(s.steps) : dash;
+            row.cells[FinalColumn] = hasEpochs ? fixed(s.finalTop1, 2) : dash;
+            row.cells[BestColumn] = hasEpochs ? fixed(s.bestTop1, 2) : dash;
+            row.cells[LossColumn] = hasEpochs ? fixed(s.finalTrainLoss, 4) : dash;
+            row.cells[DivergedColumn] = s.diverged ? QStringLiteral("step %1: %2")
+                                                         .arg(s.divergedAtStep)
+                                                         .arg(QString::fromStdString(s.divergenceReason))
+                                                   : QString();
+            row.tip = QString::fromStdString(s.dir);
+            for (const auto &problem : s.problems)
+                row.tip += QLatin1Char('\n') + QString::fromStdString(problem);
+            rows.push_back(row);
+        }
+    }
+
+    // The Compare page follows the table: grouped trials are drawn as their mean and range.
+    std::vector<std::vector<size_t>> trialGroups;
+    if (groupTrials()) {
+        std::vector<std::map<std::string, std::string>> configs;
+        for (const auto &s : m_summaries)
+            configs.push_back(s.records > 0 ? s.config : std::map<std::string, std::string>{});
+        for (const TrialGroup &g : qs::groupTrials(configs))
+            trialGroups.push_back(g.members);
+    }
+    m_dashboard->setTrialGroups(trialGroups);
+
+    m_table->setRowCount(int(rows.size()));
+    for (int r = 0; r < int(rows.size()); ++r) {
+        const Row &row = rows[size_t(r)];
         for (int c = 0; c < ColumnCount; ++c) {
-            QTableWidgetItem *item = m_table->item(row, c);
+            QTableWidgetItem *item = m_table->item(r, c);
             if (!item) {
                 item = new QTableWidgetItem;
-                m_table->setItem(row, c, item);
+                m_table->setItem(r, c, item);
             }
-            if (item->text() != cells[c])
-                item->setText(cells[c]);
+            if (item->text() != row.cells[c])
+                item->setText(row.cells[c]);
             item->setTextAlignment(c == RunColumn || c == DivergedColumn ? Qt::AlignLeft | Qt::AlignVCenter
                                                                          : Qt::AlignRight | Qt::AlignVCenter);
             if (c == RunColumn) {
-                item->setIcon(swatch(runColor(row)));
-                QString tip = QString::fromStdString(s.dir);
-                for (const auto &problem : s.problems)
-                    tip += QLatin1Char('\n') + QString::fromStdString(problem);
-                item->setToolTip(tip);
+                item->setIcon(swatch(runColor(row.colour)));
+                item->setToolTip(row.tip);
             }
             if (c == DivergedColumn)
                 item->setForeground(QColor(0xB0, 0x00, 0x20));

@@ -14,6 +14,7 @@
 #include <vector>
 
 QT_BEGIN_NAMESPACE
+class QCheckBox;
 class QLabel;
 class QListWidget;
 class QPushButton;
@@ -41,11 +42,22 @@ public:
     void removeRun(const QString &dir);
     QStringList runs() const;
 
+    // A label of the user's for the run in `dir` (double-click it in the list), used on every chart, in the
+    // table and in exports, and remembered (QSettings "runs/labels", keyed by the run's absolute path) for
+    // the next time that directory is opened. Empty: back to the label from its config.ini.
+    void setRunLabel(const QString &dir, const QString &label);
+    QListWidget *runList() const { return m_list; }
+
+    // Trials: runs whose config.ini differ only in seed (core/runs/trials.h) as one row of mean ± sample
+    // std in the table and its exports.
+    void setGroupTrials(bool group);
+    bool groupTrials() const;
+
     RunDashboard *dashboard() const { return m_dashboard; }
     QTableWidget *table() const { return m_table; }
     // The table as the CLI's `compare` writes it (one summary per open run, in the list's order).
     const std::vector<RunSummary> &summaries() const { return m_summaries; }
-    QString tableText(TableFormat format) const;
+    QString tableText(TableFormat format) const; // grouped by trials when groupTrials()
     // The damaged run files of the open runs, one line each (RunSummary::problems), as `compare` reports
     // them; the first is shown under the table.
     QStringList problems() const;
@@ -74,6 +86,7 @@ private:
     QListWidget *m_list = nullptr;
     QTableWidget *m_table = nullptr;
     QPushButton *m_remove = nullptr;
+    QCheckBox *m_groupTrials = nullptr;
     QSplitter *m_outer = nullptr, *m_inner = nullptr;
     std::vector<RunSummary> m_summaries;
     QStringList m_tableKeys; // per run: what the table was last built from (epochs, step, state)

@@ -1,0 +1,419 @@
+// Every tab at 1280x720 (a laptop, a classroom projector): the main window shown at that size on a 1280x720
+// offscreen screen, with runs open in the Runs and Train dashboards and the default model in the Model tab,
+// visits every tab and every sub-page and fails on any text that does not fit: a chart's tick label, axis
+// title, chart title or legend entry that Qt Charts elided ("…"), a label, button or tab whose text is cut,
+// and a chart whose plot area is too small to read. Also: the window opens within the screen.
+
+#include "runfixtures.h"
+#include "ui/mainwindow.h"
+#include "ui/views/modelview.h"
+#include "ui/views/rundashboard.h"
+#include "ui/views/runsview.h"
+#include "ui/views/trainview.h"
+
+#include <QAbstractButton>
+#include <QApplication>
+#include <QChart>
+#include <QChartView>
+#include <QCheckBox>
+#include <QDir>
+#include <QFile>
+#include <QGraphicsSimpleTextItem>
+#include <QGraphicsTextItem>
+#include <QLabel>
+#include <QPushButton>
+#include <QRadioButton>
+#include <QScreen>
+#include <QSettings>
+#include <QStyle>
+#include <QTabBar>
+#include <QHeaderView>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTextDocument>
+#include <QToolButton>
+#include <QValueAxis>
+#include <QtTest>
+
+#include <functional>
+
+using qs::test::RunFixture;
+using namespace qs::ui;
+
+namespace {
+
+constexpr int kMinPlotHeight = 60; // px: below this a chart shows a line, not data one can read
+constexpr int kMinPlotWidth = 60;
+
+bool elided(const QString &text)
+{
+    return text.contains(QChar(0x2026)) || text.contains(QStringLiteral("..."));
+}
+
+QString nameOf(const QWidget *w)
+{
+    QString name = QString::fromLatin1(w->metaObject()->className());
+    if (!w->objectName().isEmpty())
+        name += QLatin1Char('#') + w->objectName();
+    return name;
+}
+
+// The texts Qt Charts drew in `view` (titles, axis titles, tick labels, legend entries), visible ones only.
+QStringList chartTexts(const QChartView *view)
+{
+    QStringList texts;
+    for (const QGraphicsItem *item : view->scene()->items()) {
+        if (!item->isVisible())
+            continue;
+        if (const auto *t = dynamic_cast<const QGraphicsTextItem *>(item))
+            texts << t->toPlainText();
+        else if (const auto *s = dynamic_cast<const QGraphicsSimpleTextItem *>(item))
+            texts << s->text();
+    }
+    texts.removeAll(QString());
+    return texts;
+}
+
+// Why `label`'s text does not fit its rectangle, or nothing.
+QString labelCut(const QLabel *label)
+{
+    if (label->text().isEmpty() || !label->pixmap().isNull())
+        return {};
+    const QRect r =
+        label->contentsRect().adjusted(label->margin(), label->margin(), -label->margin(), -label->margin());
+    QTextDocument doc;
+    doc.setDefaultFont(label->font());
+    doc.setDocumentMargin(0);
+    const bool rich = label->textFormat() == Qt::RichText ||
+                      (label->textFormat() == Qt::AutoText && Qt::mightBeRichText(label->text()));
+    if (rich) {
+        doc.setHtml(label->text());
+    } else {
+        QString text = label->text(); // a mnemonic's '&' is not drawn ("&&" is one '&')
+        text.replace(QStringLiteral("&&"), QStringLiteral("\x01")).remove(QLatin1Char('&'));
+        doc.setPlainText(text.replace(QChar(1), QLatin1Char('&')));
+    }
+    if (label->wordWrap()) {
+        doc.setTextWidth(r.width());
+        const double need = doc.size().height();
+        if (need > r.height() + 2)
+            return QStringLiteral("needs %1 px height, has %2").arg(need).arg(r.height());
+        return {};
+    }
+    const double need = doc.idealWidth();
+    if (need > r.width() + 2)
+        return QStringLiteral("needs %1 px width, has %2").arg(need).arg(r.width());
+    return {};
+}
+
+QString buttonCut(const QAbstractButton *button)
+{
+    QString text = button->text();
+    text.remove(QLatin1Char('&'));
+    if (text.isEmpty())
+        return {};
+    const QFontMetrics fm(button->font());
+    int need = fm.horizontalAdvance(text);
+    if (!button->icon().isNull())
+        need += button->iconSize().width() + 4;
+    if (qobject_cast<const QCheckBox *>(button) || qobject_cast<const QRadioButton *>(button))
+        need += button->style()->pixelMetric(QStyle::PM_IndicatorWidth, nullptr, button) +
+                button->style()->pixelMetric(QStyle::PM_CheckBoxLabelSpacing, nullptr, button);
+    else
+        need += 4; // the frame
+    if (need > button->width())
+        return QStringLiteral("needs %1 px width, has %2").arg(need).arg(button->width());
+    return {};
+}
+
+// Everything that does not fit in the visible part of `root`, one line each.
+QStringList cutTexts(QWidget *root, const QString &where, int *chartsSeen = nullptr)
+{
+    QStringList out;
+    for (QChartView *view : root->findChildren<QChartView *>()) {
+        if (!view->isVisible() || view->width() <= 0)
+            continue;
+        if (chartsSeen)
+            ++*chartsSeen;
+        QChart *chart = view->chart();
+        const QString chartName = chart->title().isEmpty() ? nameOf(view) : chart->title();
+        for (const QString &text : chartTexts(view))
+            if (elided(text))
+                out << QStringLiteral("%1: chart \"%2\": elided text \"%3\"").arg(where, chartName, text);
+        const QRectF plot = chart->plotArea();
+        if (plot.height() < kMinPlotHeight || plot.width() < kMinPlotWidth)
+            out << QStringLiteral("%1: chart \"%2\": plot area %3x%4 px (minimum %5x%6)")
+                       .arg(where, chartName)
+                       .arg(plot.width())
+                       .arg(plot.height())
+                       .arg(kMinPlotWidth)
+                       .arg(kMinPlotHeight);
+    }
+    for (QLabel *label : root->findChildren<QLabel *>()) {
+        if (!label->isVisible() || qobject_cast<QChartView *>(label->parentWidget()))
+            continue;
+        const QString why = labelCut(label);
+        if (!why.isEmpty())
+            out << QStringLiteral("%1: %2 \"%3\": %4").arg(where, nameOf(label), label->text().left(60), why);
+    }
+    for (QAbstractButton *button : root->findChildren<QAbstractButton *>()) {
+        if (!button->isVisible() || qobject_cast<QTabBar *>(button->parentWidget()))
+            continue;
+        const QString why = buttonCut(button);
+        if (!why.isEmpty())
+            out << QStringLiteral("%1: %2 \"%3\": %4").arg(where, nameOf(button), button->text(), why);
+    }
+    for (QTabBar *bar : root->findChildren<QTabBar *>()) {
+        if (!bar->isVisible())
+            continue;
+        for (int i = 0; i < bar->count(); ++i) {
+            if (!bar->isTabVisible(i))
+                continue;
+            const QRect r = bar->tabRect(i);
+            QString text = bar->tabText(i);
+            text.remove(QLatin1Char('&'));
+            const int need = QFontMetrics(bar->font()).horizontalAdvance(text) +
+                             bar->style()->pixelMetric(QStyle::PM_TabBarTabHSpace, nullptr, bar) / 2;
+            if (r.width() < need || !bar->rect().contains(r))
+                out << QStringLiteral("%1: tab \"%2\" cut (%3 px for %4, bar %5 px)")
+                           .arg(where, bar->tabText(i))
+                           .arg(r.width())
+                           .arg(need)
+                           .arg(bar->width());
+        }
+    }
+    return out;
+}
+
+void settle()
+{
+    for (int i = 0; i < 4; ++i) {
+        QCoreApplication::processEvents();
+        QTest::qWait(20);
+    }
+}
+
+// Shows every page of `tabs` (and, in turn, every page of the tab widgets inside it) and runs `check` on
+// each leaf, with a path such as "Runs > EWGS δ".
+void visitPages(QTabWidget *tabs, const QString &path, const std::function<void(const QString &)> &check)
+{
+    for (int i = 0; i < tabs->count(); ++i) {
+        if (!tabs->isTabVisible(i) || !tabs->isTabEnabled(i))
+            continue;
+        tabs->setCurrentIndex(i);
+        settle();
+        const QString here =
+            path.isEmpty() ? tabs->tabText(i) : path + QStringLiteral(" > ") + tabs->tabText(i);
+        QList<QTabWidget *> inner;
+        for (QTabWidget *child : tabs->widget(i)->findChildren<QTabWidget *>()) {
+            QWidget *p = child->parentWidget();
+            while (p && !qobject_cast<QTabWidget *>(p))
+                p = p->parentWidget();
+            if (p == tabs && child->isVisible())
+                inner << child;
+        }
+        if (inner.isEmpty())
+            check(here);
+        for (QTabWidget *child : inner)
+            visitPages(child, here, check);
+    }
+}
+
+} // namespace
+
+class TestFit720 final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        QSettings::setDefaultFormat(QSettings::IniFormat);
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope,
+                           m_dir.filePath(QStringLiteral("settings")));
+        QCoreApplication::setOrganizationName(QStringLiteral("QuantScope"));
+        QCoreApplication::setApplicationName(QStringLiteral("QuantScopeFit720"));
+        RunFixture ste;
+        ste.backward = QStringLiteral("ste");
+        ste.epochs = 6;
+        ste.stepsPerEpoch = 20; // the fixture's loss stays positive up to step 150
+        RunFixture ewgs;
+        ewgs.epochs = 6;
+        ewgs.stepsPerEpoch = 20; // the fixture's loss stays positive up to step 150
+        ewgs.topOffset = 2.5;
+        RunFixture diverged;
+        diverged.epochs = 2;
+        diverged.stepsPerEpoch = 20; // the fixture's loss stays positive up to step 150
+        diverged.diverge = true;
+        m_runs << ste.write(m_dir.filePath(QStringLiteral("runs/apot-ste")))
+               << ewgs.write(m_dir.filePath(QStringLiteral("runs/apot-ewgs")))
+               << diverged.write(m_dir.filePath(QStringLiteral("runs/apot-ewgs-diverged")));
+    }
+
+    // The checker itself: a short chart with a long axis title is elided by Qt Charts, and a label narrower
+    // than its text is cut. Without this, a walker that found nothing would pass every page.
+    void theCheckerSeesElision()
+    {
+        QWidget root;
+        root.resize(400, 200);
+        auto *view = new QChartView(&root);
+        auto *chart = new QChart;
+        auto *x = new QValueAxis, *y = new QValueAxis;
+        y->setTitleText(QStringLiteral("a rather long axis title that cannot fit"));
+        y->setRange(0, 1);
+        x->setRange(0, 1);
+        chart->addAxis(x, Qt::AlignBottom);
+        chart->addAxis(y, Qt::AlignLeft);
+        view->setChart(chart);
+        view->setGeometry(0, 0, 300, 110);
+        auto *label = new QLabel(QStringLiteral("a label whose text is much wider than forty pixels"), &root);
+        label->setGeometry(0, 150, 40, 20);
+        root.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&root));
+        settle();
+        int charts = 0;
+        const QStringList cut = cutTexts(&root, QStringLiteral("probe"), &charts);
+        QCOMPARE(charts, 1);
+        QVERIFY2(std::any_of(cut.begin(), cut.end(),
+                             [](const QString &l) { return l.contains(QStringLiteral("elided text")); }),
+                 qPrintable(cut.join(QLatin1Char('\n'))));
+        QVERIFY2(std::any_of(cut.begin(), cut.end(),
+                             [](const QString &l) { return l.contains(QStringLiteral("plot area")); }),
+                 qPrintable(cut.join(QLatin1Char('\n'))));
+        QVERIFY2(std::any_of(cut.begin(), cut.end(),
+                             [](const QString &l) { return l.contains(QStringLiteral("QLabel")); }),
+                 qPrintable(cut.join(QLatin1Char('\n'))));
+    }
+
+    // The first launch (no saved geometry) and a geometry saved on a larger screen both open within the
+    // screen's available geometry, and the window can be made 1280x720 (no minimum size above it).
+    void opensWithinTheScreen()
+    {
+        const QScreen *screen = QGuiApplication::primaryScreen();
+        QVERIFY(screen);
+        const QRect available = screen->availableGeometry();
+        if (available.width() < 1280 || available.height() < 720)
+            QSKIP("the screen is smaller than 1280x720 (run offscreen: main() asks for a 1280x720 screen)");
+        {
+            MainWindow window;
+            window.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&window));
+            QVERIFY2(window.width() <= available.width() && window.height() <= available.height(),
+                     qPrintable(QStringLiteral("%1x%2 on %3x%4")
+                                    .arg(window.width())
+                                    .arg(window.height())
+                                    .arg(available.width())
+                                    .arg(available.height())));
+            QVERIFY(window.minimumSizeHint().height() <= 720);
+            window.resize(1280, 720);
+            settle();
+            QCOMPARE(window.size(), QSize(1280, 720));
+            // What a session on a big monitor leaves behind.
+            window.resize(1600, 1000);
+            settle();
+            window.saveSettings();
+        }
+        MainWindow again;
+        again.restoreSettings();
+        again.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&again));
+        settle();
+        QVERIFY2(again.width() <= available.width() && again.height() <= available.height(),
+                 qPrintable(QStringLiteral("restored %1x%2 on %3x%4")
+                                .arg(again.width())
+                                .arg(again.height())
+                                .arg(available.width())
+                                .arg(available.height())));
+        QSettings().clear();
+    }
+
+    void everyTabReadableAt1280x720() { everyTabReadable(QSize(1280, 720), true); }
+    void everyTabReadableAt1600x1000() { everyTabReadable(QSize(1600, 1000), true); }
+    // The first launch: no run anywhere, so the dashboards' charts are empty (their ticks must not be "…").
+    void emptyTabsReadableAt1280x720() { everyTabReadable(QSize(1280, 720), false); }
+
+private:
+    void everyTabReadable(const QSize &size, bool withData)
+    {
+        MainWindow window;
+        if (withData) {
+            const QString model = ModelView::defaultModelPath();
+            if (model.isEmpty())
+                QSKIP("the default model (resources/models/default.qsckpt) is not next to the build");
+            QVERIFY(window.modelView()->openModel(model));
+            for (const QString &run : m_runs)
+                QVERIFY(window.runsView()->addRun(run));
+            QVERIFY(window.trainView()->dashboard()->addRun(m_runs[1]));
+        }
+        window.resize(size);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        settle();
+        QCOMPARE(window.size(), size);
+        QStringList problems;
+        int charts = 0, pages = 0;
+        // QUANTSCOPE_FIT_SHOTS=DIR keeps a picture of every page, to look at.
+        const QString shots = qEnvironmentVariable("QUANTSCOPE_FIT_SHOTS");
+        visitPages(window.tabs(), QString(), [&](const QString &where) {
+            ++pages;
+            if (!shots.isEmpty() && QDir().mkpath(shots))
+                window.grab().save(QDir(shots).filePath(
+                    QStringLiteral("%1x%2%3 %4.png")
+                        .arg(size.width())
+                        .arg(size.height())
+                        .arg(withData ? QString() : QStringLiteral(" empty"))
+                        .arg(QString(where).replace(QLatin1Char('/'), QLatin1Char('-')))));
+            problems << cutTexts(&window, where, &charts);
+        });
+        problems.removeDuplicates();
+        // The Runs table (the last tab visited, still shown) has every open run in view.
+        QTableWidget *table = window.runsView()->table();
+        QVERIFY(table->isVisible());
+        QCOMPARE(table->rowCount(), withData ? int(m_runs.size()) : 0);
+        QVERIFY2(table->viewport()->height() >=
+                     table->rowCount() * table->verticalHeader()->defaultSectionSize(),
+                 qPrintable(QStringLiteral("table viewport %1 px for %2 rows")
+                                .arg(table->viewport()->height())
+                                .arg(table->rowCount())));
+        // Levels, Soft rounding, the Model's 4 pages (its empty page without a model), the Train dashboard's
+        // 4, the Runs dashboard's 5.
+        QVERIFY2(pages >= 2 + (withData ? 4 : 1) + 4 + 5, qPrintable(QString::number(pages)));
+        QVERIFY(charts >= pages);
+        for (const QString &line : problems)
+            qWarning("%s", qPrintable(line));
+        QVERIFY2(problems.isEmpty(), qPrintable(QStringLiteral("%1 problem(s) at %2x%3:\n")
+                                                    .arg(problems.size())
+                                                    .arg(size.width())
+                                                    .arg(size.height()) +
+                                                problems.mid(0, 60).join(QLatin1Char('\n'))));
+    }
+
+    QTemporaryDir m_dir;
+    QStringList m_runs;
+};
+
+// A 1280x720 offscreen screen (the platform's default is 800x600), unless another platform was asked for.
+int main(int argc, char **argv)
+{
+    QTemporaryDir config;
+    const QByteArray platform = qgetenv("QT_QPA_PLATFORM");
+    if ((platform.isEmpty() || platform == "offscreen") && config.isValid()) {
+        const QString path = config.filePath(QStringLiteral("screens.json"));
+        QFile file(path);
+        if (file.open(QIODevice::WriteOnly)) {
+            file.write("{\"windowFrameMargins\": false, \"screens\": [{\"name\": \"screen720\", \"x\": 0, "
+                       "\"y\": 0, \"width\": 1280, \"height\": 720, \"logicalDpi\": 96, \"logicalBaseDpi\": "
+                       "96, \"dpr\": 1}]}");
+            file.close();
+            qputenv("QT_QPA_PLATFORM", "offscreen:configfile=" + QFile::encodeName(path));
+        }
+    }
+    QApplication app(argc, argv);
+    TestFit720 test;
+    QTEST_SET_MAIN_SOURCE_PATH
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_fit720.moc"
