@@ -4,7 +4,10 @@
 // matches the same run read from its file.
 
 #include "core/runs/runhistory.h"
+#include "runfixtures.h"
 #include "trainfixtures.h"
+#include "ui/plotting/animationplayer.h"
+#include "ui/plotting/figurewidget.h"
 #include "ui/training/trainworker.h"
 #include "ui/views/rundashboard.h"
 #include "ui/views/train/liverunfeed.h"
@@ -97,6 +100,43 @@ class TestRunDashboard final : public QObject
 
 private Q_SLOTS:
     void initTestCase() { QVERIFY(m_dir.isValid()); }
+
+    void playGrowsTheDeltaCurvesThenRestoresThem()
+    {
+        // The EWGS page's Play: the delta curves grow frame by frame from the first step to the last, and the
+        // page shows the whole run again when the animation ends.
+        const QString dir = m_dir.filePath(QStringLiteral("play"));
+        qs::test::RunFixture fixture;
+        fixture.write(dir);
+        RunDashboard dashboard;
+        dashboard.resize(900, 700);
+        dashboard.show();
+        QVERIFY(dashboard.addRun(dir));
+        dashboard.pollNow();
+        dashboard.showPage(RunDashboard::Page::Ewgs);
+        FigureWidget *figure = dashboard.figureWidget(RunDashboard::Page::Ewgs);
+        auto points = [figure] {
+            qsizetype n = 0;
+            for (const PanelSpec &panel : figure->figure().panels)
+                for (const SeriesSpec &series : panel.series)
+                    n += series.points.size();
+            return n;
+        };
+        const qsizetype whole = points();
+        QVERIFY(whole > 0);
+        QList<qsizetype> shown;
+        connect(dashboard.player(), &AnimationPlayer::frameShown, this, [&] { shown << points(); });
+        QSignalSpy finished(dashboard.player(), &AnimationPlayer::finished);
+        dashboard.player()->setFrameMs(kMinFrameMs);
+        dashboard.player()->play();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
+        QVERIFY(shown.size() >= 2);
+        QVERIFY2(shown.front() < whole, "the first frame shows only the start of the run");
+        for (int k = 1; k < shown.size(); ++k)
+            QVERIFY(shown[k] >= shown[k - 1]); // growing
+        QCOMPARE(shown.back(), whole);
+        QCOMPARE(points(), whole); // restored
+    }
 
     void workerSamplesAppearWithoutTheFile()
     {

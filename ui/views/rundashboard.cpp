@@ -1,5 +1,6 @@
 #include "ui/views/rundashboard.h"
 
+#include "ui/plotting/animationplayer.h"
 #include "ui/plotting/figurewidget.h"
 #include "ui/views/livetail.h"
 
@@ -106,6 +107,31 @@ RunDashboard::RunDashboard(QWidget *parent)
     controls->addSpacing(12);
     controls->addWidget(new QLabel(QStringLiteral("Run"), this));
     controls->addWidget(m_run);
+    controls->addSpacing(12);
+    // Play: the page's curves grow as they did in training (δ rising towards an explosion, say). The frames
+    // are made when Play starts (frameCount is asked first, before the timer runs) from what the page shows.
+    constexpr int kPlayFrames = 30;
+    m_player = new AnimationPlayer(
+        QStringLiteral("this page's curves growing over the run"),
+        {[this] {
+             if (!m_player->isPlaying())
+                 m_playFrames =
+                     revealAnimation(m_figures[m_pages->currentIndex()]->figure(), kPlayFrames).frames;
+             return int(m_playFrames.size());
+         },
+         [this](int k) {
+             if (k < m_playFrames.size())
+                 m_figures[m_pages->currentIndex()]->setFigure(m_playFrames[k]);
+         },
+         [this] {
+             m_playFrames.clear();
+             markStale();
+             redraw();
+         },
+         [this] { return revealAnimation(spec(m_pages->currentIndex()), kPlayFrames); }},
+        this);
+    m_player->setFrameMs(150);
+    controls->addWidget(m_player);
     controls->addStretch(1);
 
     m_status->setWordWrap(true);
@@ -120,6 +146,8 @@ RunDashboard::RunDashboard(QWidget *parent)
 
     m_pollTimer->setInterval(250);
     connect(m_pollTimer, &QTimer::timeout, this, &RunDashboard::pollNow);
+    connect(m_pages, &QTabWidget::currentChanged, m_player,
+            &AnimationPlayer::stop); // frames belong to a page
     connect(m_pages, &QTabWidget::currentChanged, this, [this] { redraw(); });
     connect(m_pages, &QTabWidget::currentChanged, this, [this] { refreshChoices(); });
     auto optionsChanged = [this] {
@@ -449,8 +477,8 @@ void RunDashboard::markStale()
 
 void RunDashboard::redraw()
 {
-    if (!isVisible())
-        return; // drawn in showEvent
+    if (!isVisible() || m_player->isPlaying())
+        return; // drawn in showEvent, or when the animation ends
     syncWidget(m_pages->currentIndex());
 }
 

@@ -27,6 +27,7 @@ QT_END_NAMESPACE
 
 namespace qs::ui {
 
+class AnimationPlayer;
 class FigureWidget;
 
 class RunDashboard final : public QWidget
@@ -83,6 +84,7 @@ public:
     Page page() const;
     const FigureSpec &figure() const; // the current page's (Ctrl+E exports it)
     FigureWidget *figureWidget(Page page) const;
+    AnimationPlayer *player() const { return m_player; } // Play: the current page's curves grow step by step
     // The height below which a chart's ticks and titles no longer fit: a page scrolls rather than going below
     // it per panel.
     int minimumPanelHeight() const;
@@ -117,6 +119,8 @@ private:
     QDoubleSpinBox *m_smoothing = nullptr;
     QLabel *m_status = nullptr;
     QTimer *m_pollTimer = nullptr;
+    AnimationPlayer *m_player = nullptr; // the current page's curves growing over the run
+    QList<FigureSpec> m_playFrames;
     QList<FigureWidget *> m_figures;
     mutable QList<FigureSpec> m_specs;
     mutable QList<bool> m_specStale, m_viewStale;
