@@ -2,17 +2,50 @@
 
 #include <QFile>
 #include <QLabel>
+#include <QResizeEvent>
+#include <QScrollArea>
 #include <QSettings>
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace qs::ui {
 
 namespace {
+
 QString settingsKey(const QString &topic)
 {
     return QStringLiteral("help/") + topic;
 }
+
+// The text as tall as it needs at the panel's width, but willing to shrink to three lines with a scroll bar
+// when the window is short (presentation mode's large type on a 1280x720 projector): the view below keeps
+// its room and the window never grows past the screen.
+class TextScroll final : public QScrollArea
+{
+public:
+    QSize sizeHint() const override
+    {
+        const int w = viewport()->width() > 50 ? viewport()->width() : 800;
+        const int h = widget() ? widget()->heightForWidth(w) : 0;
+        return {w, h + 2 * frameWidth()};
+    }
+    QSize minimumSizeHint() const override
+    {
+        return {50, std::min(sizeHint().height(), 3 * fontMetrics().lineSpacing() + 2 * frameWidth())};
+    }
+
+protected:
+    void resizeEvent(QResizeEvent *event) override
+    {
+        const bool widthChanged = event->size().width() != event->oldSize().width();
+        QScrollArea::resizeEvent(event);
+        if (widthChanged)
+            updateGeometry(); // the text's height follows the width
+    }
+};
+
 } // namespace
 
 HelpPanel::HelpPanel(const QString &topic, QWidget *parent) : QWidget(parent), m_topic(topic)
@@ -32,15 +65,24 @@ HelpPanel::HelpPanel(const QString &topic, QWidget *parent) : QWidget(parent), m
     m_text->setWordWrap(true);
     m_text->setOpenExternalLinks(false);
     m_text->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    // Wraps to the window's width instead of widening it.
-    m_text->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
-    m_text->setStyleSheet(QStringLiteral("QLabel { background: palette(alternate-base); border: 1px solid "
-                                         "palette(mid); border-radius: 3px; padding: 6px; }"));
+    // A framed, shaded box from the palette (no style sheet: it would pin the font, and presentation mode
+    // enlarges the application font).
+    m_text->setFrameShape(QFrame::StyledPanel);
+    m_text->setAutoFillBackground(true);
+    m_text->setBackgroundRole(QPalette::AlternateBase);
+    m_text->setMargin(6);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 2, 4, 2);
     layout->setSpacing(2);
     layout->addWidget(m_toggle, 0, Qt::AlignLeft);
-    layout->addWidget(m_text);
+    m_scroll = new TextScroll;
+    m_scroll->setObjectName(QStringLiteral("helpScroll"));
+    m_scroll->setWidget(m_text);
+    m_scroll->setWidgetResizable(true);
+    m_scroll->setFrameShape(QFrame::NoFrame);
+    m_scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_scroll->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Maximum);
+    layout->addWidget(m_scroll);
     apply(QSettings().value(settingsKey(topic), false).toBool());
     connect(m_toggle, &QToolButton::toggled, this, [this](bool open) {
         apply(open);
@@ -90,7 +132,7 @@ void HelpPanel::apply(bool open)
         m_toggle->setChecked(open);
     }
     m_toggle->setArrowType(open ? Qt::DownArrow : Qt::RightArrow);
-    m_text->setVisible(open);
+    m_scroll->setVisible(open);
 }
 
 } // namespace qs::ui

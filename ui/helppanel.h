@@ -8,6 +8,7 @@
 
 QT_BEGIN_NAMESPACE
 class QLabel;
+class QScrollArea;
 class QToolButton;
 QT_END_NAMESPACE
 
@@ -36,6 +37,7 @@ private:
     QString m_topic;
     QToolButton *m_toggle = nullptr;
     QLabel *m_text = nullptr;
+    QScrollArea *m_scroll = nullptr;
     bool m_forced = false;
 };
 

@@ -140,6 +140,10 @@ void MainWindow::onPresentationToggled(bool on)
     }
     for (HelpPanel *help : std::as_const(m_helpPanels))
         help->setForcedOpen(on);
+    // The hints line is for the desk, not the projector (and 1280x720 needs the room).
+    if (on)
+        m_statusBarShown = !statusBar()->isHidden();
+    statusBar()->setVisible(!on && m_statusBarShown);
 }
 
 namespace {

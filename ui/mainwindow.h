@@ -98,6 +98,7 @@ private:
     QList<HelpPanel *> m_helpPanels; // by Tab
     PresentationMode *m_presentation = nullptr;
     QAction *m_presentationAction = nullptr;
+    bool m_statusBarShown = true; // before presentation mode
 };
 
 } // namespace qs::ui

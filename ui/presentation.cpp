@@ -3,7 +3,9 @@
 #include "ui/plotting/figurewidget.h"
 
 #include <QApplication>
+#include <QBoxLayout>
 #include <QLabel>
+#include <QScreen>
 #include <QWidget>
 
 #include <algorithm>
@@ -22,6 +24,43 @@ QFont scaled(QFont font, double factor)
     else if (font.pointSizeF() > 0)
         font.setPointSizeF(font.pointSizeF() * factor);
     return font;
+}
+
+// The layout under `layout` (itself or nested) that holds `widget` directly.
+QLayout *layoutHolding(QLayout *layout, QWidget *widget)
+{
+    if (!layout)
+        return nullptr;
+    if (layout->indexOf(widget) >= 0)
+        return layout;
+    for (int i = 0; i < layout->count(); ++i)
+        if (QLayout *found = layoutHolding(layout->itemAt(i)->layout(), widget))
+            return found;
+    return nullptr;
+}
+
+// The caption just before `widget` in a row ("Smoothing β" [spin box]) when it names no buddy of its own.
+QLabel *rowCaption(const QWidget *widget)
+{
+    QWidget *parent = widget->parentWidget();
+    auto *row = qobject_cast<QBoxLayout *>(
+        parent ? layoutHolding(parent->layout(), const_cast<QWidget *>(widget)) : nullptr);
+    if (!row || (row->direction() != QBoxLayout::LeftToRight && row->direction() != QBoxLayout::RightToLeft))
+        return nullptr;
+    const int index = row->indexOf(const_cast<QWidget *>(widget));
+    auto *label = index > 0 ? qobject_cast<QLabel *>(row->itemAt(index - 1)->widget()) : nullptr;
+    return label && !label->buddy() ? label : nullptr;
+}
+
+// The window's minimum height with the fonts just set (their change events delivered, layouts redone).
+int minimumHeight(QWidget *window)
+{
+    QCoreApplication::sendPostedEvents();
+    for (QLayout *layout : window->findChildren<QLayout *>())
+        layout->invalidate();
+    if (window->layout())
+        window->layout()->activate();
+    return window->minimumSizeHint().height();
 }
 
 } // namespace
@@ -54,6 +93,11 @@ QStringList PresentationMode::advancedObjectNames()
 }
 
 PresentationMode::PresentationMode(QWidget *window) : QObject(window), m_window(window) {}
+
+double PresentationMode::fontScale() const
+{
+    return m_on ? g_fontScale : 1.0;
+}
 
 bool PresentationMode::isAdvanced(const QWidget *widget)
 {
@@ -110,14 +154,25 @@ void PresentationMode::setOn(bool on)
         m_savedPalette = QApplication::palette();
         m_savedLineScale = g_lineScale;
         QApplication::setPalette(highContrastPalette());
-        QApplication::setFont(scaled(m_savedFont, kFontScale));
         g_lineScale = kLineScale;
         g_fontScale = kFontScale;
+        QApplication::setFont(scaled(m_savedFont, g_fontScale));
+        // A small projector (1280x720): less enlargement where the views would not fit at 1.5x.
+        const QScreen *screen = m_window->screen();
+        for (double fallback : {1.35, 1.2, 1.1})
+            if (screen && minimumHeight(m_window) > screen->geometry().height()) {
+                g_fontScale = fallback;
+                QApplication::setFont(scaled(m_savedFont, g_fontScale));
+            }
         m_hidden.clear();
         for (QWidget *w : m_window->findChildren<QWidget *>())
             if (!w->isHidden() && isAdvanced(w)) {
                 w->hide();
                 m_hidden << w;
+                if (QLabel *caption = rowCaption(w); caption && !caption->isHidden()) {
+                    caption->hide();
+                    m_hidden << caption;
+                }
             }
         m_window->showFullScreen();
     } else {
@@ -129,6 +184,7 @@ void PresentationMode::setOn(bool on)
         QApplication::setPalette(m_savedPalette);
         g_lineScale = m_savedLineScale;
         g_fontScale = 1.0;
+        minimumHeight(m_window); // the layouts' minimum sizes at the normal font, before the old geometry
         m_window->setWindowState(m_savedStates);
         m_window->restoreGeometry(m_savedGeometry);
     }

@@ -33,7 +33,7 @@ class PresentationMode final : public QObject
     Q_DISABLE_COPY_MOVE(PresentationMode)
 
 public:
-    static constexpr double kFontScale = 1.5;
+    static constexpr double kFontScale = 1.5; // less (1.35, 1.2, 1.1) where the window would not fit
     static constexpr double kLineScale = 2.0;
     static constexpr const char *kAdvancedProperty = "advanced";
     static QStringList advancedObjectNames(); // e.g. the dashboard's smoothing, the histogram's bins
@@ -41,6 +41,7 @@ public:
     explicit PresentationMode(QWidget *window);
 
     bool isOn() const { return m_on; }
+    double fontScale() const; // the application font's enlargement now (1 when off)
     void setOn(bool on);
     void toggle() { setOn(!m_on); }
 

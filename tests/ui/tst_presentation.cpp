@@ -95,10 +95,12 @@ private Q_SLOTS:
             HelpPanel *help = window.helpPanel(MainWindow::Tab::Model);
             auto *toggle = help->findChild<QToolButton *>(QStringLiteral("helpToggle"));
             auto *text = help->findChild<QLabel *>(QStringLiteral("helpText"));
-            QVERIFY(text->isHidden());
+            auto *scroll = help->findChild<QWidget *>(QStringLiteral("helpScroll"));
+            QVERIFY(text && scroll && scroll->isAncestorOf(text));
+            QVERIFY(scroll->isHidden());
             toggle->click();
             QVERIFY(help->isOpen());
-            QVERIFY(!text->isHidden());
+            QVERIFY(!scroll->isHidden());
         }
         MainWindow again;
         QVERIFY(again.helpPanel(MainWindow::Tab::Model)->isOpen());
@@ -110,7 +112,7 @@ private Q_SLOTS:
     void presentationModeTogglesAndRestores()
     {
         MainWindow window;
-        window.resize(1100, 700);
+        window.resize(1200, 860); // above the minimum size, so the geometry is the one asked for
         window.move(40, 30);
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
@@ -155,6 +157,12 @@ private Q_SLOTS:
         QCOMPARE(QApplication::palette().color(QPalette::WindowText), QColor(Qt::black));
         for (QWidget *w : shown)
             QVERIFY2(w->isHidden(), qPrintable(w->objectName()));
+        // The caption of a hidden control goes with it.
+        QLabel *smoothingCaption = nullptr;
+        for (QLabel *label : window.findChildren<QLabel *>())
+            if (label->text().startsWith(QStringLiteral("Smoothing")))
+                smoothingCaption = label;
+        QVERIFY(smoothingCaption && smoothingCaption->isHidden());
         QVERIFY(qFuzzyCompare(firstLineWidth(window), lineWidth * PresentationMode::kLineScale));
         for (int i = 0; i < window.tabs()->count(); ++i)
             QVERIFY(window.helpPanel(MainWindow::Tab(i))->isOpen());
@@ -170,6 +178,7 @@ private Q_SLOTS:
         QTRY_COMPARE(window.geometry(), geometry);
         for (QWidget *w : shown)
             QVERIFY2(!w->isHidden(), qPrintable(w->objectName()));
+        QVERIFY(!smoothingCaption->isHidden());
         QVERIFY(qFuzzyCompare(firstLineWidth(window), lineWidth));
         for (int i = 0; i < window.tabs()->count(); ++i)
             QVERIFY(!window.helpPanel(MainWindow::Tab(i))->isOpen()); // back to the remembered (closed)
