@@ -1,6 +1,8 @@
 #include "ui/mainwindow.h"
 
 #include "ui/exportdialog.h"
+#include "ui/helppanel.h"
+#include "ui/presentation.h"
 #include "ui/views/levelsview.h"
 #include "ui/views/modelview.h"
 #include "ui/views/runsview.h"
@@ -25,6 +27,7 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QUrl>
+#include <QVBoxLayout>
 
 namespace qs::ui {
 
@@ -35,20 +38,22 @@ MainWindow::MainWindow(QWidget *parent)
     setWindowTitle(QStringLiteral("QuantScope"));
     m_tabs->setObjectName(QStringLiteral("viewTabs"));
     m_tabs->setDocumentMode(true);
-    m_tabs->addTab(m_levels, QStringLiteral("Levels"));
-    m_tabs->addTab(m_softRound, QStringLiteral("Soft rounding"));
+    addPage(m_levels, QStringLiteral("Levels"), QStringLiteral("levels"));
+    addPage(m_softRound, QStringLiteral("Soft rounding"), QStringLiteral("softround"));
     m_tabs->setTabToolTip(0, QStringLiteral("Uniform, PoT and APoT levels and staircases (Ctrl+1)"));
     m_tabs->setTabToolTip(1, QStringLiteral("DSQ, DAQ and EWGS forward and backward curves (Ctrl+2)"));
-    m_tabs->addTab(m_model, QStringLiteral("Model"));
+    addPage(m_model, QStringLiteral("Model"), QStringLiteral("model"));
     m_tabs->setTabToolTip(2,
                           QStringLiteral("A checkpoint's weights against the grids: histograms, occupancy, "
                                          "per-layer SQNR, bit sweep (Ctrl+3)"));
-    m_tabs->addTab(m_train, QStringLiteral("Train"));
+    addPage(m_train, QStringLiteral("Train"), QStringLiteral("train"));
     m_tabs->setTabToolTip(int(Tab::Train),
                           QStringLiteral("Train a quantized ResNet with live loss, accuracy, \u03b1 and EWGS "
                                          "\u03b4 charts; pause and resume (Ctrl+4)"));
-    m_tabs->addTab(m_runs, QStringLiteral("Runs"));
+    addPage(m_runs, QStringLiteral("Runs"), QStringLiteral("runs"));
     m_tabs->setTabToolTip(int(Tab::Runs), QStringLiteral("Open and compare run directories (Ctrl+5)"));
+    m_presentation = new PresentationMode(this);
+    connect(m_presentation, &PresentationMode::toggled, this, &MainWindow::onPresentationToggled);
     setCentralWidget(m_tabs);
     setAcceptDrops(true);
     createMenus();
@@ -101,6 +106,44 @@ void MainWindow::createMenus()
     QAction *runs = view->addAction(QStringLiteral("&Runs"));
     runs->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_5));
     connect(runs, &QAction::triggered, this, [this] { showTab(Tab::Runs); });
+    view->addSeparator();
+    m_presentationAction = view->addAction(QStringLiteral("&Presentation mode"));
+    m_presentationAction->setObjectName(QStringLiteral("presentationAction"));
+    m_presentationAction->setCheckable(true);
+    m_presentationAction->setShortcut(QKeySequence(Qt::Key_F5));
+    m_presentationAction->setToolTip(QStringLiteral(
+        "Full screen, larger type and lines, high contrast, advanced controls hidden (F5 again: back)"));
+    connect(m_presentationAction, &QAction::toggled, this, [this](bool on) { m_presentation->setOn(on); });
+    addAction(m_presentationAction); // F5 works whatever has the focus
+}
+
+void MainWindow::addPage(QWidget *view, const QString &title, const QString &helpTopic)
+{
+    // The view's own layout stays as it is: the page puts the help panel above it.
+    auto *page = new QWidget;
+    page->setObjectName(QStringLiteral("page_") + helpTopic);
+    auto *layout = new QVBoxLayout(page);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    auto *help = new HelpPanel(helpTopic);
+    layout->addWidget(help);
+    layout->addWidget(view, 1);
+    m_helpPanels << help;
+    m_tabs->addTab(page, title);
+}
+
+void MainWindow::onPresentationToggled(bool on)
+{
+    {
+        const QSignalBlocker block(m_presentationAction); // F5 pressed or setOn() called: the check follows
+        m_presentationAction->setChecked(on);
+    }
+    for (HelpPanel *help : std::as_const(m_helpPanels))
+        help->setForcedOpen(on);
+    // The hints line is for the desk, not the projector (and 1280x720 needs the room).
+    if (on)
+        m_statusBarShown = !statusBar()->isHidden();
+    statusBar()->setVisible(!on && m_statusBarShown);
 }
 
 namespace {
@@ -209,14 +252,18 @@ void MainWindow::showTab(Tab tab)
 
 const FigureSpec &MainWindow::currentFigure() const
 {
-    if (m_tabs->currentWidget() == m_softRound)
+    switch (Tab(m_tabs->currentIndex())) {
+    case Tab::SoftRound:
         return m_softRound->figure();
-    if (m_tabs->currentWidget() == m_model)
+    case Tab::Model:
         return m_model->figure();
-    if (m_tabs->currentWidget() == m_train)
+    case Tab::Train:
         return m_train->figure();
-    if (m_tabs->currentWidget() == m_runs)
+    case Tab::Runs:
         return m_runs->figure();
+    case Tab::Levels:
+        break;
+    }
     return m_levels->figure();
 }
 
@@ -302,6 +349,7 @@ bool MainWindow::saveScreenshots(const QString &directory)
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    m_presentation->setOn(false); // the geometry, font and palette saved are the normal ones
     saveSettings();
     m_train->shutdown();
     event->accept();

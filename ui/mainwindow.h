@@ -1,9 +1,11 @@
 #pragma once
 // QuantScope's main window: one tab per tool, shortcuts, figure export, and every choice remembered.
 
+#include <QList>
 #include <QMainWindow>
 
 QT_BEGIN_NAMESPACE
+class QAction;
 class QMenu;
 class QTabWidget;
 QT_END_NAMESPACE
@@ -15,6 +17,8 @@ class SoftRoundView;
 class ModelView;
 class TrainView;
 class RunsView;
+class HelpPanel;
+class PresentationMode;
 struct FigureSpec;
 
 class MainWindow final : public QMainWindow
@@ -41,6 +45,12 @@ public:
     RunsView *runsView() const { return m_runs; }
     QTabWidget *tabs() const { return m_tabs; }
     void showTab(Tab tab);
+    // Each tab's page is its "What am I looking at?" panel over the view.
+    HelpPanel *helpPanel(Tab tab) const { return m_helpPanels.value(int(tab)); }
+    // F5 (View > Presentation mode): full screen, large type, thick lines, high contrast, no advanced
+    // controls.
+    PresentationMode *presentationMode() const { return m_presentation; }
+    QAction *presentationAction() const { return m_presentationAction; }
 
     const FigureSpec &currentFigure() const;
 
@@ -73,6 +83,8 @@ protected:
 
 private:
     void createMenus();
+    void addPage(QWidget *view, const QString &title, const QString &helpTopic);
+    void onPresentationToggled(bool on);
     void rememberRecent(const QString &path);
     void rebuildRecentMenu();
 
@@ -83,6 +95,10 @@ private:
     TrainView *m_train = nullptr;
     RunsView *m_runs = nullptr;
     QMenu *m_recentMenu = nullptr;
+    QList<HelpPanel *> m_helpPanels; // by Tab
+    PresentationMode *m_presentation = nullptr;
+    QAction *m_presentationAction = nullptr;
+    bool m_statusBarShown = true; // before presentation mode
 };
 
 } // namespace qs::ui

@@ -9,11 +9,13 @@
 //   quantscope --screenshot DIR --screenshot-size 1280x720 [FILE|DIR...]
 //                                  the same at another window size, with those paths opened first (a path
 //                                  that fails to open leaves its error on screen)
+//   quantscope --presentation      start in presentation mode (F5: full screen, large type, high contrast)
 //   quantscope --screenshot DIR --screenshot-train-seconds N
 //                                  train the Train tab's default recipe for N seconds first (docs
 //                                  screenshots)
 
 #include "ui/mainwindow.h"
+#include "ui/presentation.h"
 #include "ui/views/modelview.h"
 #include "ui/views/trainview.h"
 #include "ui/views/runsview.h"
@@ -62,6 +64,12 @@ int main(int argc, char **argv)
                        "1400x860)."),
         QStringLiteral("WxH"));
     parser.addOption(shotSize);
+    const QCommandLineOption presentation(
+        QStringLiteral("presentation"),
+        QStringLiteral(
+            "Start in presentation mode (F5 toggles it): full screen, larger type and chart lines, "
+            "high contrast, advanced controls hidden, every tab's help open."));
+    parser.addOption(presentation);
     parser.addPositionalArgument(
         QStringLiteral("paths"),
         QStringLiteral("Checkpoints to open in the Model tab, run directories to open "
@@ -115,6 +123,8 @@ int main(int argc, char **argv)
         }
         window.resize(size);
         window.show();
+        if (parser.isSet(presentation))
+            window.presentationMode()->setOn(true);
         QApplication::processEvents();
         QTemporaryDir trainRoot;
         if (parser.isSet(trainFor)) {
@@ -156,5 +166,7 @@ int main(int argc, char **argv)
             qWarning("%s", qPrintable(error));
     }
     window.show();
+    if (parser.isSet(presentation))
+        window.presentationMode()->setOn(true);
     return QApplication::exec();
 }

@@ -1,6 +1,7 @@
 // The Train tab: the form makes a TrainConfig (and refuses undefined ones with one line), a tiny synthetic
-// run starts from the view and reaches the dashboard, the buttons follow the run's state, divergence shows a
-// banner, the form persists, and the main window's new tabs and close behaviour.
+// run starts from the view and reaches the dashboard, the buttons and the status line follow the run through
+// every state (and Start works again after every ending), divergence and failure show a banner, the log's
+// numbers are readable, the form persists, and the main window's new tabs and close behaviour.
 
 #include "core/train/trainconfig.h"
 #include "ui/mainwindow.h"
@@ -14,11 +15,13 @@
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QFile>
+#include <QFileInfo>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -68,6 +71,32 @@ Buttons buttons(const TrainView &view)
 {
     return {view.startButton()->isEnabled(), view.pauseButton()->isEnabled(),
             view.resumeButton()->isEnabled(), view.stopButton()->isEnabled()};
+}
+
+// Neither the red validation line nor the banner is up.
+bool quiet(const TrainView &view, QString *why)
+{
+    const auto *validation = view.findChild<QLabel *>(QStringLiteral("validationLabel"));
+    if (validation->isVisibleTo(&view)) {
+        *why = QStringLiteral("validation: ") + validation->text();
+        return false;
+    }
+    if (view.banner()->isVisibleTo(&view)) {
+        *why = QStringLiteral("banner: ") + view.banner()->text();
+        return false;
+    }
+    return true;
+}
+
+#define QVERIFY_QUIET(view)                                                                                  \
+    do {                                                                                                     \
+        QString why;                                                                                         \
+        QVERIFY2(quiet(view, &why), qPrintable(why));                                                        \
+    } while (false)
+
+QString format(const TrainView &view)
+{
+    return view.progressBar()->format();
 }
 
 } // namespace
@@ -130,7 +159,14 @@ private Q_SLOTS:
         QVERIFY(view.startButton()->isEnabled());
         const auto c = view.config();
         QVERIFY(c);
-        QVERIFY(c->method != "fp");
+        // The teaching preset where Fashion-MNIST is installed, the synthetic one where not.
+        const bool fashion = QFileInfo(QStringLiteral("/usr/share/datasets/fashion-mnist")).isDir();
+        const QString expected =
+            fashion ? QString::fromLatin1(TrainView::kTeachingPreset) : QStringLiteral("quick-synthetic");
+        QCOMPARE(child<QComboBox>(view, "presetCombo")->currentData().toString(), expected);
+        QCOMPARE(QString::fromStdString(serializeTrainConfig(*c)),
+                 QString::fromStdString(
+                     serializeTrainConfig(parseTrainConfig(*presetText(expected.toStdString())))));
     }
 
     void presetFillsTheForm()
@@ -252,72 +288,196 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
         QCOMPARE(failed.count(), 0);
         QCOMPARE(view.worker()->state(), TrainWorker::State::Finished);
-        // The run directory now holds a run: Start asks for another one.
-        QCOMPARE(buttons(view), (Buttons{false, false, false, false}));
-        QVERIFY2(view.validationMessage().contains(QStringLiteral("already holds a run")),
-                 qPrintable(view.validationMessage()));
+        // The run directory now holds a run: Start is ready for a new one next to it, without complaint.
+        QCOMPARE(buttons(view), (Buttons{true, false, false, false}));
+        QCOMPARE(view.runDirectory(), runDir + QStringLiteral("-2"));
+        QVERIFY2(view.validationMessage().isEmpty(), qPrintable(view.validationMessage()));
+        QVERIFY_QUIET(view);
         QVERIFY(child<QWidget>(view, "presetCombo")->isEnabled());
         QCOMPARE(view.progressBar()->value(), view.progressBar()->maximum());
-        QVERIFY2(view.progressBar()->format().startsWith(QStringLiteral("done")),
-                 qPrintable(view.progressBar()->format()));
+        QVERIFY2(format(view).startsWith(QStringLiteral("done \u00b7 completed 1 epochs")),
+                 qPrintable(format(view)));
         QVERIFY(view.log()->toPlainText().contains(QStringLiteral("epoch 1/1")));
-        QVERIFY(!view.banner()->isVisible());
+        // Numbers for people: no 17-digit losses or accuracies in the log or the status line.
+        static const QRegularExpression noise(QStringLiteral("\\d\\.\\d{5,}"));
+        QVERIFY2(!noise.match(view.log()->toPlainText()).hasMatch(), qPrintable(view.log()->toPlainText()));
+        QVERIFY2(!noise.match(format(view)).hasMatch(), qPrintable(format(view)));
         // The dashboard followed the run's metrics.jsonl.
         view.dashboard()->pollNow();
         QCOMPARE(view.dashboard()->histories().size(), size_t(1));
         QCOMPARE(view.dashboard()->histories().front()->steps().size(), size_t(4));
         QCOMPARE(view.dashboard()->histories().front()->epochs().size(), size_t(1));
         QVERIFY(!view.figure().panels.isEmpty());
+        // Start again: a second run, in the fresh directory.
+        QVERIFY(view.startTraining());
+        QCOMPARE(started.last().at(0).toString(), runDir + QStringLiteral("-2"));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, kTimeoutMs);
+        QCOMPARE(view.worker()->state(), TrainWorker::State::Finished);
+        QCOMPARE(view.runDirectory(), runDir + QStringLiteral("-3"));
+        QVERIFY(view.startButton()->isEnabled());
         // A default (not chosen) run directory is fresh again for the next run.
         view.setRunDirectory(QString());
         QVERIFY(view.runDirectory() != runDir);
         QVERIFY(view.startButton()->isEnabled());
     }
 
-    void pauseResumeStopFromTheButtons()
+    void everyStateFromTheButtons()
     {
+        // Idle -> Running -> Pausing -> Paused -> Running (Resume) -> Stopping -> Stopped -> Start again,
+        // then "Resume run..." on the old directory -> Paused -> Stopped (Stop while paused).
         TrainView view;
+        view.resize(1200, 800);
+        view.show();
         view.setConfig(tinyConfig(200)); // long enough that every click lands mid-run
         const QString runDir = m_dir.filePath(QStringLiteral("buttons"));
         view.setRunDirectory(runDir);
         QSignalSpy finished(view.worker(), &TrainWorker::finished);
-        QVERIFY(view.startTraining());
-        QTRY_VERIFY_WITH_TIMEOUT(view.progressBar()->format().startsWith(QStringLiteral("epoch 1/200")),
+        QSignalSpy started(&view, &TrainView::runStarted);
+        auto *form = child<QWidget>(view, "presetCombo");
+
+        QCOMPARE(view.worker()->state(), TrainWorker::State::Idle);
+        QCOMPARE(buttons(view), (Buttons{true, false, false, false}));
+        QCOMPARE(format(view), QStringLiteral("idle"));
+        QVERIFY_QUIET(view);
+
+        QTest::mouseClick(view.startButton(), Qt::LeftButton);
+        QCOMPARE(view.worker()->state(), TrainWorker::State::Running);
+        QCOMPARE(buttons(view), (Buttons{false, true, false, true}));
+        QVERIFY(!form->isEnabled());
+        QVERIFY_QUIET(view);
+        QTRY_VERIFY_WITH_TIMEOUT(format(view).startsWith(QStringLiteral("epoch 1/200 \u00b7 step ")),
                                  kTimeoutMs);
-        QVERIFY2(view.progressBar()->format().contains(QStringLiteral(" \u00b7 step ")),
-                 qPrintable(view.progressBar()->format()));
 
         QTest::mouseClick(view.pauseButton(), Qt::LeftButton);
         QCOMPARE(view.worker()->state(), TrainWorker::State::Pausing);
         QCOMPARE(buttons(view), (Buttons{false, false, false, true}));
+        QCOMPARE(format(view), QStringLiteral("pausing after this step\u2026"));
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
         QCOMPARE(view.worker()->state(), TrainWorker::State::Paused);
         QCOMPARE(buttons(view), (Buttons{false, false, true, true}));
-        QVERIFY(view.progressBar()->format().startsWith(QStringLiteral("paused at step")));
+        QVERIFY2(format(view).startsWith(QStringLiteral("paused at step ")), qPrintable(format(view)));
+        QVERIFY_QUIET(view);         // the paused run's own directory is no "already holds a run"
+        QVERIFY(!form->isEnabled()); // the form still shows the paused run
+        QCOMPARE(view.runDirectory(), runDir);
         QVERIFY(TrainWorker::canResume(runDir));
 
         QTest::mouseClick(view.resumeButton(), Qt::LeftButton);
         QCOMPARE(view.worker()->state(), TrainWorker::State::Running);
         QCOMPARE(buttons(view), (Buttons{false, true, false, true}));
+        QCOMPARE(format(view), QStringLiteral("resuming\u2026"));
+        QVERIFY_QUIET(view);
+        QCOMPARE(view.runDirectory(), runDir);
+        QTRY_VERIFY_WITH_TIMEOUT(format(view).startsWith(QStringLiteral("epoch 1/200")), kTimeoutMs);
+        QVERIFY_QUIET(view);
+
         QTest::mouseClick(view.stopButton(), Qt::LeftButton);
         QCOMPARE(view.worker()->state(), TrainWorker::State::Stopping);
+        QCOMPARE(buttons(view), (Buttons{false, false, false, false})); // already stopping
+        QCOMPARE(format(view), QStringLiteral("stopping after this step\u2026"));
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, kTimeoutMs);
         QCOMPARE(view.worker()->state(), TrainWorker::State::Stopped);
-        QCOMPARE(buttons(view), (Buttons{false, false, false, false})); // Stopped: only "Resume run..."
+        QVERIFY2(format(view).startsWith(QStringLiteral("stopped at step ")), qPrintable(format(view)));
+        // Over: Start is ready for a new run next to the old one; "Resume run..." continues the old one.
+        QCOMPARE(buttons(view), (Buttons{true, false, false, false}));
         QVERIFY(child<QPushButton>(view, "resumeRunButton")->isEnabled());
+        QVERIFY(form->isEnabled());
+        QVERIFY_QUIET(view);
+        QCOMPARE(view.runDirectory(), runDir + QStringLiteral("-2"));
+        QVERIFY(view.log()->toPlainText().contains(QStringLiteral("continues ") +
+                                                   QDir::toNativeSeparators(runDir)));
 
-        // "Resume run..." on the stopped directory continues it (without the dialog).
+        QTest::mouseClick(view.startButton(), Qt::LeftButton);
+        QCOMPARE(started.count(), 2);
+        QCOMPARE(started.last().at(0).toString(), runDir + QStringLiteral("-2"));
+        QCOMPARE(view.worker()->state(), TrainWorker::State::Running);
+        QCOMPARE(format(view), QStringLiteral("loading data\u2026"));
+        view.stopTraining();
+        QVERIFY(view.worker()->waitUntilIdle(kTimeoutMs));
+        QCOMPARE(view.worker()->state(), TrainWorker::State::Stopped);
+        QCOMPARE(view.runDirectory(), runDir + QStringLiteral("-3"));
+
+        // "Resume run..." (without the dialog) on the first directory, then Stop while paused.
+        QVERIFY(view.resumeRun(runDir));
+        QCOMPARE(view.worker()->state(), TrainWorker::State::Running);
+        QCOMPARE(view.runDirectory(), runDir);
+        QCOMPARE(view.config()->epochs, 200); // the form shows the run's own config
+        QVERIFY(view.dashboard()->runs().contains(runDir));
+        QVERIFY_QUIET(view);
+        view.pauseTraining();
+        QVERIFY(view.worker()->waitUntilIdle(kTimeoutMs));
+        QCOMPARE(view.worker()->state(), TrainWorker::State::Paused);
+        QVERIFY_QUIET(view);
+        QTest::mouseClick(view.stopButton(), Qt::LeftButton);
+        QCOMPARE(view.worker()->state(), TrainWorker::State::Stopped);
+        QVERIFY2(format(view).startsWith(QStringLiteral("stopped at step ")), qPrintable(format(view)));
+        QCOMPARE(buttons(view), (Buttons{true, false, false, false}));
+        QCOMPARE(view.runDirectory(), runDir + QStringLiteral("-3")); // -2 holds the second run
+        QVERIFY_QUIET(view);
+        QVERIFY(!view.log()->toPlainText().contains(QStringLiteral("already holds a run")));
+
         TrainView other;
-        QVERIFY(other.resumeRun(runDir));
-        QCOMPARE(other.worker()->state(), TrainWorker::State::Running);
-        QCOMPARE(other.runDirectory(), runDir);
-        QCOMPARE(other.config()->epochs, 200); // the form shows the run's own config
-        QVERIFY(other.dashboard()->runs().contains(runDir));
-        other.stopTraining();
-        QVERIFY(other.worker()->waitUntilIdle(kTimeoutMs));
-        QCOMPARE(other.worker()->state(), TrainWorker::State::Stopped);
         QVERIFY(!other.resumeRun(m_dir.filePath(QStringLiteral("nothing-here"))));
         QVERIFY(other.banner()->isVisibleTo(&other));
+    }
+
+    void failedRunShowsABannerAndStartWorksAgain()
+    {
+        // Data that the form accepts (a directory) but the engine cannot read: the run fails on its thread.
+        TrainView view;
+        TrainConfig c = tinyConfig(1);
+        const QString empty = m_dir.filePath(QStringLiteral("no-mnist-here"));
+        QVERIFY(QDir().mkpath(empty));
+        c.dataset = "mnist:" + empty.toStdString();
+        view.setConfig(c);
+        const QString runDir = m_dir.filePath(QStringLiteral("failed"));
+        view.setRunDirectory(runDir);
+        QVERIFY2(view.startButton()->isEnabled(), qPrintable(view.validationMessage()));
+        QSignalSpy failed(view.worker(), &TrainWorker::failed);
+        QVERIFY(view.startTraining());
+        QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, kTimeoutMs);
+        QCOMPARE(view.worker()->state(), TrainWorker::State::Failed);
+        QVERIFY(view.banner()->isVisibleTo(&view));
+        QVERIFY2(view.banner()->text().startsWith(QStringLiteral("Failed: ")),
+                 qPrintable(view.banner()->text()));
+        QVERIFY(!view.banner()->text().contains(QLatin1Char('\n')));
+        QCOMPARE(format(view), QStringLiteral("failed"));
+        // Nothing was written: the same directory is fine for the next try.
+        QCOMPARE(view.runDirectory(), runDir);
+        QCOMPARE(buttons(view), (Buttons{true, false, false, false}));
+        QVERIFY(child<QWidget>(view, "presetCombo")->isEnabled());
+        // The next Start clears the banner.
+        view.setConfig(tinyConfig(1));
+        QVERIFY(view.startTraining());
+        QVERIFY(!view.banner()->isVisibleTo(&view));
+        QVERIFY(view.worker()->waitUntilIdle(kTimeoutMs));
+        QCOMPARE(view.worker()->state(), TrainWorker::State::Finished);
+    }
+
+    void learningRateReadsLikeANumber()
+    {
+        TrainView view;
+        auto *lr = child<QDoubleSpinBox>(view, "lrSpin");
+        lr->setValue(0.01);
+        QCOMPARE(lr->text(), QStringLiteral("0.01"));
+        lr->setValue(1e-5);
+        QCOMPARE(lr->text(), QStringLiteral("1e-05"));
+        lr->setValue(0.1);
+        QCOMPARE(lr->text(), QStringLiteral("0.1"));
+        // The arrows walk 1-2-5.
+        lr->setValue(0.01);
+        lr->stepUp();
+        QVERIFY2(qFuzzyCompare(lr->value(), 0.02), qPrintable(lr->text()));
+        lr->stepDown();
+        lr->stepDown();
+        QVERIFY2(qFuzzyCompare(lr->value(), 0.005), qPrintable(lr->text()));
+        QCOMPARE(lr->text(), QStringLiteral("0.005"));
+        // Typed in scientific notation.
+        auto *edit = lr->findChild<QLineEdit *>();
+        QVERIFY(edit);
+        edit->setText(QStringLiteral("3e-4"));
+        lr->interpretText();
+        QVERIFY2(qFuzzyCompare(lr->value(), 3e-4), qPrintable(lr->text()));
+        QVERIFY(qFuzzyCompare(view.config()->lr, 3e-4));
     }
 
     void divergenceShowsABanner()
@@ -346,6 +506,10 @@ private Q_SLOTS:
                  qPrintable(view.banner()->text()));
         QVERIFY(!view.banner()->text().contains(QLatin1Char('\n')));
         QCOMPARE(view.progressBar()->format(), QStringLiteral("diverged"));
+        // The banner stays up to be read; Start is ready for a new run in a fresh directory.
+        QCOMPARE(buttons(view), (Buttons{true, false, false, false}));
+        QCOMPARE(view.runDirectory(), m_dir.filePath(QStringLiteral("diverged-2")));
+        QVERIFY(view.validationMessage().isEmpty());
     }
 
     void formPersists()

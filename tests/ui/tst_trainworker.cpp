@@ -58,6 +58,38 @@ class TestTrainWorker final : public QObject
 private Q_SLOTS:
     void initTestCase() { QVERIFY(m_dir.isValid()); }
 
+    void engineNumbersAreTidied_data()
+    {
+        QTest::addColumn<QString>("engine");
+        QTest::addColumn<QString>("shown");
+        // The engine's own lines (core/train/trainer.cpp), as written with round-trip precision.
+        QTest::newRow("epoch") << QStringLiteral("epoch 2/3: train loss 0.9135235607624054, test top-1 53.2%")
+                               << QStringLiteral("epoch 2/3: train loss 0.9135, test top-1 53.20%");
+        QTest::newRow("percent noise")
+            << QStringLiteral("completed 2 epochs; best test top-1 85.30999999999999%")
+            << QStringLiteral("completed 2 epochs; best test top-1 85.31%");
+        QTest::newRow("integers stay") << QStringLiteral("resuming at epoch 1, batch 3, step 11")
+                                       << QStringLiteral("resuming at epoch 1, batch 3, step 11");
+        QTest::newRow("integer percent")
+            << QStringLiteral("best test top-1 76%") << QStringLiteral("best test top-1 76%");
+        QTest::newRow("exponent") << QStringLiteral("lr = 1.0000000000000001e-05.")
+                                  << QStringLiteral("lr = 1e-05.");
+        QTest::newRow("paths stay")
+            << QStringLiteral("warm start from /runs/a-0.123456789/best.qsckpt: 3 tensors")
+            << QStringLiteral("warm start from /runs/a-0.123456789/best.qsckpt: 3 tensors");
+        QTest::newRow("not finite") << QStringLiteral("diverged at step 7 (epoch 0): loss is NaN")
+                                    << QStringLiteral("diverged at step 7 (epoch 0): loss is NaN");
+        QTest::newRow("negative, in parentheses") << QStringLiteral("alpha (-0.0012345678) at step 3")
+                                                  << QStringLiteral("alpha (-0.001235) at step 3");
+    }
+
+    void engineNumbersAreTidied()
+    {
+        QFETCH(QString, engine);
+        QFETCH(QString, shown);
+        QCOMPARE(tidyNumbers(engine), shown);
+    }
+
     void snapshotsArriveOnTheGuiThread()
     {
         TrainWorker worker;

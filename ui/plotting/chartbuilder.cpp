@@ -1,5 +1,7 @@
 #include "ui/plotting/chartbuilder.h"
 
+#include "ui/presentation.h" // presentationStyle()
+
 #include "ui/plotting/steps.h"
 
 #include <QApplication>
@@ -205,8 +207,9 @@ QChart *createChart(const PanelSpec &panel, const ChartStyle &style)
     return chart;
 }
 
-void updateChart(QChart *chart, const PanelSpec &panel, const ChartStyle &style)
+void updateChart(QChart *chart, const PanelSpec &panel, const ChartStyle &screenStyle)
 {
+    const ChartStyle style = presentationStyle(screenStyle); // presentation mode: thicker lines, larger fonts
     chart->setObjectName(panel.id);
     chart->setTitle(panel.title);
     chart->setTitleFont(style.titleFont);

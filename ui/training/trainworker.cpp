@@ -4,6 +4,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QRegularExpression>
 #include <QThread>
 #include <QTimer>
 
@@ -237,7 +238,7 @@ void TrainWorker::launch(bool resume, const TrainConfig &config, const QString &
             });
         };
         callbacks.onMessage = [this](const std::string &text) {
-            const QString line = QString::fromStdString(text);
+            const QString line = tidyNumbers(QString::fromStdString(text));
             m_thread.post([this, line] {
                 flush();
                 Q_EMIT message(line);
@@ -320,7 +321,7 @@ void TrainWorker::onRunEnded(std::optional<TrainResult> result, const QString &e
         setState(State::Diverged);
         break;
     }
-    Q_EMIT finished(result->outcome, QString::fromStdString(result->message));
+    Q_EMIT finished(result->outcome, tidyNumbers(QString::fromStdString(result->message)));
 }
 
 void StepRate::add(double seconds, int64_t step)
@@ -369,6 +370,35 @@ QString formatDuration(double seconds)
             .arg(m, 2, 10, QLatin1Char('0'))
             .arg(s, 2, 10, QLatin1Char('0'));
     return QStringLiteral("%1:%2").arg(m, 2, 10, QLatin1Char('0')).arg(s, 2, 10, QLatin1Char('0'));
+}
+
+QString tidyNumbers(const QString &line)
+{
+    // A number with a fraction or an exponent, standing alone: after the start, a space, '(', '=' or ':' and
+    // before the end, a space, '%', ',', ';', ')' or a sentence's full stop.
+    static const QRegularExpression number(
+        QStringLiteral("(?<=^|[\\s(=:])(-?\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d+)?)(?=$|[\\s%,;)]|\\.(?:$|\\s))"));
+    QString out;
+    qsizetype last = 0;
+    auto it = number.globalMatch(line);
+    while (it.hasNext()) {
+        const auto m = it.next();
+        const QString text = m.captured(1);
+        out += line.mid(last, m.capturedStart(1) - last);
+        last = m.capturedEnd(1);
+        const bool fractional = text.contains(QLatin1Char('.')) || text.contains(QLatin1Char('e')) ||
+                                text.contains(QLatin1Char('E'));
+        bool ok = false;
+        const double value = text.toDouble(&ok);
+        if (!fractional || !ok || !std::isfinite(value)) {
+            out += text;
+            continue;
+        }
+        const bool percent = last < line.size() && line.at(last) == QLatin1Char('%');
+        out += percent ? QString::number(value, 'f', 2) : QString::number(value, 'g', 4);
+    }
+    out += line.mid(last);
+    return out;
 }
 
 } // namespace qs::ui

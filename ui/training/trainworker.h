@@ -141,6 +141,11 @@ private:
 int64_t stepsLeft(const TrainProgress &p, int64_t maxSteps = 0);
 // "mm:ss" or "h:mm:ss".
 QString formatDuration(double seconds);
+// An engine line for people: core writes numbers in full round-trip precision ("test
+// top-1 85.30999999999999%", "loss 2.3025850929940455"); here a percentage gets two decimals and any other
+// number with a fraction four significant digits ("85.31%", "2.303"). Integers (steps, epochs) and numbers
+// inside words or paths stay.
+QString tidyNumbers(const QString &line);
 
 } // namespace qs::ui
 

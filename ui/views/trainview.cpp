@@ -1,6 +1,5 @@
 #include "ui/views/trainview.h"
 
-#include "ui/views/modelview.h"
 #include "ui/views/rundashboard.h"
 #include "ui/views/train/liverunfeed.h"
 #include "ui/views/train/trainformrules.h"
@@ -13,6 +12,7 @@
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QScrollArea>
 #include <QSettings>
 #include <QShortcut>
@@ -28,22 +28,11 @@ TrainView::TrainView(QWidget *parent) : QWidget(parent), m_worker(new TrainWorke
 {
     buildUi();
     wire();
-    // First launch: a quantized run on real data that works out of the box when Debian's Fashion-MNIST is
-    // installed (scripts/quantscope.sh installs it): APoT W4A4 fine-tuned from the shipped FP model.
-    // Without it, the seconds-long synthetic preset.
-    const auto fashion = presetText("fashion-mnist-fp");
-    const QString shipped = ModelView::defaultModelPath();
-    if (fashion && QFileInfo(QString::fromLatin1(trainform::kFashionDefault)).isDir() && !shipped.isEmpty()) {
-        TrainConfig c = parseTrainConfig(*fashion);
-        c.method = "apot";
-        c.wbits = c.abits = 4;
-        c.epochs = 2;
-        c.lr = 0.01;
-        c.init = shipped.toStdString();
-        setConfig(c);
-    } else {
+    // First launch: the teaching preset, which visibly learns Fashion-MNIST in under a minute, where Debian's
+    // data set is installed (scripts/quantscope.sh installs it); without it, the seconds-long synthetic one.
+    if (!(QFileInfo(QString::fromLatin1(trainform::kFashionDefault)).isDir() &&
+          applyPreset(QString::fromLatin1(kTeachingPreset))))
         applyPreset(QStringLiteral("quick-synthetic"));
-    }
     updateButtons();
 }
 
@@ -121,20 +110,23 @@ QString TrainView::defaultDataLocation(const QString &kind)
 
 void TrainView::validate()
 {
-    m_validationMessage = m_form->validate(m_worker->isBusy() ? m_worker->runDir() : QString());
-    m_controls->setValidation(m_validationMessage);
+    // The run in progress (running, pausing, paused) holds its own directory: that is no reason to complain.
+    m_validationMessage = m_form->validate(m_activeRunDir);
+    m_controls->setValidation(m_activeRunDir.isEmpty() ? m_validationMessage : QString());
     updateButtons();
 }
 
 void TrainView::updateButtons()
 {
-    m_form->setEnabled(!m_worker->isBusy());
-    m_controls->updateButtons(*m_worker);
+    // The form shows the run in progress (also while paused: Resume continues that run, not the form).
+    m_form->setEnabled(m_activeRunDir.isEmpty());
+    m_controls->updateButtons(*m_worker, m_activeRunDir.isEmpty() && !m_worker->isBusy() &&
+                                             m_validationMessage.isEmpty());
 }
 
 bool TrainView::startTraining()
 {
-    if (m_worker->isBusy())
+    if (m_worker->isBusy() || !m_activeRunDir.isEmpty()) // a paused run ends with Stop first
         return false;
     m_form->refreshDefaultRunDirectory(); // a fresh time stamp for this run
     validate();
@@ -146,12 +138,16 @@ bool TrainView::startTraining()
         m_controls->showBanner(QStringLiteral("Failed: cannot create %1").arg(QDir::toNativeSeparators(dir)));
         return false;
     }
+    m_activeRunDir = dir;
     m_controls->beginRun(c->maxSteps, true);
     m_host->appendLog(QStringLiteral("start %1").arg(QDir::toNativeSeparators(dir)));
     m_host->followRun(dir);
     m_host->liveFeed()->setLogEvery(c->logEvery);
-    if (!m_worker->start(*c, dir))
+    if (!m_worker->start(*c, dir)) {
+        m_activeRunDir.clear();
+        validate();
         return false;
+    }
     Q_EMIT runStarted(dir);
     return true;
 }
@@ -182,28 +178,42 @@ bool TrainView::resumeRun(const QString &runDir)
                                    .arg(QDir::toNativeSeparators(runDir)));
         return false;
     }
-    // Show what is running: the run's own config (its checkpoint holds the same text).
+    const bool samePausedRun =
+        m_worker->state() == TrainWorker::State::Paused && QDir(runDir) == QDir(m_worker->runDir());
+    // From here the form shows the resumed run, and its directory is the run's own (no "already holds a
+    // run").
+    m_activeRunDir = runDir;
+    int64_t maxSteps = 0;
+    int logEvery = 1;
+    // Show what is running: the run's own config (its checkpoint holds the same text). Resume after Pause
+    // continues what the locked form already shows.
     std::ifstream in(QDir(runDir).filePath(QStringLiteral("config.ini")).toStdString());
     std::stringstream text;
     text << in.rdbuf();
-    int64_t maxSteps = 0;
-    int logEvery = 1;
     try {
         const TrainConfig c = parseTrainConfig(text.str());
         maxSteps = c.maxSteps;
         logEvery = c.logEvery;
-        setConfig(c);
-        m_form->showCustomPreset();
+        if (!samePausedRun) {
+            setConfig(c);
+            m_form->showCustomPreset();
+        }
     } catch (const std::exception &) {
         // An unreadable config.ini leaves the form as it was; the engine reads the checkpoint's copy.
     }
-    setRunDirectory(runDir);
+    if (!samePausedRun)
+        setRunDirectory(runDir);
     m_controls->beginRun(maxSteps, false);
     m_host->appendLog(QStringLiteral("resume %1").arg(QDir::toNativeSeparators(runDir)));
     if (!m_host->follows(runDir))
         m_host->followRun(runDir);
     m_host->liveFeed()->setLogEvery(logEvery);
-    return m_worker->resume(runDir);
+    if (!m_worker->resume(runDir)) {
+        m_activeRunDir.clear();
+        validate();
+        return false;
+    }
+    return true;
 }
 
 void TrainView::resumeRunDialog()
@@ -220,12 +230,40 @@ void TrainView::resumeRunDialog()
 
 void TrainView::onStateChanged(TrainWorker::State state)
 {
-    updateButtons();
-    if (!m_worker->isBusy()) {
-        m_form->refreshDefaultRunDirectory(); // the next Start gets a fresh directory unless one was chosen
-        validate();
+    const bool runEnded = !m_worker->isBusy() && state != TrainWorker::State::Paused;
+    if (runEnded && !m_activeRunDir.isEmpty()) {
+        // The run is over (finished, stopped, diverged, failed): Start begins a new one, in a fresh
+        // directory; "Resume run..." still continues the old one (its dialog opens there).
+        const QString ended = m_activeRunDir;
+        m_activeRunDir.clear();
+        m_lastResumeDir = ended;
+        offerFreshRunDirectory(ended);
     }
     m_controls->showState(state);
+    validate();
+}
+
+void TrainView::offerFreshRunDirectory(const QString &ended)
+{
+    m_form->refreshDefaultRunDirectory(); // a default (not chosen) directory gets a fresh time stamp
+    const QString dir = runDirectory();
+    if (!trainform::holdsRun(dir))
+        return;
+    // A chosen directory: its first free sibling, DIR-2, DIR-3, ...
+    QString base = QDir::cleanPath(dir);
+    static const QRegularExpression numbered(QStringLiteral("-(\\d+)$"));
+    int next = 2;
+    if (const auto m = numbered.match(base); m.hasMatch() && m.captured(1).toInt() < 1000) {
+        next = m.captured(1).toInt() + 1;
+        base.chop(m.capturedLength(0));
+    }
+    QString fresh;
+    do
+        fresh = QStringLiteral("%1-%2").arg(base).arg(next++);
+    while (trainform::holdsRun(fresh) || QFileInfo(fresh).isFile());
+    setRunDirectory(fresh);
+    m_host->appendLog(QStringLiteral("next Start: %1 (\u201cResume run\u2026\u201d continues %2)")
+                          .arg(QDir::toNativeSeparators(fresh), QDir::toNativeSeparators(ended)));
 }
 
 void TrainView::onFinished(TrainOutcome outcome, const QString &message)

@@ -43,6 +43,9 @@ public:
     explicit TrainView(QWidget *parent = nullptr);
     ~TrainView() override;
 
+    // The first launch's recipe where Fashion-MNIST is installed (resources/presets/).
+    static constexpr const char *kTeachingPreset = "classroom-fashion-mnist";
+
     // The form as a configuration; nullopt with one line in *why when the form does not make one.
     std::optional<TrainConfig> config(QString *why = nullptr) const { return m_form->config(why); }
     // Fills the form (every key the form has no field for goes to the Advanced editor).
@@ -96,6 +99,8 @@ private:
     void updateButtons();
     void onStateChanged(TrainWorker::State state);
     void onFinished(TrainOutcome outcome, const QString &message);
+    // After a run in `ended` is over: a run directory that does not hold a run for the next Start.
+    void offerFreshRunDirectory(const QString &ended);
 
     TrainWorker *m_worker = nullptr;
     TrainForm *m_form = nullptr;
@@ -104,6 +109,8 @@ private:
     QSplitter *m_splitter = nullptr;
     QString m_validationMessage;
     QString m_lastResumeDir;
+    // The run the view started or resumed, until it is over (set while running, pausing and paused).
+    QString m_activeRunDir;
 };
 
 } // namespace qs::ui

@@ -7,11 +7,76 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QSpinBox>
 #include <QToolButton>
 
+#include <cmath>
+
 namespace qs::ui {
+
+namespace {
+
+// The learning rate as people write it (0.01, 0.1, 1e-05: %g, not 0.010000), stepped along 1-2-5 (0.01,
+// 0.02, 0.05, 0.1, ...): a fixed step of 0.01 jumps from 0.001 to 0.011.
+class LearningRateSpinBox final : public QDoubleSpinBox
+{
+public:
+    LearningRateSpinBox()
+    {
+        setDecimals(12); // what value() keeps; the text shows significant digits only
+        setRange(1e-6, 10.0);
+    }
+
+    QString textFromValue(double value) const override { return locale().toString(value, 'g', 6); }
+
+    double valueFromText(const QString &text) const override { return locale().toDouble(text.trimmed()); }
+
+    QValidator::State validate(QString &text, int &) const override
+    {
+        const QString t = text.trimmed();
+        if (t.isEmpty())
+            return QValidator::Intermediate;
+        bool ok = false;
+        const double v = locale().toDouble(t, &ok);
+        if (ok)
+            return v >= minimum() && v <= maximum() ? QValidator::Acceptable : QValidator::Intermediate;
+        // Half-typed: "1e", "1e-", "0.", "-".
+        static const QRegularExpression partial(QStringLiteral("^[0-9]*[.,]?[0-9]*([eE][-+]?[0-9]*)?$"));
+        return partial.match(t).hasMatch() ? QValidator::Intermediate : QValidator::Invalid;
+    }
+
+    void stepBy(int steps) override
+    {
+        double v = value();
+        for (; steps > 0; --steps)
+            v = nextOnScale(v, true);
+        for (; steps < 0; ++steps)
+            v = nextOnScale(v, false);
+        setValue(v);
+    }
+
+private:
+    // The next value of the 1-2-5 series above (or below) v.
+    static double nextOnScale(double v, bool up)
+    {
+        const double decade = std::pow(10.0, std::floor(std::log10(v)));
+        const double mantissas[] = {0.5, 1, 2, 5, 10, 20};
+        if (up) {
+            for (double m : mantissas)
+                if (m * decade > v * (1 + 1e-9))
+                    return m * decade;
+        } else {
+            for (auto it = std::rbegin(mantissas); it != std::rend(mantissas); ++it)
+                if (*it * decade < v * (1 - 1e-9))
+                    return *it * decade;
+        }
+        return v;
+    }
+};
+
+} // namespace
 
 OptimizationBox::OptimizationBox(QWidget *parent) : QGroupBox(QStringLiteral("Optimization"), parent)
 {
@@ -22,13 +87,11 @@ OptimizationBox::OptimizationBox(QWidget *parent) : QGroupBox(QStringLiteral("Op
     m_batch = new QSpinBox;
     m_batch->setObjectName(QStringLiteral("batchSpin"));
     m_batch->setRange(1, 65536);
-    m_lr = new QDoubleSpinBox;
+    m_lr = new LearningRateSpinBox;
     m_lr->setObjectName(QStringLiteral("lrSpin"));
-    m_lr->setDecimals(6);
-    m_lr->setRange(1e-6, 10.0);
-    m_lr->setSingleStep(0.01);
-    m_lr->setToolTip(QStringLiteral("Base learning rate of the weights; the schedule (Advanced: schedule, "
-                                    "milestones) scales it per epoch."));
+    m_lr->setToolTip(
+        QStringLiteral("Base learning rate of the weights; the schedule (Advanced: schedule, "
+                       "milestones) scales it per epoch. The arrows step along 1, 2, 5, 10, ..."));
     m_init = new QLineEdit;
     m_init->setObjectName(QStringLiteral("initEdit"));
     m_init->setPlaceholderText(QStringLiteral("none: from scratch"));

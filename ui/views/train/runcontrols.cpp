@@ -4,6 +4,7 @@
 #include <QLabel>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -65,11 +66,11 @@ void RunControls::setValidation(const QString &why)
     m_validation->setVisible(!why.isEmpty());
 }
 
-void RunControls::updateButtons(const TrainWorker &worker)
+void RunControls::updateButtons(const TrainWorker &worker, bool canStart)
 {
     const auto state = worker.state();
     const bool busy = worker.isBusy();
-    m_start->setEnabled(!busy && m_validation->text().isEmpty());
+    m_start->setEnabled(canStart);
     m_pause->setEnabled(state == TrainWorker::State::Running);
     m_resume->setEnabled(state == TrainWorker::State::Paused && TrainWorker::canResume(worker.runDir()));
     m_stop->setEnabled(state == TrainWorker::State::Running || state == TrainWorker::State::Pausing ||
@@ -82,8 +83,8 @@ void RunControls::beginRun(int64_t maxSteps, bool fresh)
     hideBanner();
     m_rate.reset();
     m_maxSteps = maxSteps;
+    m_lastStep = -1; // this session's steps (a resumed run may be another one)
     if (fresh) {
-        m_lastStep = -1;
         m_progress->setRange(0, 1);
         m_progress->setValue(0);
     }
@@ -117,6 +118,9 @@ void RunControls::showState(TrainWorker::State state)
     case TrainWorker::State::Stopping:
         m_progress->setFormat(QStringLiteral("stopping after this step\u2026"));
         break;
+    case TrainWorker::State::Paused:
+        m_progress->setFormat(QStringLiteral("paused") + atStep());
+        break;
     case TrainWorker::State::Stopped:
         m_progress->setFormat(QStringLiteral("stopped") + atStep());
         break;
@@ -136,9 +140,14 @@ void RunControls::showFinished(TrainOutcome outcome, const QString &message, boo
     case TrainOutcome::MaxSteps:
         m_progress->setFormat(QStringLiteral("step limit reached"));
         break;
-    case TrainOutcome::Stopped:
+    case TrainOutcome::Stopped: {
+        // The engine's line says where ("stopped at step N"), also when no step ran in this session.
+        static const QRegularExpression at(QStringLiteral("at step (\\d+)"));
+        if (const auto m = at.match(message); m.hasMatch())
+            m_lastStep = m.captured(1).toLongLong();
         m_progress->setFormat((paused ? QStringLiteral("paused") : QStringLiteral("stopped")) + atStep());
         break;
+    }
     case TrainOutcome::Diverged:
         m_progress->setFormat(QStringLiteral("diverged"));
         showBanner(QStringLiteral("Diverged: ") + message);

@@ -35,7 +35,9 @@ public:
     QLabel *banner() const { return m_banner; }
 
     void setValidation(const QString &why); // empty: Start may start
-    void updateButtons(const TrainWorker &worker);
+    // Start when `canStart` (no run in progress or paused, the form valid); the others from the worker's
+    // state.
+    void updateButtons(const TrainWorker &worker, bool canStart);
 
     // A run starting (fresh: the step count starts over) or resuming; the time left stops at maxSteps (0:
     // the last epoch).

@@ -103,6 +103,7 @@ void TrainForm::buildUi()
     formLayout->addWidget(m_optimization);
 
     m_advanced = new AdvancedKeysEditor;
+    m_advanced->setProperty("advanced", true); // hidden in presentation mode
     formLayout->addWidget(m_advanced);
     m_runDir = new RunDirectoryBox;
     formLayout->addWidget(m_runDir);
