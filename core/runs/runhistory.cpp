@@ -156,8 +156,12 @@ void RunHistory::append(const MetricsRecord &r)
             m_lastStep = step;
         }
         m_finished = false;
-    } else if (std::holds_alternative<DoneRecord>(r) || std::holds_alternative<StopRecord>(r)) {
+        m_stopReason.clear();
+    } else if (std::holds_alternative<DoneRecord>(r)) {
         m_finished = true;
+    } else if (const auto *stop = std::get_if<StopRecord>(&r)) {
+        m_finished = true;
+        m_stopReason = stop->reason.empty() ? std::string("stopped") : stop->reason;
     } else {
         return; // rollback and unknown types add nothing
     }

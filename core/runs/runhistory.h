@@ -60,6 +60,9 @@ public:
     const std::map<std::string, LayerOccupancy> &occupancy() const { return m_occupancy; }
     const std::optional<DivergenceEvent> &divergence() const { return m_divergence; }
     bool finished() const { return m_finished; } // a "done" or "stop" record, or a divergence
+    // Why the newest session ended early: "stopped" (Pause or Stop; last.qsckpt resumes it) or "max_steps";
+    // empty when it ran to its end, diverged, or is still running.
+    const std::string &stopReason() const { return m_stopReason; }
     int64_t lastStep() const;
     int64_t recordCount() const { return m_records; } // records that changed the history (grows on append)
 
@@ -76,6 +79,7 @@ private:
     std::map<std::string, LayerOccupancy> m_occupancy;
     std::optional<DivergenceEvent> m_divergence;
     bool m_finished = false;
+    std::string m_stopReason;
     int64_t m_lastStep = 0;
     int64_t m_records = 0;
 };

@@ -182,6 +182,25 @@ private Q_SLOTS:
         QVERIFY(!h.finished());
     }
 
+    void aStopIsResumableNotFinished()
+    {
+        // Pause and Stop write a "stop" record: the dashboard says "paused or stopped", not "finished".
+        auto h = historyOf({
+            R"({"type":"step","step":1,"epoch":0,"loss":2})",
+            R"({"type":"stop","reason":"stopped","step":1})",
+        });
+        QVERIFY(h.finished());
+        QCOMPARE(h.stopReason(), std::string("stopped"));
+        h.append(qs::parseMetricsLine(R"({"type":"resume","step":1,"epoch":0})"));
+        QVERIFY(h.stopReason().empty());
+        h.append(qs::parseMetricsLine(R"({"type":"stop","reason":"max_steps","step":2})"));
+        QCOMPARE(h.stopReason(), std::string("max_steps"));
+        h.append(qs::parseMetricsLine(R"({"type":"resume","step":2,"epoch":0})"));
+        h.append(qs::parseMetricsLine(R"({"type":"done","step":3,"best_top1":50,"final_top1":50})"));
+        QVERIFY(h.finished());
+        QVERIFY(h.stopReason().empty());
+    }
+
     void smoothedLossByHand()
     {
         // beta 0.5 on 4, 2, NaN, 8: m1 = 2 -> 2/0.5 = 4; m2 = 1 + 1 = 2 -> 2/0.75 = 8/3; NaN passes through;

@@ -567,9 +567,12 @@ void RunDashboard::updateStatus()
     }
     QStringList lines;
     for (const RunHistory *h : drawnHistories()) {
-        QString state = h->divergence() ? QStringLiteral("diverged")
-                        : h->finished() ? QStringLiteral("finished")
-                                        : QStringLiteral("running or stopped");
+        // A Pause and a Stop both end the session with a "stop" record: the run is resumable, not finished.
+        QString state = h->divergence()                  ? QStringLiteral("diverged")
+                        : h->stopReason() == "max_steps" ? QStringLiteral("at its step limit (resumable)")
+                        : !h->stopReason().empty()       ? QStringLiteral("paused or stopped (resumable)")
+                        : h->finished()                  ? QStringLiteral("finished")
+                                        : QStringLiteral("running (or ended without a record)");
         QString line =
             QStringLiteral("<b>%1</b>: step %2, %3 epoch(s), %4")
                 .arg(QString::fromStdString(h->label().empty() ? h->dir() : h->label()).toHtmlEscaped())
