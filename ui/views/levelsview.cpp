@@ -12,7 +12,6 @@
 #include <QGraphicsView>
 #include <QHBoxLayout>
 #include <QSlider>
-#include <QTimer>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
@@ -38,7 +37,6 @@ PlotAreaAligner::PlotAreaAligner(FigureWidget *figure) : QObject(figure), m_figu
 
 void PlotAreaAligner::align()
 {
-    m_scheduled = false;
     const QList<QChart *> charts = m_figure->charts();
     for (QChart *chart : charts)
         if (chart->scene())
@@ -49,8 +47,10 @@ void PlotAreaAligner::align()
     // Automatic layout first: the plot areas the labels need now.
     for (QChart *chart : charts) {
         chart->setPlotArea(QRectF());
-        if (chart->layout())
-            chart->layout()->activate();
+        if (QGraphicsLayout *layout = chart->layout()) {
+            layout->invalidate(); // lay out now, at the chart's current size (not at the next event)
+            layout->activate();
+        }
     }
     double left = -1e300, right = 1e300;
     for (QChart *chart : charts) {
@@ -70,11 +70,15 @@ void PlotAreaAligner::align()
 
 bool PlotAreaAligner::eventFilter(QObject *watched, QEvent *event)
 {
-    if ((event->type() == QEvent::Resize || event->type() == QEvent::Show) && !m_scheduled) {
-        m_scheduled = true; // after the view has resized its chart
-        QTimer::singleShot(0, this, &PlotAreaAligner::align);
-    }
-    return QObject::eventFilter(watched, event);
+    if ((event->type() != QEvent::Resize && event->type() != QEvent::Show) || m_inEvent)
+        return QObject::eventFilter(watched, event);
+    // The view resizes its chart in its own handler: let it run first, then align at the new size, before
+    // anything paints (a screenshot or the next frame sees aligned axes).
+    m_inEvent = true;
+    watched->event(event);
+    m_inEvent = false;
+    align();
+    return true;
 }
 
 LevelsView::LevelsView(QWidget *parent) : QWidget(parent)
@@ -126,7 +130,9 @@ LevelsView::LevelsView(QWidget *parent) : QWidget(parent)
     alphaRow->setContentsMargins(0, 0, 0, 0);
     alphaRow->addWidget(m_alphaSlider, 1);
     alphaRow->addWidget(m_alpha);
-    form->addRow(QStringLiteral("Clip &\u03b1"), alphaRow);
+    auto *alphaLabel = new QLabel(QStringLiteral("Clip &\u03b1"));
+    alphaLabel->setBuddy(m_alpha);
+    form->addRow(alphaLabel, alphaRow);
 
     auto *compareBox = new QGroupBox(QStringLiteral("Overlay at the same bits"));
     auto *compareLayout = new QVBoxLayout(compareBox);

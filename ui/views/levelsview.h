@@ -24,9 +24,9 @@ namespace qs::ui {
 class FigureWidget;
 
 // Keeps the plot areas of a figure's stacked charts at one left edge and one width, so their x axes line
-// up whatever their y labels' widths ("Uniform (15)" beside "-1.0"): after each figure and each resize,
-// the charts are laid out automatically, then every plot area gets the rightmost left edge and the
-// leftmost right edge. Used by the Levels and the Soft rounding views.
+// up whatever their y labels' widths ("Uniform (15)" beside "-1.0"): after each figure and each resize of
+// a chart view, the charts are laid out automatically, then every plot area gets the rightmost left edge
+// and the leftmost right edge. Used by the Levels and the Soft rounding views.
 class PlotAreaAligner final : public QObject
 {
     Q_OBJECT
@@ -36,14 +36,14 @@ public:
     explicit PlotAreaAligner(FigureWidget *figure);
 
 public Q_SLOTS:
-    void align(); // now; also scheduled after each resize of a chart view
+    void align(); // now; also after each resize or show of a chart view
 
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
     FigureWidget *m_figure;
-    bool m_scheduled = false;
+    bool m_inEvent = false;
 };
 
 class LevelsView final : public QWidget
