@@ -86,8 +86,10 @@ struct SweepPoint
 };
 
 // Each scheme at each of fromBits..toBits (combinations the scheme does not define are skipped), clip as in
-// analyzeSnapshot with no given alpha. `progress(done, total)` is called after every analysed layer;
-// returning false cancels, and only the points completed before are returned. A null progress never cancels.
+// analyzeSnapshot with no given alpha; with `alphaSearch`, a layer of more than 65536 weights gets the
+// MSE-optimal clip of a fixed random sample of 65536 of them (its error is still over all weights).
+// `progress(done, total)` is called after every analysed layer; returning false cancels, and only the points
+// completed before are returned. A null progress never cancels.
 std::vector<SweepPoint> bitSweep(const ModelSnapshot &snapshot, const std::vector<Scheme> &schemes,
                                  int fromBits, int toBits, bool alphaSearch,
                                  const std::function<bool(int done, int total)> &progress);

@@ -48,9 +48,17 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeWidget>
+#include <QCategoryAxis>
+#include <QTextDocument>
+#include <QValueAxis>
+#include <QWheelEvent>
 #include <QXYSeries>
 #include <QXmlStreamReader>
 
+#include <QRegularExpression>
+
+#include <algorithm>
+#include <cstring>
 #include <random>
 
 using namespace qs;
@@ -80,6 +88,28 @@ SnapshotLayer layer(const char *name, std::vector<int64_t> shape, std::optional<
         l.numel *= d;
     l.checkpointAlpha = alpha;
     return l;
+}
+
+// The value below which `fraction` of `values` lie (nearest rank), computed here by a full sort.
+double sortedPercentile(std::vector<float> values, double fraction)
+{
+    std::sort(values.begin(), values.end());
+    return double(values[size_t(std::llround(fraction * double(values.size() - 1)))]);
+}
+
+// Layers with a learned 4-bit clip and a few far outliers (|w~| about 9 in one of them), as a trained
+// ResNet's first blocks have.
+ModelSnapshot outlierModel()
+{
+    std::vector<SnapshotLayer> layers{
+        layer("conv1.weight", {16, 3, 3, 3}), layer("layer1.0.conv1.weight", {32, 32, 3, 3}, 2.2),
+        layer("layer2.1.downsample.0.weight", {64, 32, 1, 1}, 2.0), layer("linear.weight", {10, 64}, 2.4)};
+    std::vector<std::vector<float>> weights;
+    for (size_t i = 0; i < layers.size(); ++i)
+        weights.push_back(gaussian(layers[i].numel, 0.0, 0.05, 7 + uint32_t(i)));
+    for (int k = 0; k < 6; ++k) // about 9 standard deviations out, both signs
+        weights[1][size_t(97 * k + 5)] = (k % 2 ? -1.0f : 1.0f) * 0.45f;
+    return ModelSnapshot::fromLayers("outliers", "outlier model", layers, weights);
 }
 
 ModelSnapshot syntheticModel(uint32_t seed)
@@ -255,7 +285,10 @@ private Q_SLOTS:
         QCOMPARE(a.alphaSource, std::string("checkpoint"));
         QS_COMPARE_NEAR(a.alpha, 2.5, 1e-6);
 
-        // The histogram's plotted total is every weight.
+        // Over the full range, the histogram's plotted total is every weight.
+        auto *rangeCombo = view.findChild<QComboBox *>(QStringLiteral("histRangeCombo"));
+        QVERIFY(rangeCombo);
+        rangeCombo->setCurrentIndex(int(HistogramRange::Full));
         QXYSeries *hist = findSeries(view.layerFigure(), QStringLiteral("histogram"));
         QVERIFY(hist);
         const auto points = hist->points();
@@ -390,6 +423,226 @@ private Q_SLOTS:
         QTest::mouseRelease(viewport, Qt::LeftButton, {}, viewportPoint(0.0));
         QTest::qWait(50);
         QCOMPARE(view.selectedAnalysis()->alpha, before);
+    }
+
+    void sweepReoptimizesTheClipPerPoint()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("outliers.pt"));
+        const ModelSnapshot model = outlierModel();
+        model.saveStateDict(path.toStdString());
+        ModelView view;
+        QVERIFY(view.openModel(path));
+        QVERIFY(view.waitUntilIdle(300000));
+        auto *fixed = view.findChild<QCheckBox *>(QStringLiteral("fixedClipCheck"));
+        QVERIFY(fixed);
+        QVERIFY(!fixed->isChecked()); // re-optimized by default, whatever the sidebar's clip rule
+        const auto pointOf = [](const std::vector<SweepPoint> &points, Scheme scheme, int bits) {
+            for (const auto &p : points)
+                if (p.scheme == scheme && p.bits == bits)
+                    return p;
+            return SweepPoint{};
+        };
+        // Every point is core's analysis with that grid's MSE-optimal clip per layer.
+        const auto searched = view.sweepPoints();
+        QCOMPARE(searched.size(), size_t(15));
+        for (const auto &p : searched) {
+            const auto expected = analyzeSnapshot(*view.snapshot(), p.scheme, p.bits, std::nullopt, true);
+            QCOMPARE(p.layerSqnrDb.size(), expected.size());
+            for (size_t i = 0; i < expected.size(); ++i)
+                QS_COMPARE_NEAR(p.layerSqnrDb[i], expected[i].sqnrDb, 1e-9);
+        }
+        // Uniform gains about 6 dB per bit once its clip follows the grid (4 -> 6 bits: ~11 dB); PoT's
+        // extra bits only add levels below alpha/64, so it stays flat whatever the clip, and the note says
+        // so.
+        const auto gain = [&](const std::vector<SweepPoint> &points, Scheme scheme) {
+            return pointOf(points, scheme, 6).meanSqnrDb - pointOf(points, scheme, 4).meanSqnrDb;
+        };
+        const double uniformGain = gain(searched, Scheme::Uniform);
+        QVERIFY2(uniformGain > 9.0, qPrintable(QStringLiteral("uniform 4->6 bits: %1 dB").arg(uniformGain)));
+        QVERIFY2(std::abs(gain(searched, Scheme::PoT)) < 0.1,
+                 qPrintable(QStringLiteral("PoT 4->6 bits: %1 dB").arg(gain(searched, Scheme::PoT))));
+        QVERIFY2(view.sweepFigure()->figure().note.contains(QStringLiteral("PoT stays flat from 4 bits")),
+                 qPrintable(view.sweepFigure()->figure().note));
+        QVERIFY(view.sweepFigure()->figure().note.contains(QStringLiteral("re-optimized")));
+        QVERIFY(view.sweepFigure()->figure().panels.front().title.contains(QStringLiteral("re-optimized")));
+
+        // Fixed clip: the checkpoint's alpha at every point (else 3.0), as core's analysis without search.
+        fixed->setChecked(true);
+        QVERIFY(view.sweepRunning());
+        QVERIFY(view.waitUntilIdle(300000));
+        const auto kept = view.sweepPoints();
+        QCOMPARE(kept.size(), size_t(15));
+        for (const auto &p : kept) {
+            const auto expected = analyzeSnapshot(*view.snapshot(), p.scheme, p.bits, std::nullopt, false);
+            for (size_t i = 0; i < expected.size(); ++i)
+                QS_COMPARE_NEAR(p.layerSqnrDb[i], expected[i].sqnrDb, 1e-9);
+        }
+        // A clip learned at 4 bits is too narrow for 6: uniform gains much less than with its own clip.
+        const double fixedUniformGain = gain(kept, Scheme::Uniform);
+        qInfo("uniform 4->6 bits: %.2f dB re-optimized, %.2f dB fixed; PoT %.3f / %.3f dB", uniformGain,
+              fixedUniformGain, gain(searched, Scheme::PoT), gain(kept, Scheme::PoT));
+        QVERIFY2(uniformGain - fixedUniformGain > 2.5,
+                 qPrintable(QStringLiteral("uniform 4->6 bits: %1 dB re-optimized, %2 dB fixed")
+                                .arg(uniformGain)
+                                .arg(fixedUniformGain)));
+        QVERIFY(view.sweepFigure()->figure().note.startsWith(QStringLiteral("Fixed clip")));
+    }
+
+    void sweepSearchOnASampleOfALargeLayer()
+    {
+        // A layer past the 65536-weight sample: its swept clip comes from a sample, its error from all
+        // weights, within 0.05 dB of the full search.
+        std::vector<SnapshotLayer> layers{layer("layer4.0.conv1.weight", {256, 128, 3, 3})};
+        const auto model = ModelSnapshot::fromLayers("big", "one large layer", layers,
+                                                     {gaussian(layers[0].numel, 0.0, 0.02, 3)});
+        const auto points = bitSweep(model, {Scheme::Uniform, Scheme::APoT}, 4, 5, true, nullptr);
+        QCOMPARE(points.size(), size_t(4));
+        for (const auto &p : points) {
+            const auto full = analyzeSnapshot(model, p.scheme, p.bits, std::nullopt, true);
+            QVERIFY2(std::abs(p.meanSqnrDb - full[0].sqnrDb) < 0.05,
+                     qPrintable(
+                         QStringLiteral("%1 dB sampled, %2 dB full").arg(p.meanSqnrDb).arg(full[0].sqnrDb)));
+        }
+    }
+
+    void histogramRangeLeavesOutliersOut()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("outliers-hist.pt"));
+        const ModelSnapshot model = outlierModel();
+        model.saveStateDict(path.toStdString());
+        ModelView view;
+        view.resize(1280, 720);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QVERIFY(view.openModel(path));
+        const std::string name = "layer1.0.conv1.weight";
+        QVERIFY(view.selectLayer(QString::fromStdString(name)));
+        QVERIFY(view.waitUntilIdle(120000));
+        const auto &a = *view.selectedAnalysis();
+        const std::vector<float> normalized = normalizeWeights(model.weights(name), a.mean, a.std);
+        float maxAbs = 0;
+        for (float v : normalized)
+            maxAbs = std::max(maxAbs, std::abs(v));
+        QVERIFY2(maxAbs > 8.0f, qPrintable(QString::number(maxAbs))); // the premise: far outliers
+
+        // Default: bins over the 0.1-99.9 percentiles, the axis over those and the clip, never +-9.
+        const double p001 = sortedPercentile(normalized, 0.001), p999 = sortedPercentile(normalized, 0.999);
+        QXYSeries *hist = findSeries(view.layerFigure(), QStringLiteral("histogram"));
+        QVERIFY(hist && hist->count() > 2);
+        QS_COMPARE_NEAR(hist->at(0).x(), p001, 1e-6);
+        QS_COMPARE_NEAR(hist->at(hist->count() - 1).x(), p999, 1e-6);
+        auto *axis = qobject_cast<QValueAxis *>(
+            view.layerFigure()->chart(QStringLiteral("histogram"))->axes(Qt::Horizontal).value(0));
+        QVERIFY(axis);
+        QVERIFY(axis->min() <= std::min(p001, -a.alpha) && axis->max() >= std::max(p999, a.alpha));
+        QVERIFY2(axis->max() - axis->min() < 1.2 * (std::max(p999, a.alpha) - std::min(p001, -a.alpha)),
+                 qPrintable(QStringLiteral("[%1, %2]").arg(axis->min()).arg(axis->max())));
+        QVERIFY(axis->max() < 0.6 * maxAbs);
+        int64_t inside = 0;
+        for (float v : normalized)
+            inside += (v >= p001 && v <= p999) ? 1 : 0;
+        QVERIFY(view.layerFigure()->figure().note.contains(
+            QStringLiteral("%1 weights").arg(int64_t(normalized.size()) - inside)));
+
+        // Full range: the outliers are in.
+        auto *combo = view.findChild<QComboBox *>(QStringLiteral("histRangeCombo"));
+        combo->setCurrentIndex(int(HistogramRange::Full));
+        hist = findSeries(view.layerFigure(), QStringLiteral("histogram"));
+        QVERIFY(std::abs(hist->at(0).x()) >= maxAbs && hist->at(hist->count() - 1).x() >= maxAbs);
+
+        // A typed range: bins and axis over it.
+        auto *lo = view.findChild<QDoubleSpinBox *>(QStringLiteral("histLoSpin"));
+        auto *hi = view.findChild<QDoubleSpinBox *>(QStringLiteral("histHiSpin"));
+        QVERIFY(lo && hi);
+        lo->setValue(-1.5);
+        hi->setValue(2.0);
+        QCOMPARE(combo->currentIndex(), int(HistogramRange::Custom));
+        hist = findSeries(view.layerFigure(), QStringLiteral("histogram"));
+        QCOMPARE(hist->at(0).x(), -1.5);
+        QCOMPARE(hist->at(hist->count() - 1).x(), 2.0);
+        axis = qobject_cast<QValueAxis *>(
+            view.layerFigure()->chart(QStringLiteral("histogram"))->axes(Qt::Horizontal).value(0));
+        QCOMPARE(axis->min(), -1.5);
+        QCOMPARE(axis->max(), 2.0);
+
+        // The wheel zooms about the pointer: a step in narrows the range around x = 1.
+        QChart *chart = view.layerFigure()->chart(QStringLiteral("histogram"));
+        QGraphicsView *chartView = chart->scene()->views().first();
+        const QPointF at =
+            chartView->mapFromScene(chart->mapToScene(chart->mapToPosition(QPointF(1.0, 1.0))));
+        QWheelEvent wheel(at, chartView->viewport()->mapToGlobal(at), QPoint(), QPoint(0, 120), Qt::NoButton,
+                          Qt::NoModifier, Qt::NoScrollPhase, false);
+        QApplication::sendEvent(chartView->viewport(), &wheel);
+        QVERIFY(lo->value() > -1.5 && hi->value() < 2.0);
+        QS_COMPARE_NEAR((1.0 - lo->value()) / (hi->value() - 1.0), 2.5 / 1.0, 0.05);
+        hist = findSeries(view.layerFigure(), QStringLiteral("histogram"));
+        QS_COMPARE_NEAR(hist->at(0).x(), lo->value(), 1e-9);
+        combo->setCurrentIndex(int(HistogramRange::Percentiles));
+        hist = findSeries(view.layerFigure(), QStringLiteral("histogram"));
+        QS_COMPARE_NEAR(hist->at(0).x(), p001, 1e-6);
+    }
+
+    void layerNamesOnTheAxisAndInTheTree()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("outliers-names.pt"));
+        const ModelSnapshot model = outlierModel();
+        model.saveStateDict(path.toStdString());
+        ModelView view;
+        view.resize(1280, 720);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QVERIFY(view.openModel(path));
+        view.showPage(ModelView::Page::LayerSqnr);
+        QVERIFY(view.waitUntilIdle(120000));
+        QChart *chart = view.sqnrFigure()->chart(QStringLiteral("layer-sqnr"));
+        QVERIFY(chart);
+        auto *axis = qobject_cast<QCategoryAxis *>(chart->axes(Qt::Horizontal).value(0));
+        QVERIFY(axis);
+        QStringList expected;
+        for (const auto &l : model.layers())
+            expected << QString::fromStdString(l.name).chopped(int(std::strlen(".weight")));
+        QCOMPARE(axis->categoriesLabels(), expected);
+        QCOMPARE(axis->labelsAngle(), -90);
+        // Ctrl+E exports the index axis (paper draws no category labels on x), naming each index.
+        const FigureSpec exported = view.figure();
+        QVERIFY(exported.panels.front().x.categories.isEmpty());
+        bool named = false;
+        for (const auto &[key, value] : exported.settings)
+            named = named || (key == QStringLiteral("layers") &&
+                              value.contains(QStringLiteral("2 layer2.1.downsample.0")));
+        QVERIFY(named);
+
+        // The tree elides long names in the middle and keeps the whole name in the tooltip.
+        QCOMPARE(view.layerTree()->textElideMode(), Qt::ElideMiddle);
+        for (int row = 0; row < view.layerTree()->topLevelItemCount(); ++row)
+            QCOMPARE(view.layerTree()->topLevelItem(row)->toolTip(0),
+                     QString::fromStdString(model.layers()[size_t(row)].name));
+    }
+
+    void toolTipsAreRichText()
+    {
+        ModelView view;
+        QVERIFY(view.openModel(m_model));
+        int checked = 0;
+        for (QWidget *w : view.findChildren<QWidget *>()) {
+            const QString tip = w->toolTip();
+            if (tip.isEmpty())
+                continue;
+            ++checked;
+            QVERIFY2(Qt::mightBeRichText(tip), qPrintable(w->objectName() + QStringLiteral(": ") + tip));
+            QTextDocument doc;
+            doc.setHtml(tip);
+            QVERIFY2(!doc.toPlainText().contains(QRegularExpression(QStringLiteral("&[a-z]+;"))),
+                     qPrintable(doc.toPlainText()));
+        }
+        QVERIFY(checked > 10);
+        // The clip slider's keyboard step is 0.05 in alpha, Page Up/Down 0.25.
+        view.alphaSlider()->setFocus();
+        const double before = view.alphaSpin()->value();
+        QTest::keyClick(view.alphaSlider(), Qt::Key_Right);
+        QS_COMPARE_NEAR(view.alphaSpin()->value(), before + 0.05, 1e-9);
+        QTest::keyClick(view.alphaSlider(), Qt::Key_PageUp);
+        QS_COMPARE_NEAR(view.alphaSpin()->value(), before + 0.30, 1e-9);
     }
 
     void sweepCancels()
@@ -538,6 +791,7 @@ private Q_SLOTS:
         PtqRequest request;
         request.weights = m_runModel.toStdString();
         request.testImages = 0;
+        request.alphaSearch = true; // the page re-optimizes the clip per point unless "Fixed clip"
         const auto expected = ptqAccuracySweep(request, {});
         QCOMPARE(view.accuracy()->points.size(), expected.points.size());
         QCOMPARE(expected.points.size(), size_t(15)); // uniform, PoT, APoT at 2..6 bits
@@ -770,6 +1024,8 @@ private Q_SLOTS:
         ModelView view;
         view.resize(1300, 800);
         view.show();
+        // The checkpoint's clip at every point: the sweep below is compared with core's fixed-clip sweep.
+        view.findChild<QCheckBox *>(QStringLiteral("fixedClipCheck"))->setChecked(true);
         QVERIFY(view.openModel(path));
         QCOMPARE(view.layerTree()->topLevelItemCount() > 0, true);
         QCOMPARE(int(view.snapshot()->layers().size()), 21);

@@ -4,6 +4,10 @@
 #include "ui/figures/palette.h"
 #include "ui/plotting/steps.h"
 
+#include <QRegularExpression>
+
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace qs::ui {
@@ -15,7 +19,138 @@ QString lowerName(Scheme scheme)
     return QString::fromStdString(schemeName(scheme));
 }
 
+// The schemes drawn, in the fixed order, and the reasons the others asked for are not.
+QList<Scheme> shownSchemes(const LevelsFigureOptions &options, QStringList *skipped)
+{
+    QList<Scheme> shown;
+    for (Scheme scheme : {Scheme::Uniform, Scheme::PoT, Scheme::APoT}) {
+        if (scheme != options.scheme && !options.compareWith.contains(scheme))
+            continue;
+        if (auto why = checkLevelSpec({scheme, options.bits, options.isSigned})) {
+            if (skipped)
+                *skipped << QString::fromStdString(*why);
+        } else {
+            shown << scheme;
+        }
+    }
+    return shown;
+}
+
+bool sameLevels(const std::vector<double> &a, const std::vector<double> &b)
+{
+    if (a.size() != b.size())
+        return false;
+    for (size_t i = 0; i < a.size(); ++i)
+        if (std::abs(a[i] - b[i]) > 1e-12)
+            return false;
+    return true;
+}
+
+QString joinNames(const QStringList &names)
+{
+    if (names.size() <= 1)
+        return names.join(QString());
+    return QStringList(names.mid(0, names.size() - 1)).join(QStringLiteral(", ")) + QStringLiteral(" and ") +
+           names.back();
+}
+
 } // namespace
+
+QString richToolTip(const QString &text)
+{
+    if (text.isEmpty() || text.startsWith(QLatin1String("<qt>")))
+        return text;
+    static const QRegularExpression html(
+        QStringLiteral("&[A-Za-z]+;|&#[0-9]+;|<(b|i|u|sub|sup|br|p|tt|span|table|ul|li|code|h[1-6])\\b"));
+    return QStringLiteral("<qt>") + (html.match(text).hasMatch() ? text : text.toHtmlEscaped()) +
+           QStringLiteral("</qt>");
+}
+
+QString levelsCaption(const LevelsFigureOptions &options)
+{
+    const QList<Scheme> shown = shownSchemes(options, nullptr);
+    if (shown.size() < 2)
+        return {};
+    std::vector<std::vector<double>> sets;
+    for (Scheme s : shown)
+        sets.push_back(levelSet({s, options.bits, options.isSigned}));
+    const QString where = QStringLiteral("At %1 bits %2")
+                              .arg(options.bits)
+                              .arg(options.isSigned ? QStringLiteral("signed") : QStringLiteral("unsigned"));
+
+    // Groups of equal sets, in drawing order.
+    QList<QList<int>> groups;
+    for (int i = 0; i < shown.size(); ++i) {
+        bool placed = false;
+        for (auto &g : groups)
+            if (sameLevels(sets[size_t(g.front())], sets[size_t(i)])) {
+                g << i;
+                placed = true;
+                break;
+            }
+        if (!placed)
+            groups << QList<int>{i};
+    }
+    QStringList sentences;
+    for (const auto &g : groups) {
+        if (g.size() < 2)
+            continue;
+        QStringList names;
+        for (int i : g)
+            names << schemeLabel(shown[i]);
+        sentences << QStringLiteral("%1, %2 are the same grid (%3 levels): their markers and staircases "
+                                    "coincide.")
+                         .arg(where, joinNames(names))
+                         .arg(sets[size_t(g.front())].size());
+    }
+    if (groups.size() < 2)
+        return sentences.join(QLatin1Char(' '));
+
+    // Per distinct grid: levels within +-alpha/4 (the crowd near 0) and the largest step, in units of alpha.
+    struct Spread
+    {
+        QString names;
+        int nearZero = 0, total = 0;
+        double largestStep = 0;
+    };
+    QList<Spread> spreads;
+    for (const auto &g : groups) {
+        const auto &levels = sets[size_t(g.front())];
+        Spread s;
+        QStringList names;
+        for (int i : g)
+            names << schemeLabel(shown[i]);
+        s.names = names.join(QLatin1Char('/'));
+        s.total = int(levels.size());
+        for (size_t i = 0; i < levels.size(); ++i) {
+            if (std::abs(levels[i]) < 0.25 - 1e-12)
+                ++s.nearZero;
+            if (i > 0)
+                s.largestStep = std::max(s.largestStep, levels[i] - levels[i - 1]);
+        }
+        spreads << s;
+    }
+    QStringList parts;
+    for (const auto &s : spreads)
+        parts << QStringLiteral("%1 has %2 of %3 levels within ±α/4, largest step %4α")
+                     .arg(s.names)
+                     .arg(s.nearZero)
+                     .arg(s.total)
+                     .arg(s.largestStep, 0, 'g', 3);
+    QString sentence = where + QStringLiteral(": ") + parts.join(QStringLiteral("; ")) + QLatin1Char('.');
+    const auto most = std::max_element(spreads.begin(), spreads.end(), [](const Spread &a, const Spread &b) {
+        return double(a.nearZero) / a.total < double(b.nearZero) / b.total;
+    });
+    const auto fewest =
+        std::min_element(spreads.begin(), spreads.end(),
+                         [](const Spread &a, const Spread &b) { return a.largestStep < b.largestStep; });
+    if (double(most->nearZero) / most->total > double(fewest->nearZero) / fewest->total && most != fewest)
+        sentence +=
+            QStringLiteral(" %1 crowds its levels near 0; %2 spreads them more evenly over the range.")
+                .arg(most->names, fewest->names);
+    sentences << sentence;
+    return sentences.join(QLatin1Char(' '));
+}
 
 QString levelsSeriesId(Scheme scheme)
 {
@@ -36,16 +171,8 @@ FigureSpec makeLevelsFigure(const LevelsFigureOptions &options)
         throw std::invalid_argument("alpha must be positive");
 
     // Fixed order (Uniform, PoT, APoT) so colours, rows and legend never shuffle.
-    QList<Scheme> shown;
     QStringList skipped;
-    for (Scheme scheme : {Scheme::Uniform, Scheme::PoT, Scheme::APoT}) {
-        if (scheme != options.scheme && !options.compareWith.contains(scheme))
-            continue;
-        if (auto why = checkLevelSpec({scheme, options.bits, options.isSigned}))
-            skipped << QString::fromStdString(*why);
-        else
-            shown << scheme;
-    }
+    const QList<Scheme> shown = shownSchemes(options, &skipped);
 
     const double a = options.alpha;
     const double xMin = options.isSigned ? -1.3 * a : -0.3 * a;
@@ -106,6 +233,12 @@ FigureSpec makeLevelsFigure(const LevelsFigureOptions &options)
         steps.name = schemeLabel(scheme);
         steps.color = schemeColor(scheme);
         steps.points = stepPoints(samples.x, samples.yHard);
+        // A staircase equal to one drawn before would hide it: dashed and thinner, both stay visible.
+        for (int before = 0; before < row; ++before)
+            if (sameLevels(levelSet({shown[before], options.bits, options.isSigned}), levels)) {
+                steps.penStyle = Qt::DashLine;
+                steps.widthScale = 0.8;
+            }
         staircase.series << steps;
     }
 
@@ -120,7 +253,12 @@ FigureSpec makeLevelsFigure(const LevelsFigureOptions &options)
         {QStringLiteral("bits"), QString::number(options.bits)},
         {QStringLiteral("signed"), options.isSigned ? QStringLiteral("yes") : QStringLiteral("no")},
         {QStringLiteral("alpha"), QString::number(options.alpha, 'g', 6)}};
-    figure.note = skipped.join(QStringLiteral("; "));
+    QStringList note;
+    if (const QString caption = levelsCaption(options); !caption.isEmpty())
+        note << caption;
+    if (!skipped.isEmpty())
+        note << skipped.join(QStringLiteral("; ")) + QLatin1Char('.');
+    figure.note = note.join(QLatin1Char(' '));
     return figure;
 }
 

@@ -19,7 +19,19 @@ struct LevelsFigureOptions
 };
 
 // Throws std::invalid_argument when the primary scheme is not defined at these bits or alpha <= 0.
+// The note is levelsCaption()'s (plus why a scheme asked for is not drawn).
 FigureSpec makeLevelsFigure(const LevelsFigureOptions &options);
+
+// What the drawn level sets show, from the sets themselves: schemes whose sets are equal at these bits are
+// named as one grid ("At 3 bits signed, PoT and APoT are the same grid"); otherwise, per scheme, how many
+// levels lie within +-alpha/4 and its largest step, and which one crowds levels near 0. Empty when fewer
+// than two schemes are drawn and nothing needs saying.
+QString levelsCaption(const LevelsFigureOptions &options);
+
+// A tooltip as rich text that wraps: HTML fragments (tags or entities such as &alpha;) are kept, plain
+// text is escaped, and the whole is wrapped in <qt>, so Qt renders the entities and word-wraps the tip
+// (QToolTip wraps only text it takes for rich text).
+QString richToolTip(const QString &text);
 
 // Series ids, for views and tests.
 QString levelsSeriesId(Scheme scheme);    // the number-line markers

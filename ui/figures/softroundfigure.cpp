@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <stdexcept>
+#include <utility>
 
 namespace qs::ui {
 
@@ -121,9 +123,17 @@ FigureSpec makeSoftRoundFigure(const SoftRoundFigureOptions &o)
         figure.panels << forward << backward;
     }
 
+    std::optional<std::pair<double, double>> ewgsRange; // g_x / g_q where the STE passes the gradient
     if (o.showEwgs) {
         const auto ewgs = sampleChecked(baseParams(o, CurveMethod::EWGS, xMin, xMax));
         const auto ste = sampleChecked(baseParams(o, CurveMethod::STE, xMin, xMax));
+        for (Eigen::Index i = 0; i < ewgs.dydx.size(); ++i)
+            if (ste.dydx[i] > 0) {
+                const double r = ewgs.dydx[i] / ste.dydx[i];
+                ewgsRange =
+                    ewgsRange ? std::make_pair(std::min(ewgsRange->first, r), std::max(ewgsRange->second, r))
+                              : std::make_pair(r, r);
+            }
         PanelSpec scale;
         scale.id = QStringLiteral("ewgs");
         scale.title = QStringLiteral("EWGS on %1 levels, \u03b4 = %2, sign(g) = %3")
@@ -141,9 +151,24 @@ FigureSpec makeSoftRoundFigure(const SoftRoundFigureOptions &o)
     }
 
     QStringList notes;
-    if (o.showDsq || o.showDaq)
-        notes << QStringLiteral("DSQ/DAQ use 2^b evenly spaced levels (no zero level when signed); "
-                                "the DAQ forward equals hard rounding, as in the reference code.");
+    if (o.showDsq || o.showDaq) {
+        const int levels = 1 << std::clamp(o.bits, 0, 30);
+        notes << (o.isSigned
+                      ? QStringLiteral("DSQ/DAQ: %1 evenly spaced levels over [\u2212\u03b1, \u03b1], none "
+                                       "at 0 (signed, as the reference code).")
+                      : QStringLiteral("DSQ/DAQ: %1 evenly spaced levels over [0, \u03b1], 0 included."))
+                     .arg(levels);
+        if (o.showDaq)
+            notes << QStringLiteral(
+                "The DAQ forward equals hard rounding, as in the reference code; only its "
+                "backward is soft.");
+    }
+    if (ewgsRange)
+        notes << QStringLiteral("EWGS (\u03b4 = %1): the gradient is %2\u2013%3\u00d7 the STE's inside the "
+                                "clip range.")
+                     .arg(o.ewgsDelta)
+                     .arg(ewgsRange->first, 0, 'g', 3)
+                     .arg(ewgsRange->second, 0, 'g', 3);
     figure.note = notes.join(QLatin1Char(' '));
     QStringList methods;
     if (o.showDsq)

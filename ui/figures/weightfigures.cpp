@@ -39,6 +39,19 @@ void addSchemeLines(PanelSpec &panel, const QString &prefix,
     }
 }
 
+QString rangeName(HistogramRange range)
+{
+    switch (range) {
+    case HistogramRange::Full:
+        return QStringLiteral("the full range");
+    case HistogramRange::Custom:
+        return QStringLiteral("a chosen range");
+    case HistogramRange::Percentiles:
+        break;
+    }
+    return QStringLiteral("the 0.1\u201399.9 percentiles");
+}
+
 } // namespace
 
 std::vector<float> normalizeWeights(const std::vector<float> &weights, double mean, double std)
@@ -76,25 +89,77 @@ Histogram histogramOf(const std::vector<float> &values, double lo, double hi, in
     return h;
 }
 
+double percentileOf(const std::vector<float> &values, double fraction)
+{
+    if (values.empty())
+        return 0.0;
+    std::vector<float> copy(values);
+    const auto rank = size_t(std::clamp(std::llround(fraction * double(copy.size() - 1)), 0LL,
+                                        static_cast<long long>(copy.size() - 1)));
+    std::nth_element(copy.begin(), copy.begin() + std::ptrdiff_t(rank), copy.end());
+    return double(copy[rank]);
+}
+
+HistogramSpan histogramSpan(const std::vector<float> &normalized, double alpha, HistogramRange range,
+                            double customLo, double customHi)
+{
+    float maxAbs = 0;
+    for (float v : normalized)
+        maxAbs = std::max(maxAbs, std::abs(v));
+    const double dataRange = std::max(1e-6, double(maxAbs) * (1 + 1e-6));
+    HistogramSpan span;
+    switch (range) {
+    case HistogramRange::Custom:
+        if (customHi > customLo) {
+            span.binLo = span.axisLo = customLo;
+            span.binHi = span.axisHi = customHi;
+            return span;
+        }
+        break; // an empty range falls back to the default
+    case HistogramRange::Full: {
+        // Bins do not depend on alpha, so moving the clip never re-bins; the axis grows only past the data.
+        span.binLo = -dataRange;
+        span.binHi = dataRange;
+        const double xMax = 1.05 * std::max(dataRange, alpha);
+        span.axisLo = -xMax;
+        span.axisHi = xMax;
+        return span;
+    }
+    case HistogramRange::Percentiles:
+        break;
+    }
+    // The bulk of the weights: 0.1-99.9 percentiles (alpha-independent, so dragging the clip never
+    // re-bins); the axis also shows the clip lines, with a 5 % margin.
+    double lo = percentileOf(normalized, 0.001), hi = percentileOf(normalized, 0.999);
+    if (!(hi > lo)) {
+        lo = -dataRange;
+        hi = dataRange;
+    }
+    span.binLo = lo;
+    span.binHi = hi;
+    const double axisLo = std::min(lo, -alpha), axisHi = std::max(hi, alpha);
+    const double margin = 0.05 * (axisHi - axisLo);
+    span.axisLo = axisLo - margin;
+    span.axisHi = axisHi + margin;
+    return span;
+}
+
 FigureSpec makeLayerFigure(const LayerWeightAnalysis &a, const std::vector<float> &normalized,
                            const LayerFigureOptions &options)
 {
     if (auto why = checkLevelSpec({options.scheme, options.bits, true}))
         throw std::invalid_argument(*why);
     const int bins = std::clamp(options.bins, 4, 2000);
-    float maxAbs = 0;
-    for (float v : normalized)
-        maxAbs = std::max(maxAbs, std::abs(v));
-    const double dataRange = std::max(1e-6, double(maxAbs) * (1 + 1e-6));
-    // Bins do not depend on alpha, so moving the clip never re-bins; the axis grows only past the data.
-    const Histogram h = histogramOf(normalized, -dataRange, dataRange, bins);
-    const double xMax = 1.05 * std::max(dataRange, a.alpha);
+    const HistogramSpan span =
+        histogramSpan(normalized, a.alpha, options.range, options.rangeLo, options.rangeHi);
+    const Histogram h = histogramOf(normalized, span.binLo, span.binHi, bins);
+    const int64_t outside = int64_t(normalized.size()) - h.total();
 
     LevelPanelsSpec panels;
     panels.scheme = options.scheme;
     panels.logScale = options.logScale;
-    panels.xMin = -xMax;
-    panels.xMax = xMax;
+    panels.xMin = span.axisLo;
+    panels.xMax = span.axisHi;
     panels.clipAt = {-a.alpha, a.alpha};
     if (options.overlay && *options.overlay != options.scheme &&
         !checkLevelSpec({*options.overlay, options.bits, true})) {
@@ -123,6 +188,10 @@ FigureSpec makeLayerFigure(const LayerWeightAnalysis &a, const std::vector<float
         {QStringLiteral("alpha"),
          QStringLiteral("%1 (%2)").arg(a.alpha, 0, 'g', 6).arg(QString::fromStdString(a.alphaSource))},
         {QStringLiteral("bins"), QString::number(bins)},
+        {QStringLiteral("range"), QStringLiteral("%1 [%2, %3]")
+                                      .arg(rangeName(options.range))
+                                      .arg(span.binLo, 0, 'g', 4)
+                                      .arg(span.binHi, 0, 'g', 4)},
         {QStringLiteral("y scale"),
          options.logScale ? QStringLiteral("log10(1 + count)") : QStringLiteral("linear")}};
     if (panels.overlay)
@@ -136,6 +205,14 @@ FigureSpec makeLayerFigure(const LayerWeightAnalysis &a, const std::vector<float
             .arg(a.mse, 0, 'g', 4)
             .arg(a.sqnrDb, 0, 'f', 2)
             .arg(QString::fromStdString(a.alphaSource));
+    if (outside > 0)
+        figure.note +=
+            QStringLiteral(" Histogram over %1 [%2, %3]: %4 weights (%5 %) outside it.")
+                .arg(rangeName(options.range))
+                .arg(span.binLo, 0, 'f', 2)
+                .arg(span.binHi, 0, 'f', 2)
+                .arg(outside)
+                .arg(100.0 * double(outside) / double(std::max<size_t>(1, normalized.size())), 0, 'g', 2);
     return figure;
 }
 
@@ -149,7 +226,7 @@ FigureSpec makeLayerFigure(const LayerWeightAnalysis &analysis, const ModelSnaps
     return figure;
 }
 
-FigureSpec makeLayerErrorFigure(const QList<SchemeLayers> &schemes, int bits, int selected)
+FigureSpec makeLayerErrorFigure(const QList<SchemeLayers> &schemes, int bits, int selected, bool layerNames)
 {
     PanelSpec panel;
     panel.id = QStringLiteral("layer-sqnr");
@@ -166,6 +243,11 @@ FigureSpec makeLayerErrorFigure(const QList<SchemeLayers> &schemes, int bits, in
     }
     top *= 1.15;
     panel.x = {QStringLiteral("layer index (0 = first conv)"), -0.5, std::max(0.5, double(n) - 0.5), {}};
+    if (layerNames && !schemes.isEmpty() && schemes.front().layers.size() == n && n > 0) {
+        panel.x.title = QStringLiteral("layer");
+        for (size_t i = 0; i < n; ++i)
+            panel.x.categories.append({shortLayerName(schemes.front().layers[i].name), double(i) + 0.5});
+    }
     panel.y = {QStringLiteral("SQNR (dB)"), bottom, top, {}};
     for (int k = 0; k < schemes.size(); ++k) {
         const auto &s = schemes[k];
@@ -201,6 +283,13 @@ FigureSpec makeLayerErrorFigure(const QList<SchemeLayers> &schemes, int bits, in
     FigureSpec figure;
     figure.id = QStringLiteral("layer-error");
     figure.panels = {panel};
+    if (!schemes.isEmpty()) {
+        QStringList names; // the CSV's x is the index: its header says which layer each one is
+        for (size_t i = 0; i < schemes.front().layers.size(); ++i)
+            names << QStringLiteral("%1 %2").arg(i).arg(shortLayerName(schemes.front().layers[i].name));
+        figure.settings = {{QStringLiteral("bits"), QStringLiteral("%1 (signed)").arg(bits)},
+                           {QStringLiteral("layers"), names.join(QStringLiteral(", "))}};
+    }
     QString source;
     if (!schemes.isEmpty() && !schemes.front().layers.empty())
         source = QString::fromStdString(schemes.front().layers.front().alphaSource);
@@ -249,13 +338,44 @@ FigureSpec makeBitSweepFigure(const std::vector<SweepPoint> &points, bool alphaS
     FigureSpec figure;
     figure.id = QStringLiteral("bit-sweep");
     figure.panels = {panel};
-    figure.settings = {{QStringLiteral("bits"), QStringLiteral("%1..%2 (signed weights)").arg(lo).arg(hi)},
-                       {QStringLiteral("alpha"), alphaSearch
-                                                     ? QStringLiteral("MSE-optimal per layer and bits")
-                                                     : QStringLiteral("checkpoint's, else 3.0")}};
+    figure.settings = {
+        {QStringLiteral("bits"), QStringLiteral("%1..%2 (signed weights)").arg(lo).arg(hi)},
+        {QStringLiteral("alpha"), alphaSearch ? QStringLiteral("MSE-optimal per layer, scheme and bits")
+                                              : QStringLiteral("fixed: checkpoint's, else 3.0")}};
+    figure.panels.front().title +=
+        alphaSearch ? QStringLiteral(" (clip re-optimized per point)") : QStringLiteral(" (fixed clip)");
     figure.note = alphaSearch
-                      ? QStringLiteral("Clip per layer and bit width: the MSE-optimal \u03b1.")
-                      : QStringLiteral("Clip per layer: the checkpoint's \u03b1 where present, else 3.0.");
+                      ? QStringLiteral("Clip re-optimized for every scheme and bit width: each layer's "
+                                       "MSE-optimal \u03b1 on that grid.")
+                      : QStringLiteral("Fixed clip: every scheme and bit width uses each layer's checkpoint "
+                                       "\u03b1 (else 3.0), so a clip tuned for one grid is used on all.");
+    // PoT's extra bits add levels next to 0 only (alpha * 2^-k): say where its curve stops rising, so a
+    // flat line is not read as a clip artefact.
+    std::optional<int> potFlatFrom;
+    for (const auto &p : points) {
+        if (p.scheme != Scheme::PoT || !std::isfinite(p.meanSqnrDb))
+            continue;
+        bool flatAfter = true, any = false;
+        for (const auto &q : points)
+            if (q.scheme == Scheme::PoT && q.bits > p.bits) {
+                any = true;
+                flatAfter = flatAfter && std::abs(q.meanSqnrDb - p.meanSqnrDb) < 0.1;
+            }
+        if (any && flatAfter && (!potFlatFrom || p.bits < *potFlatFrom))
+            potFlatFrom = p.bits;
+    }
+    if (potFlatFrom && !checkLevelSpec({Scheme::PoT, *potFlatFrom + 1, true})) {
+        // The largest level the next bit adds, from the level sets.
+        const auto before = levelSet({Scheme::PoT, *potFlatFrom, true});
+        double added = 0;
+        for (double l : levelSet({Scheme::PoT, *potFlatFrom + 1, true}))
+            if (std::none_of(before.begin(), before.end(), [l](double b) { return std::abs(b - l) < 1e-15; }))
+                added = std::max(added, std::abs(l));
+        figure.note += QStringLiteral(" PoT stays flat from %1 bits (within 0.1 dB), whatever the clip: each "
+                                      "extra bit only adds levels at \u00b1%2\u03b1 and closer to 0.")
+                           .arg(*potFlatFrom)
+                           .arg(added, 0, 'g', 3);
+    }
     if (!accuracy)
         return figure;
 

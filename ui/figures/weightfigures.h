@@ -20,6 +20,15 @@ namespace qs::ui {
 // w~ = (w - mean) / std with the unbiased std, as the quantizer's weight normalization (and the analysis).
 std::vector<float> normalizeWeights(const std::vector<float> &weights, double mean, double std);
 
+// Which part of the normalized weights the histogram spans. A few outliers (|w~| of 9 in a layer whose bulk
+// lies within 3) would squeeze the bulk into a handful of bins, so the default leaves them out.
+enum class HistogramRange
+{
+    Percentiles, // bins over the 0.1-99.9 percentiles; the axis also reaches the clip +-alpha
+    Full,        // bins and axis over +-max|w~|
+    Custom       // bins and axis over [rangeLo, rangeHi] (a zoom)
+};
+
 struct Histogram
 {
     double lo = 0, hi = 1;
@@ -30,17 +39,32 @@ struct Histogram
 // Every value inside [lo, hi] lands in a bin; values outside are dropped (choose the range to cover them).
 Histogram histogramOf(const std::vector<float> &values, double lo, double hi, int bins);
 
+// The value below which `fraction` (0..1) of `values` lie (nearest rank); 0 for no values.
+double percentileOf(const std::vector<float> &values, double fraction);
+
+struct HistogramSpan
+{
+    double binLo = -1, binHi = 1;   // what the bins cover
+    double axisLo = -1, axisHi = 1; // what the x axis shows (the bins, and for Percentiles the clip too)
+};
+// The span for `range` (HistogramRange) over `normalized` with the clip at +-alpha.
+HistogramSpan histogramSpan(const std::vector<float> &normalized, double alpha, HistogramRange range,
+                            double customLo, double customHi);
+
 struct LayerFigureOptions
 {
     Scheme scheme = Scheme::APoT;
     int bits = 4;
     int bins = 80;
-    bool logScale = false;         // histogram y as log10(1 + count)
-    std::optional<Scheme> overlay; // a second scheme's levels at the same bits and alpha
+    HistogramRange range = HistogramRange::Percentiles;
+    double rangeLo = -3, rangeHi = 3; // HistogramRange::Custom only
+    bool logScale = false;            // histogram y as log10(1 + count)
+    std::optional<Scheme> overlay;    // a second scheme's levels at the same bits and alpha
 };
 
 // Panels "histogram" (series "histogram", "levels.<scheme>", "levels.overlay", "clip") and "occupancy"
 // (series "occupancy.stems", "occupancy"): the markers' y are analysis.counts, their x analysis.levels.
+// Both panels share the x range histogramSpan() gives; the note counts the weights outside it.
 // `normalized` are the layer's normalized weights (normalizeWeights with analysis.mean/std).
 FigureSpec makeLayerFigure(const LayerWeightAnalysis &analysis, const std::vector<float> &normalized,
                            const LayerFigureOptions &options);
@@ -54,9 +78,11 @@ struct SchemeLayers
     std::vector<LayerWeightAnalysis> layers; // one per model layer, same order for every scheme
 };
 // Panel "layer-sqnr": SQNR (dB) per layer index, one step line ("sqnr.<scheme>") per scheme, the first
-// scheme's also with markers ("sqnr.<scheme>.markers"). Layer names are in the note's place: the CSV x is
-// the index; `selected` (an index, or -1) gets a vertical marker line.
-FigureSpec makeLayerErrorFigure(const QList<SchemeLayers> &schemes, int bits, int selected = -1);
+// scheme's also with markers ("sqnr.<scheme>.markers"); `selected` (an index, or -1) gets a vertical marker
+// line. The CSV x is the index. With `layerNames`, the x axis is a category axis labelled with each layer's
+// shortLayerName (the screen; paper draws no category labels on x, so the CLI keeps the index axis).
+FigureSpec makeLayerErrorFigure(const QList<SchemeLayers> &schemes, int bits, int selected = -1,
+                                bool layerNames = false);
 
 // Panel "bit-sweep": mean SQNR (dB) vs bits, one line + markers per scheme ("sweep.<scheme>"). With
 // `accuracy`, a second panel "accuracy": post-training top-1 (%) vs bits per scheme ("accuracy.<scheme>",

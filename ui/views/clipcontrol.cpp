@@ -1,10 +1,13 @@
 #include "ui/views/clipcontrol.h"
 
+#include "ui/figures/levelsfigure.h"
+
 #include <QDoubleSpinBox>
 #include <QPushButton>
 #include <QSignalBlocker>
 #include <QSlider>
 #include <QTimer>
+#include <QWidget>
 
 #include <algorithm>
 #include <cmath>
@@ -12,31 +15,35 @@
 namespace qs::ui {
 
 namespace {
-constexpr int kSliderSteps = 1000;
-}
+// Slider positions per unit of alpha: 0.01 resolution; the keyboard moves 0.05, Page Up/Down 0.25.
+constexpr double kPositionsPerUnit = 100.0;
+constexpr int kSingleStep = 5, kPageStep = 25;
+} // namespace
 
 ClipControl::ClipControl(const ClipControlSetup &setup, QObject *parent)
     : QObject(parent), m_alphaToolTip(setup.alphaToolTip), m_sliderMax(setup.sliderMax)
 {
     m_slider = new QSlider(Qt::Horizontal);
     m_slider->setObjectName(setup.sliderName);
-    m_slider->setRange(1, kSliderSteps);
-    m_slider->setToolTip(setup.alphaToolTip);
+    m_slider->setSingleStep(kSingleStep);
+    m_slider->setPageStep(kPageStep);
+    m_slider->setToolTip(richToolTip(setup.alphaToolTip));
     m_spin = new QDoubleSpinBox;
     m_spin->setObjectName(setup.spinName);
     m_spin->setRange(kMinAlpha, setup.spinMax);
     m_spin->setDecimals(3);
     m_spin->setSingleStep(setup.spinStep);
-    m_spin->setToolTip(setup.alphaToolTip);
+    m_spin->setToolTip(richToolTip(setup.alphaToolTip));
+    updateSliderRange();
     m_search = new QPushButton(QStringLiteral("MSE-optimal \u03b1"));
     m_search->setObjectName(setup.searchName);
-    m_search->setToolTip(setup.searchToolTip);
+    m_search->setToolTip(richToolTip(setup.searchToolTip));
     m_reset = new QPushButton(QStringLiteral("Reset \u03b1"));
     m_reset->setObjectName(setup.resetName);
-    m_reset->setToolTip(setup.resetToolTip);
+    m_reset->setToolTip(richToolTip(setup.resetToolTip));
 
     connect(m_slider, &QSlider::valueChanged, this, [this](int v) {
-        double alpha = std::max(kMinAlpha, m_sliderMax * v / kSliderSteps);
+        double alpha = std::max(kMinAlpha, v / kPositionsPerUnit);
         {
             const QSignalBlocker block(m_spin);
             m_spin->setValue(alpha);
@@ -58,8 +65,18 @@ ClipControl::ClipControl(const ClipControlSetup &setup, QObject *parent)
 void ClipControl::fitSliderTo(double largest, const QString &dataNote)
 {
     m_sliderMax = std::max(1.0, std::ceil(largest * 1.1 * 10.0) / 10.0);
-    m_spin->setToolTip(m_alphaToolTip +
-                       QStringLiteral("<br>Slider range 0\u2013%1 (%2).").arg(m_sliderMax).arg(dataNote));
+    updateSliderRange();
+    m_spin->setToolTip(richToolTip(
+        m_alphaToolTip +
+        QStringLiteral("<br>Slider range 0\u2013%1 (%2).").arg(m_sliderMax).arg(dataNote.toHtmlEscaped())));
+}
+
+void ClipControl::updateSliderRange()
+{
+    const QSignalBlocker block(m_slider);
+    const double alpha = m_spin->value();
+    m_slider->setRange(1, int(std::lround(m_sliderMax * kPositionsPerUnit)));
+    m_slider->setValue(sliderPosition(alpha));
 }
 
 void ClipControl::setAlpha(double alpha)
@@ -71,7 +88,19 @@ void ClipControl::setAlpha(double alpha)
 
 int ClipControl::sliderPosition(double alpha) const
 {
-    return std::clamp(int(std::lround(alpha / m_sliderMax * kSliderSteps)), 1, kSliderSteps);
+    return std::clamp(int(std::lround(alpha * kPositionsPerUnit)), 1,
+                      int(std::lround(m_sliderMax * kPositionsPerUnit)));
+}
+
+void makeToolTipsRich(QWidget *root)
+{
+    if (!root)
+        return;
+    QList<QWidget *> widgets = root->findChildren<QWidget *>();
+    widgets.prepend(root);
+    for (QWidget *w : widgets)
+        if (!w->toolTip().isEmpty())
+            w->setToolTip(richToolTip(w->toolTip()));
 }
 
 QTimer *connectClipOverrides(ClipControl *clip, ClipOverrides &overrides,

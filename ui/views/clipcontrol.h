@@ -1,7 +1,8 @@
 #pragma once
-// The Model view's clip-alpha control, for weights and activations alike: a slider over [0, sliderMax] kept
-// in step with a spin box, an "MSE-optimal alpha" and a "Reset alpha" button. The view lays the widgets out
-// and runs the analysis; ClipOverrides remembers the per-layer clips the user set.
+// The Model view's clip-alpha control, for weights and activations alike: a slider over [0, sliderMax] (0.01
+// per position; arrow keys 0.05, Page Up/Down 0.25) kept in step with a spin box, an "MSE-optimal alpha" and
+// a "Reset alpha" button. The view lays the widgets out and runs the analysis; ClipOverrides remembers the
+// per-layer clips the user set.
 
 #include <QObject>
 #include <QString>
@@ -15,6 +16,7 @@ class QDoubleSpinBox;
 class QPushButton;
 class QSlider;
 class QTimer;
+class QWidget;
 QT_END_NAMESPACE
 
 namespace qs::ui {
@@ -71,6 +73,7 @@ Q_SIGNALS:
 
 private:
     int sliderPosition(double alpha) const;
+    void updateSliderRange(); // [1, sliderMax] in 0.01 steps, keeping the spin box's value
 
     QString m_alphaToolTip;
     QSlider *m_slider = nullptr;
@@ -83,6 +86,10 @@ private:
 // Wires `clip` to per-layer overrides for the layer `selected()` names (empty: none shown): an edit becomes
 // that layer's override and, coalesced by the returned timer (owned by `context`), runs `recompute`; Reset
 // drops the override and recomputes at once; Search runs `search`.
+// Every tooltip under `root` (and root's own) through richToolTip(): entities render and long tips wrap.
+// For tooltips set at construction; ones set later go through richToolTip() where they are set.
+void makeToolTipsRich(QWidget *root);
+
 QTimer *connectClipOverrides(ClipControl *clip, ClipOverrides &overrides,
                              std::function<std::string()> selected, std::function<void()> recompute,
                              std::function<void()> search, QObject *context);

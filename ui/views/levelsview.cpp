@@ -4,7 +4,14 @@
 #include "ui/plotting/figurewidget.h"
 #include "ui/views/toollayout.h"
 
+#include <QChart>
 #include <QCheckBox>
+#include <QEvent>
+#include <QGraphicsLayout>
+#include <QGraphicsScene>
+#include <QGraphicsView>
+#include <QHBoxLayout>
+#include <QSlider>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
@@ -15,12 +22,63 @@
 #include <QSplitter>
 #include <QVBoxLayout>
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace qs::ui {
 
 namespace {
 constexpr std::array<Scheme, 3> kSchemes{Scheme::Uniform, Scheme::PoT, Scheme::APoT};
+constexpr double kAlphaSliderMax = 4.0; // the spin box goes further; the slider covers the usual range
+} // namespace
+
+PlotAreaAligner::PlotAreaAligner(FigureWidget *figure) : QObject(figure), m_figure(figure) {}
+
+void PlotAreaAligner::align()
+{
+    const QList<QChart *> charts = m_figure->charts();
+    for (QChart *chart : charts)
+        if (chart->scene())
+            for (QGraphicsView *view : chart->scene()->views())
+                view->installEventFilter(this); // installing twice keeps one filter
+    if (charts.size() < 2)
+        return;
+    // Automatic layout first: the plot areas the labels need now.
+    for (QChart *chart : charts) {
+        chart->setPlotArea(QRectF());
+        if (QGraphicsLayout *layout = chart->layout()) {
+            layout->invalidate(); // lay out now, at the chart's current size (not at the next event)
+            layout->activate();
+        }
+    }
+    double left = -1e300, right = 1e300;
+    for (QChart *chart : charts) {
+        const QRectF area = chart->plotArea();
+        if (area.width() <= 0)
+            return; // not laid out yet (hidden): the next resize aligns
+        left = std::max(left, area.left());
+        right = std::min(right, area.right());
+    }
+    if (!(right > left))
+        return;
+    for (QChart *chart : charts) {
+        const QRectF area = chart->plotArea();
+        chart->setPlotArea(QRectF(left, area.top(), right - left, area.height()));
+    }
+}
+
+bool PlotAreaAligner::eventFilter(QObject *watched, QEvent *event)
+{
+    if ((event->type() != QEvent::Resize && event->type() != QEvent::Show) || m_inEvent)
+        return QObject::eventFilter(watched, event);
+    // The view resizes its chart in its own handler: let it run first, then align at the new size, before
+    // anything paints (a screenshot or the next frame sees aligned axes).
+    m_inEvent = true;
+    watched->event(event);
+    m_inEvent = false;
+    align();
+    return true;
 }
 
 LevelsView::LevelsView(QWidget *parent) : QWidget(parent)
@@ -32,10 +90,10 @@ LevelsView::LevelsView(QWidget *parent) : QWidget(parent)
     m_scheme->setObjectName(QStringLiteral("schemeCombo"));
     for (Scheme scheme : kSchemes) {
         m_scheme->addItem(schemeLabel(scheme), int(scheme));
-        m_scheme->setItemData(m_scheme->count() - 1, schemeToolTip(scheme), Qt::ToolTipRole);
+        m_scheme->setItemData(m_scheme->count() - 1, richToolTip(schemeToolTip(scheme)), Qt::ToolTipRole);
     }
     m_scheme->setCurrentIndex(2);
-    m_scheme->setToolTip(QStringLiteral("The scheme whose bit range the bits box follows."));
+    m_scheme->setToolTip(richToolTip(QStringLiteral("The scheme whose bit range the bits box follows.")));
     form->addRow(QStringLiteral("&Scheme"), m_scheme);
 
     m_bits = new QSpinBox;
@@ -46,32 +104,48 @@ LevelsView::LevelsView(QWidget *parent) : QWidget(parent)
 
     m_signed = new QCheckBox(QStringLiteral("Si&gned (weights)"));
     m_signed->setObjectName(QStringLiteral("signedCheck"));
-    m_signed->setToolTip(QStringLiteral("Signed: 1 sign bit + b\u22121 magnitude bits, 2<sup>b</sup>\u22121 "
-                                        "levels symmetric about 0. A 2-bit signed APoT weight is ternary."));
+    m_signed->setToolTip(
+        richToolTip(QStringLiteral("Signed: 1 sign bit + b\u22121 magnitude bits, 2<sup>b</sup>\u22121 "
+                                   "levels symmetric about 0. A 2-bit signed APoT weight is ternary.")));
     form->addRow(QString(), m_signed);
 
     m_alpha = new QDoubleSpinBox;
     m_alpha->setObjectName(QStringLiteral("alphaSpin"));
     m_alpha->setRange(0.05, 100.0);
     m_alpha->setDecimals(2);
-    m_alpha->setSingleStep(0.1);
+    m_alpha->setSingleStep(0.05);
     m_alpha->setValue(1.0);
-    m_alpha->setToolTip(QStringLiteral("Clip value \u03b1: the largest level. ") + formulas::staircase());
-    form->addRow(QStringLiteral("Clip &\u03b1"), m_alpha);
+    const QString alphaTip =
+        richToolTip(QStringLiteral("Clip value &alpha;: the largest level. ") + formulas::staircase());
+    m_alpha->setToolTip(alphaTip);
+    m_alphaSlider = new QSlider(Qt::Horizontal);
+    m_alphaSlider->setObjectName(QStringLiteral("alphaSlider"));
+    m_alphaSlider->setRange(int(std::lround(0.05 * kAlphaScale)),
+                            int(std::lround(kAlphaSliderMax * kAlphaScale)));
+    m_alphaSlider->setSingleStep(5);
+    m_alphaSlider->setPageStep(25);
+    m_alphaSlider->setValue(int(std::lround(m_alpha->value() * kAlphaScale)));
+    m_alphaSlider->setToolTip(alphaTip);
+    auto *alphaRow = new QHBoxLayout;
+    alphaRow->setContentsMargins(0, 0, 0, 0);
+    alphaRow->addWidget(m_alphaSlider, 1);
+    alphaRow->addWidget(m_alpha);
+    auto *alphaLabel = new QLabel(QStringLiteral("Clip &\u03b1"));
+    alphaLabel->setBuddy(m_alpha);
+    form->addRow(alphaLabel, alphaRow);
 
     auto *compareBox = new QGroupBox(QStringLiteral("Overlay at the same bits"));
     auto *compareLayout = new QVBoxLayout(compareBox);
     for (size_t i = 0; i < kSchemes.size(); ++i) {
         m_compare[i] = new QCheckBox(schemeLabel(kSchemes[i]));
         m_compare[i]->setObjectName(QStringLiteral("compare") + schemeLabel(kSchemes[i]));
-        m_compare[i]->setToolTip(schemeToolTip(kSchemes[i]));
+        m_compare[i]->setToolTip(richToolTip(schemeToolTip(kSchemes[i])));
         m_compare[i]->setChecked(true);
         compareLayout->addWidget(m_compare[i]);
     }
 
-    auto *help = new QLabel(QStringLiteral(
-        "PoT spends extra bits on tiny levels crowding near 0; APoT spreads them over the range. Hover a "
-        "control for its formula."));
+    // What the level sets show is the figure's note (levelsCaption), under the charts.
+    auto *help = new QLabel(QStringLiteral("Hover a control for its formula."));
     help->setWordWrap(true);
 
     auto *controlsLayout = new QVBoxLayout(controls);
@@ -81,7 +155,8 @@ LevelsView::LevelsView(QWidget *parent) : QWidget(parent)
     controlsLayout->addStretch(1);
 
     m_figure = new FigureWidget;
-    m_figure->setToolTip(formulas::staircase());
+    m_figure->setToolTip(richToolTip(formulas::staircase()));
+    m_aligner = new PlotAreaAligner(m_figure);
 
     m_splitter = placeControlsBesideFigure(this, controls, m_figure, QStringLiteral("levelsSplitter"), 260);
 
@@ -94,7 +169,15 @@ LevelsView::LevelsView(QWidget *parent) : QWidget(parent)
         rebuild();
     });
     connect(m_bits, &QSpinBox::valueChanged, this, &LevelsView::rebuild);
-    connect(m_alpha, &QDoubleSpinBox::valueChanged, this, &LevelsView::rebuild);
+    connect(m_alpha, &QDoubleSpinBox::valueChanged, this, [this](double alpha) {
+        {
+            const QSignalBlocker block(m_alphaSlider);
+            m_alphaSlider->setValue(int(std::lround(alpha * kAlphaScale)));
+        }
+        rebuild();
+    });
+    connect(m_alphaSlider, &QSlider::valueChanged, this,
+            [this](int position) { m_alpha->setValue(position / kAlphaScale); }); // the spin box rebuilds
     for (auto *check : m_compare)
         connect(check, &QCheckBox::toggled, this, &LevelsView::rebuild);
 
@@ -126,11 +209,12 @@ void LevelsView::updateBitRange()
     const auto [lo, hi] = supportedBits(scheme, m_signed->isChecked());
     const QSignalBlocker blocker(m_bits); // one rebuild per user action, done by the caller
     m_bits->setRange(lo, hi);
-    m_bits->setToolTip(QStringLiteral("%1 %2 levels are defined for %3 to %4 bits.")
-                           .arg(schemeLabel(scheme),
-                                m_signed->isChecked() ? QStringLiteral("signed") : QStringLiteral("unsigned"))
-                           .arg(lo)
-                           .arg(hi));
+    m_bits->setToolTip(
+        richToolTip(QStringLiteral("%1 %2 levels are defined for %3 to %4 bits.")
+                        .arg(schemeLabel(scheme),
+                             m_signed->isChecked() ? QStringLiteral("signed") : QStringLiteral("unsigned"))
+                        .arg(lo)
+                        .arg(hi)));
     // The primary scheme is always drawn; its overlay box is implied.
     for (size_t i = 0; i < kSchemes.size(); ++i)
         m_compare[i]->setEnabled(kSchemes[i] != scheme);
@@ -142,6 +226,7 @@ void LevelsView::rebuild()
         return;
     try {
         m_figure->setFigure(makeLevelsFigure(options()));
+        m_aligner->align();
     } catch (const std::exception &e) {
         m_figure->setError(QString::fromStdString(e.what()));
     }

@@ -9,7 +9,9 @@
 #include <array>
 
 QT_BEGIN_NAMESPACE
+class QChart;
 class QCheckBox;
+class QSlider;
 class QComboBox;
 class QDoubleSpinBox;
 class QSettings;
@@ -20,6 +22,29 @@ QT_END_NAMESPACE
 namespace qs::ui {
 
 class FigureWidget;
+
+// Keeps the plot areas of a figure's stacked charts at one left edge and one width, so their x axes line
+// up whatever their y labels' widths ("Uniform (15)" beside "-1.0"): after each figure and each resize of
+// a chart view, the charts are laid out automatically, then every plot area gets the rightmost left edge
+// and the leftmost right edge. Used by the Levels and the Soft rounding views.
+class PlotAreaAligner final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(PlotAreaAligner)
+
+public:
+    explicit PlotAreaAligner(FigureWidget *figure);
+
+public Q_SLOTS:
+    void align(); // now; also after each resize or show of a chart view
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
+private:
+    FigureWidget *m_figure;
+    bool m_inEvent = false;
+};
 
 class LevelsView final : public QWidget
 {
@@ -32,6 +57,11 @@ public:
     LevelsFigureOptions options() const;
     const FigureSpec &figure() const;
     FigureWidget *figureWidget() const { return m_figure; }
+    QSlider *alphaSlider() const { return m_alphaSlider; }
+    QDoubleSpinBox *alphaSpin() const { return m_alpha; }
+
+    // Slider positions per unit of alpha (0.01 resolution; arrow keys 0.05, Page Up/Down 0.25).
+    static constexpr double kAlphaScale = 100.0;
 
     void saveSettings(QSettings &settings) const;
     void restoreSettings(QSettings &settings);
@@ -44,6 +74,8 @@ private:
     QSpinBox *m_bits = nullptr;
     QCheckBox *m_signed = nullptr;
     QDoubleSpinBox *m_alpha = nullptr;
+    QSlider *m_alphaSlider = nullptr;
+    PlotAreaAligner *m_aligner = nullptr;
     std::array<QCheckBox *, 3> m_compare{}; // Uniform, PoT, APoT
     QSplitter *m_splitter = nullptr;
     FigureWidget *m_figure = nullptr;

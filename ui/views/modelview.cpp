@@ -1,6 +1,7 @@
 #include "ui/views/modelview.h"
 
 #include "ui/plotting/figurewidget.h"
+#include "ui/views/clipcontrol.h"
 #include "ui/views/model/activationspage.h"
 #include "ui/views/model/bitsweeppage.h"
 #include "ui/views/model/layersqnrpage.h"
@@ -87,6 +88,7 @@ ModelView::ModelView(QWidget *parent) : QWidget(parent)
     layout->addWidget(m_loadError);
     layout->addWidget(m_stack);
     wire();
+    makeToolTipsRich(this);
 }
 
 ModelView::~ModelView()
@@ -130,11 +132,8 @@ void ModelView::wire()
         m_activations->schemeChanged();
     });
     connect(m_sidebar, &ModelSidebar::bitsChanged, this, &ModelView::onGridChanged);
-    connect(m_sidebar, &ModelSidebar::searchAllToggled, this, [this] {
-        onGridChanged();
-        if (m_snapshot)
-            startSweep(); // the sweep follows the clip rule
-    });
+    // The sweep has its own clip rule (re-optimized per point, or fixed): it does not follow this one.
+    connect(m_sidebar, &ModelSidebar::searchAllToggled, this, &ModelView::onGridChanged);
     connect(m_sidebar, &ModelSidebar::overlayChanged, m_layer, &SelectedLayerBox::rebuildFigure);
     connect(m_sidebar, &ModelSidebar::dataEdited, m_activations, &ActivationsPage::dataEdited);
     connect(m_sidebar->tree(), &QTreeWidget::currentItemChanged, this, [this] {
@@ -249,7 +248,7 @@ const FigureSpec &ModelView::figure() const
 {
     switch (page()) {
     case Page::LayerSqnr:
-        return sqnrFigure()->figure();
+        return m_sqnr->exportFigure();
     case Page::BitSweep:
         return sweepFigure()->figure();
     case Page::Activations:

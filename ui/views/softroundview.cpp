@@ -2,6 +2,7 @@
 
 #include "ui/figures/palette.h"
 #include "ui/plotting/figurewidget.h"
+#include "ui/views/levelsview.h"
 #include "ui/views/toollayout.h"
 
 #include <QCheckBox>
@@ -24,25 +25,26 @@ namespace qs::ui {
 
 namespace {
 
-QSlider *makeSlider(const QString &objectName, int lo, int hi, int value, const QString &toolTip)
+QSlider *makeSlider(const QString &objectName, int lo, int hi, int value, int singleStep, int pageStep,
+                    const QString &toolTip)
 {
     auto *slider = new QSlider(Qt::Horizontal);
     slider->setObjectName(objectName);
     slider->setRange(lo, hi);
     slider->setValue(value);
-    slider->setToolTip(toolTip);
+    slider->setSingleStep(singleStep);
+    slider->setPageStep(pageStep);
+    slider->setToolTip(richToolTip(toolTip));
     return slider;
 }
 
-// A slider and the value it stands for, on one form row.
-QWidget *sliderRow(QSlider *slider, QLabel *value)
+// A slider and the spin box with its value, on one form row.
+QWidget *sliderRow(QSlider *slider, QDoubleSpinBox *value)
 {
     auto *row = new QWidget;
     auto *layout = new QHBoxLayout(row);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(slider, 1);
-    value->setMinimumWidth(value->fontMetrics().horizontalAdvance(QStringLiteral("0.000")));
-    value->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
     layout->addWidget(value);
     return row;
 }
@@ -65,42 +67,42 @@ SoftRoundView::SoftRoundView(QWidget *parent) : QWidget(parent)
     m_bits->setValue(defaults.bits);
     m_bits->setSuffix(QStringLiteral(" bit"));
     m_bits->setToolTip(
-        QStringLiteral("DSQ and DAQ: 2<sup>b</sup> evenly spaced levels over the clip range."));
+        richToolTip(QStringLiteral("DSQ and DAQ: 2<sup>b</sup> evenly spaced levels over the clip range.")));
     common->addRow(QStringLiteral("&Bits"), m_bits);
     m_signed = new QCheckBox(QStringLiteral("Si&gned range [\u2212\u03b1, \u03b1]"));
     m_signed->setObjectName(QStringLiteral("signedCheck"));
     m_signed->setToolTip(
-        QStringLiteral("DSQ/DAQ (reference code): signed ranges get 2<sup>b</sup> levels and "
-                       "no zero level."));
+        richToolTip(QStringLiteral("DSQ/DAQ (reference code): signed ranges get 2<sup>b</sup> levels and "
+                                   "no zero level.")));
     common->addRow(QString(), m_signed);
     m_alpha = new QDoubleSpinBox;
     m_alpha->setObjectName(QStringLiteral("alphaSpin"));
     m_alpha->setRange(0.05, 100.0);
-    m_alpha->setSingleStep(0.1);
+    m_alpha->setSingleStep(0.05);
     m_alpha->setValue(defaults.alpha);
-    m_alpha->setToolTip(QStringLiteral("Clip value \u03b1: the largest level."));
+    m_alpha->setToolTip(richToolTip(QStringLiteral("Clip value \u03b1: the largest level.")));
     common->addRow(QStringLiteral("Clip \u03b1"), m_alpha);
 
     m_dsqGroup = new QGroupBox(QStringLiteral("DSQ"));
     m_dsqGroup->setObjectName(QStringLiteral("dsqGroup"));
     m_dsqGroup->setCheckable(true);
-    m_dsqGroup->setToolTip(formulas::dsq());
+    m_dsqGroup->setToolTip(richToolTip(formulas::dsq()));
     m_dsqAlpha = makeSlider(QStringLiteral("dsqAlphaSlider"), 1, 500,
-                            sliderPosition(defaults.dsqAlpha, kDsqAlphaScale), formulas::dsq());
-    m_dsqAlphaValue = new QLabel;
+                            sliderPosition(defaults.dsqAlpha, kDsqAlphaScale), 10, 50, formulas::dsq());
+    m_dsqAlphaValue = pairSpin(m_dsqAlpha, kDsqAlphaScale, 0.01, 3);
     auto *dsqForm = new QFormLayout(m_dsqGroup);
     dsqForm->addRow(QStringLiteral("\u03b1 (0, 0.5]"), sliderRow(m_dsqAlpha, m_dsqAlphaValue));
 
     m_daqGroup = new QGroupBox(QStringLiteral("DAQ"));
     m_daqGroup->setObjectName(QStringLiteral("daqGroup"));
     m_daqGroup->setCheckable(true);
-    m_daqGroup->setToolTip(formulas::daq());
+    m_daqGroup->setToolTip(richToolTip(formulas::daq()));
     m_daqGamma = makeSlider(QStringLiteral("daqGammaSlider"), 1, 100,
-                            sliderPosition(defaults.daqGamma, kDaqScale), formulas::daq());
+                            sliderPosition(defaults.daqGamma, kDaqScale), 1, 10, formulas::daq());
     m_daqSigma = makeSlider(QStringLiteral("daqSigmaSlider"), 1, 50,
-                            sliderPosition(defaults.daqSigma, kDaqScale), formulas::daq());
-    m_daqGammaValue = new QLabel;
-    m_daqSigmaValue = new QLabel;
+                            sliderPosition(defaults.daqSigma, kDaqScale), 1, 5, formulas::daq());
+    m_daqGammaValue = pairSpin(m_daqGamma, kDaqScale, 0.1, 1);
+    m_daqSigmaValue = pairSpin(m_daqSigma, kDaqScale, 0.1, 1);
     auto *daqForm = new QFormLayout(m_daqGroup);
     daqForm->addRow(QStringLiteral("\u03b3"), sliderRow(m_daqGamma, m_daqGammaValue));
     daqForm->addRow(QStringLiteral("\u03c3"), sliderRow(m_daqSigma, m_daqSigmaValue));
@@ -108,24 +110,24 @@ SoftRoundView::SoftRoundView(QWidget *parent) : QWidget(parent)
     m_ewgsGroup = new QGroupBox(QStringLiteral("EWGS"));
     m_ewgsGroup->setObjectName(QStringLiteral("ewgsGroup"));
     m_ewgsGroup->setCheckable(true);
-    m_ewgsGroup->setToolTip(formulas::ewgs());
+    m_ewgsGroup->setToolTip(richToolTip(formulas::ewgs()));
     m_ewgsBase = new QComboBox;
     m_ewgsBase->setObjectName(QStringLiteral("ewgsBaseCombo"));
     for (Scheme scheme : {Scheme::Uniform, Scheme::PoT, Scheme::APoT}) {
         m_ewgsBase->addItem(schemeLabel(scheme), int(scheme));
-        m_ewgsBase->setItemData(m_ewgsBase->count() - 1, schemeToolTip(scheme), Qt::ToolTipRole);
+        m_ewgsBase->setItemData(m_ewgsBase->count() - 1, richToolTip(schemeToolTip(scheme)), Qt::ToolTipRole);
     }
-    m_ewgsBase->setToolTip(QStringLiteral("The hard quantizer EWGS scales the gradient of."));
+    m_ewgsBase->setToolTip(richToolTip(QStringLiteral("The hard quantizer EWGS scales the gradient of.")));
     m_ewgsDelta = makeSlider(QStringLiteral("ewgsDeltaSlider"), 0, 500,
-                             sliderPosition(defaults.ewgsDelta, kDeltaScale), formulas::ewgs());
-    m_ewgsDeltaValue = new QLabel;
+                             sliderPosition(defaults.ewgsDelta, kDeltaScale), 5, 25, formulas::ewgs());
+    m_ewgsDeltaValue = pairSpin(m_ewgsDelta, kDeltaScale, 0.05, 2);
     m_gradSign = new QComboBox;
     m_gradSign->setObjectName(QStringLiteral("gradSignCombo"));
     m_gradSign->addItem(QStringLiteral("g > 0"), 1.0);
     m_gradSign->addItem(QStringLiteral("g < 0"), -1.0);
     m_gradSign->setToolTip(
-        QStringLiteral("Sign of the incoming gradient g<sub>q</sub>: it flips which side of "
-                       "each level gets the larger gradient."));
+        richToolTip(QStringLiteral("Sign of the incoming gradient g<sub>q</sub>: it flips which side of "
+                                   "each level gets the larger gradient.")));
     auto *ewgsForm = new QFormLayout(m_ewgsGroup);
     ewgsForm->addRow(QStringLiteral("Levels"), m_ewgsBase);
     ewgsForm->addRow(QStringLiteral("\u03b4"), sliderRow(m_ewgsDelta, m_ewgsDeltaValue));
@@ -142,6 +144,7 @@ SoftRoundView::SoftRoundView(QWidget *parent) : QWidget(parent)
     m_figure = new FigureWidget;
     m_splitter =
         placeControlsBesideFigure(this, controls, m_figure, QStringLiteral("softRoundSplitter"), 280);
+    m_aligner = new PlotAreaAligner(m_figure);
 
     connect(m_bits, &QSpinBox::valueChanged, this, &SoftRoundView::rebuild);
     connect(m_signed, &QCheckBox::toggled, this, &SoftRoundView::rebuild);
@@ -179,22 +182,46 @@ const FigureSpec &SoftRoundView::figure() const
     return m_figure->figure();
 }
 
-void SoftRoundView::updateValueLabels()
+QDoubleSpinBox *SoftRoundView::pairSpin(QSlider *slider, double scale, double step, int decimals)
 {
-    const auto o = options();
-    m_dsqAlphaValue->setText(QString::number(o.dsqAlpha, 'f', 3));
-    m_daqGammaValue->setText(QString::number(o.daqGamma, 'f', 1));
-    m_daqSigmaValue->setText(QString::number(o.daqSigma, 'f', 1));
-    m_ewgsDeltaValue->setText(QString::number(o.ewgsDelta, 'f', 2));
+    auto *spin = new QDoubleSpinBox;
+    spin->setObjectName(slider->objectName().replace(QStringLiteral("Slider"), QStringLiteral("Spin")));
+    spin->setDecimals(decimals);
+    spin->setRange(slider->minimum() / scale, slider->maximum() / scale);
+    spin->setSingleStep(step);
+    spin->setValue(slider->value() / scale);
+    spin->setToolTip(slider->toolTip());
+    spin->setKeyboardTracking(false); // typing "0.25" is one value, not three
+    // The slider holds the value (options() reads it); the spin box shows it and sets it when typed.
+    connect(slider, &QSlider::valueChanged, spin, [spin, scale](int position) {
+        const QSignalBlocker block(spin);
+        spin->setValue(position / scale);
+    });
+    connect(spin, &QDoubleSpinBox::valueChanged, slider,
+            [slider, scale](double value) { slider->setValue(int(std::lround(value * scale))); });
+    return spin;
+}
+
+QDoubleSpinBox *SoftRoundView::spinFor(const QSlider *slider) const
+{
+    if (slider == m_dsqAlpha)
+        return m_dsqAlphaValue;
+    if (slider == m_daqGamma)
+        return m_daqGammaValue;
+    if (slider == m_daqSigma)
+        return m_daqSigmaValue;
+    if (slider == m_ewgsDelta)
+        return m_ewgsDeltaValue;
+    return nullptr;
 }
 
 void SoftRoundView::rebuild()
 {
     if (m_restoring)
         return;
-    updateValueLabels();
     try {
         m_figure->setFigure(makeSoftRoundFigure(options()));
+        m_aligner->align();
     } catch (const std::exception &e) {
         m_figure->setError(QString::fromStdString(e.what()));
     }

@@ -21,6 +21,7 @@ QT_END_NAMESPACE
 namespace qs::ui {
 
 class FigureWidget;
+class PlotAreaAligner;
 
 class SoftRoundView final : public QWidget
 {
@@ -37,32 +38,38 @@ public:
     void saveSettings(QSettings &settings) const;
     void restoreSettings(QSettings &settings);
 
-    // Slider positions are integers; these are the scales the values are read with.
+    // Slider positions are integers; these are the scales the values are read with. Each slider has a spin
+    // box beside it (the value, typed or shown) kept in step with it. Arrow keys / Page Up-Down move
+    // DSQ alpha 0.01 / 0.05, DAQ gamma and sigma 0.1 / 0.5 (gamma 1.0), EWGS delta 0.05 / 0.25.
     static constexpr double kDsqAlphaScale = 1000.0; // 1..500 -> 0.001..0.5
     static constexpr double kDaqScale = 10.0;        // gamma 1..100 -> 0.1..10, sigma 1..50 -> 0.1..5
     static constexpr double kDeltaScale = 100.0;     // 0..500 -> 0..5
 
+    // The spin box beside a slider (dsqAlphaSlider, daqGammaSlider, daqSigmaSlider, ewgsDeltaSlider).
+    QDoubleSpinBox *spinFor(const QSlider *slider) const;
+
 private:
     void rebuild();
-    void updateValueLabels();
+    QDoubleSpinBox *pairSpin(QSlider *slider, double scale, double step, int decimals);
 
     QSpinBox *m_bits = nullptr;
     QCheckBox *m_signed = nullptr;
     QDoubleSpinBox *m_alpha = nullptr;
     QGroupBox *m_dsqGroup = nullptr;
     QSlider *m_dsqAlpha = nullptr;
-    QLabel *m_dsqAlphaValue = nullptr;
+    QDoubleSpinBox *m_dsqAlphaValue = nullptr;
     QGroupBox *m_daqGroup = nullptr;
     QSlider *m_daqGamma = nullptr;
-    QLabel *m_daqGammaValue = nullptr;
+    QDoubleSpinBox *m_daqGammaValue = nullptr;
     QSlider *m_daqSigma = nullptr;
-    QLabel *m_daqSigmaValue = nullptr;
+    QDoubleSpinBox *m_daqSigmaValue = nullptr;
     QGroupBox *m_ewgsGroup = nullptr;
     QComboBox *m_ewgsBase = nullptr;
     QSlider *m_ewgsDelta = nullptr;
-    QLabel *m_ewgsDeltaValue = nullptr;
+    QDoubleSpinBox *m_ewgsDeltaValue = nullptr;
     QComboBox *m_gradSign = nullptr;
     QSplitter *m_splitter = nullptr;
+    PlotAreaAligner *m_aligner = nullptr;
     FigureWidget *m_figure = nullptr;
     bool m_restoring = false;
 };

@@ -2,11 +2,13 @@
 
 #include "core/analysis/modelsnapshot.h"
 #include "ui/figures/activationfigures.h"
+#include "ui/figures/levelsfigure.h"
 #include "ui/figures/weightfigures.h"
 #include "ui/plotting/figurewidget.h"
 #include "ui/views/backgroundjob.h"
 #include "ui/views/model/modelsidebar.h"
 
+#include <QCheckBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QProgressBar>
@@ -35,8 +37,16 @@ BitSweepPage::BitSweepPage(const ModelSidebar *sidebar, QWidget *parent) : QWidg
     m_cancelButton->setObjectName(QStringLiteral("cancelSweepButton"));
     m_progress = new QProgressBar;
     m_progress->setObjectName(QStringLiteral("sweepProgress"));
+    m_fixedClip = new QCheckBox(QStringLiteral("Fixed clip"));
+    m_fixedClip->setObjectName(QStringLiteral("fixedClipCheck"));
+    m_fixedClip->setToolTip(QStringLiteral(
+        "<p>Unchecked: every scheme and bit width gets each layer's MSE-optimal clip &alpha;, found anew, as "
+        "<tt>quantscope-cli analyze --alpha-search mse</tt> does. Checked: every point uses the "
+        "checkpoint's &alpha; (learned at one bit width; 3.0 where the file has none), which shows how "
+        "a clip tuned for one grid fares on the others.</p>"));
     sweepBar->addWidget(m_sweepButton);
     sweepBar->addWidget(m_cancelButton);
+    sweepBar->addWidget(m_fixedClip);
     sweepBar->addWidget(m_progress, 1);
     sweepLayout->addLayout(sweepBar);
     auto *accuracyBar = new QHBoxLayout;
@@ -84,6 +94,10 @@ BitSweepPage::BitSweepPage(const ModelSidebar *sidebar, QWidget *parent) : QWidg
     m_accuracyJob = std::make_unique<BackgroundJob>(QStringLiteral("modelAccuracy"), m_accuracyButton,
                                                     m_accuracyCancel, m_accuracyProgress);
     connect(m_sweepButton, &QPushButton::clicked, this, &BitSweepPage::startSweep);
+    connect(m_fixedClip, &QCheckBox::toggled, this, [this] {
+        if (m_snapshot)
+            startSweep(); // the sweep shown always says which clip rule made it
+    });
     connect(m_cancelButton, &QPushButton::clicked, this, &BitSweepPage::cancelSweep);
     connect(m_accuracyButton, &QPushButton::clicked, this, &BitSweepPage::startAccuracySweep);
     connect(m_accuracyCancel, &QPushButton::clicked, this, &BitSweepPage::cancelAccuracySweep);
@@ -105,13 +119,18 @@ void BitSweepPage::setModel(std::shared_ptr<const ModelSnapshot> snapshot)
     // A model QuantScope cannot run (an ImageNet ResNet): the button says why.
     const bool evaluable = !m_snapshot || m_snapshot->trainedAs().evaluable();
     m_accuracyButton->setEnabled(evaluable);
-    m_accuracyButton->setToolTip(evaluable ? m_accuracyToolTip
-                                           : QString::fromStdString(m_snapshot->trainedAs().notEvaluable));
+    m_accuracyButton->setToolTip(richToolTip(
+        evaluable ? m_accuracyToolTip : QString::fromStdString(m_snapshot->trainedAs().notEvaluable)));
 }
 
 bool BitSweepPage::sweepRunning() const
 {
     return m_sweepJob->running();
+}
+
+bool BitSweepPage::fixedClip() const
+{
+    return m_fixedClip->isChecked();
 }
 
 bool BitSweepPage::accuracyRunning() const
@@ -142,7 +161,7 @@ void BitSweepPage::startSweep()
     if (!m_snapshot)
         return;
     const auto snapshot = m_snapshot;
-    const bool search = m_sidebar->searchAll();
+    const bool search = !fixedClip();
     m_sweepJob->start(
         [this, snapshot, search](const BackgroundJob::Progress &progress) -> BackgroundJob::Finish {
             auto points = bitSweep(*snapshot, {Scheme::Uniform, Scheme::PoT, Scheme::APoT}, kSweepFrom,
@@ -185,7 +204,7 @@ void BitSweepPage::startAccuracySweep()
     request.fromBits = kSweepFrom;
     request.toBits = kSweepTo;
     request.testImages = m_accuracyImages->value();
-    request.alphaSearch = m_sidebar->searchAll();
+    request.alphaSearch = !fixedClip();
     m_accuracyJob->start(
         [this, request](const BackgroundJob::Progress &progress) -> BackgroundJob::Finish {
             auto result = ptqAccuracySweep(request, progress);
@@ -241,12 +260,15 @@ void BitSweepPage::cancelAccuracySweep()
 void BitSweepPage::saveSettings(QSettings &settings) const
 {
     settings.setValue(QStringLiteral("accuracyImages"), m_accuracyImages->value());
+    settings.setValue(QStringLiteral("sweepFixedClip"), m_fixedClip->isChecked());
 }
 
 void BitSweepPage::restoreSettings(QSettings &settings)
 {
     m_accuracyImages->setValue(
         settings.value(QStringLiteral("accuracyImages"), kDefaultAccuracyImages).toInt());
+    const QSignalBlocker block(m_fixedClip); // the model opened next starts the sweep
+    m_fixedClip->setChecked(settings.value(QStringLiteral("sweepFixedClip"), false).toBool());
 }
 
 } // namespace qs::ui

@@ -1,7 +1,9 @@
 #pragma once
 // The Model view's "Bit sweep" page: the mean layer SQNR of uniform, PoT and APoT at 2-6 bits, and, when the
 // model's data set is at hand, the post-training top-1 at each point; both run as cancellable background
-// jobs (latest start wins) and follow the sidebar's clip rule.
+// jobs (latest start wins). Each point re-optimizes every layer's clip for its scheme and bits (a clip
+// learned at 4 bits is far too wide at 6, which flattens the curve), unless "Fixed clip" is checked: then
+// every point uses the checkpoint's clip (else 3.0).
 
 #include "core/analysis/analysis.h"
 #include "core/analysis/modelsnapshot.h"
@@ -14,6 +16,7 @@
 #include <vector>
 
 QT_BEGIN_NAMESPACE
+class QCheckBox;
 class QLabel;
 class QProgressBar;
 class QPushButton;
@@ -50,8 +53,10 @@ public:
     // warning with the likely causes, or why it cannot run; wraps, never widens the window.
     QLabel *accuracySummary() const { return m_accuracySummary; }
     QPushButton *accuracyButton() const { return m_accuracyButton; }
+    QCheckBox *fixedClipCheck() const { return m_fixedClip; }
+    bool fixedClip() const;
 
-    void saveSettings(QSettings &settings) const; // accuracyImages
+    void saveSettings(QSettings &settings) const; // accuracyImages, sweepFixedClip
     void restoreSettings(QSettings &settings);
 
 public Q_SLOTS:
@@ -70,6 +75,7 @@ private:
     std::optional<PtqResult> m_accuracy;
     bool m_accuracySearched = false; // the clip rule of the accuracy shown
 
+    QCheckBox *m_fixedClip = nullptr;
     QPushButton *m_sweepButton = nullptr;
     QPushButton *m_cancelButton = nullptr;
     QProgressBar *m_progress = nullptr;

@@ -1,3 +1,4 @@
+#include "ui/figures/levelsfigure.h"
 #include "ui/views/model/capturebar.h"
 
 #include "core/analysis/modelsnapshot.h"
@@ -57,8 +58,8 @@ void CaptureBar::setModel(std::shared_ptr<const ModelSnapshot> snapshot)
     // A model QuantScope cannot run (an ImageNet ResNet): the button says why instead of failing later.
     const bool evaluable = !m_snapshot || m_snapshot->trainedAs().evaluable();
     m_button->setEnabled(evaluable);
-    m_button->setToolTip(evaluable ? m_buttonToolTip
-                                   : QString::fromStdString(m_snapshot->trainedAs().notEvaluable));
+    m_button->setToolTip(richToolTip(
+        evaluable ? m_buttonToolTip : QString::fromStdString(m_snapshot->trainedAs().notEvaluable)));
 }
 
 bool CaptureBar::running() const

@@ -6,6 +6,8 @@
 #include "ui/views/model/modelsidebar.h"
 #include "ui/views/model/selectedlayerbox.h"
 
+#include <QAbstractAxis>
+#include <QChart>
 #include <QVBoxLayout>
 
 namespace qs::ui {
@@ -23,6 +25,7 @@ LayerSqnrPage::LayerSqnrPage(const ModelSidebar *sidebar, const SelectedLayerBox
     placeholder.id = QStringLiteral("layer-error");
     placeholder.note = QStringLiteral("Analysing\u2026");
     m_figure->setFigure(placeholder);
+    m_exportFigure = placeholder;
 }
 
 LayerSqnrPage::~LayerSqnrPage()
@@ -132,9 +135,18 @@ void LayerSqnrPage::rebuildFigure()
         if (m_snapshot)
             f.note = QStringLiteral("Analysing\u2026");
         m_figure->setFigure(f);
+        m_exportFigure = f;
         return;
     }
-    m_figure->setFigure(makeLayerErrorFigure(m_results, m_sidebar->bits(), m_sidebar->tree()->selectedRow()));
+    m_exportFigure =
+        makeLayerErrorFigure(m_results, m_sidebar->bits(), m_sidebar->tree()->selectedRow(), false);
+    m_figure->setFigure(
+        makeLayerErrorFigure(m_results, m_sidebar->bits(), m_sidebar->tree()->selectedRow(), true));
+    // Layer names read upwards: a ResNet's 20-60 names never fit side by side at 1280 px.
+    if (QChart *chart = m_figure->chart(QStringLiteral("layer-sqnr")))
+        for (QAbstractAxis *axis : chart->axes(Qt::Horizontal))
+            if (axis->labelsAngle() != -90)
+                axis->setLabelsAngle(-90);
 }
 
 } // namespace qs::ui

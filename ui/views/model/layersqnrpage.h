@@ -31,6 +31,9 @@ public:
     ~LayerSqnrPage() override; // cancels the analysis and joins its thread
 
     FigureWidget *figure() const { return m_figure; }
+    // What Ctrl+E exports: the same figure over a layer-index axis (paper draws no category labels on x;
+    // the settings map each index to its layer), so the paper figure keeps its ticks.
+    const FigureSpec &exportFigure() const { return m_exportFigure; }
     void setModel(std::shared_ptr<const ModelSnapshot> snapshot); // drops the previous model's results
     bool analysisPending() const { return m_pending; }
 
@@ -49,6 +52,7 @@ private:
     std::shared_ptr<const ModelSnapshot> m_snapshot;
     QList<SchemeLayers> m_results; // first: the chosen scheme
     FigureWidget *m_figure = nullptr;
+    FigureSpec m_exportFigure;
     bool m_pending = false;
     WorkerThread m_thread{QStringLiteral("modelAnalysis")}; // last: joined before the members above go
 };

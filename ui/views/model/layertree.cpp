@@ -1,6 +1,7 @@
 #include "ui/views/model/layertree.h"
 
 #include "core/analysis/modelsnapshot.h"
+#include "ui/figures/levelsfigure.h"
 #include "ui/figures/weightfigures.h"
 
 #include <QHeaderView>
@@ -30,12 +31,14 @@ LayerTree::LayerTree(QWidget *parent) : QTreeWidget(parent)
     setRootIsDecorated(false);
     setUniformRowHeights(true);
     setAlternatingRowColors(true);
+    // "layer3.2.conv2" keeps its block and its conv when the column is narrow; the tooltip has it all.
+    setTextElideMode(Qt::ElideMiddle);
     header()->setStretchLastSection(false);
     header()->setSectionResizeMode(ColName, QHeaderView::Stretch);
     for (int c = ColShape; c < ColCount; ++c)
         header()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
-    headerItem()->setToolTip(ColAlpha, weightFormulas::alpha());
-    headerItem()->setToolTip(ColSqnr, weightFormulas::sqnr());
+    headerItem()->setToolTip(ColAlpha, richToolTip(weightFormulas::alpha()));
+    headerItem()->setToolTip(ColSqnr, richToolTip(weightFormulas::sqnr()));
 }
 
 void LayerTree::fill(const ModelSnapshot *snapshot)

@@ -1,3 +1,4 @@
+#include "ui/figures/levelsfigure.h"
 #include "ui/views/model/modelsidebar.h"
 
 #include "core/analysis/modelsnapshot.h"
@@ -213,7 +214,7 @@ void ModelSidebar::setModel(const std::shared_ptr<const ModelSnapshot> &snapshot
                                    .arg(QFileInfo(path).fileName().toHtmlEscaped(),
                                         QString::fromStdString(m_snapshot->description()).toHtmlEscaped())
                                    .arg(m_snapshot->parameterCount()));
-        m_description->setToolTip(QDir::toNativeSeparators(QFileInfo(path).absoluteFilePath()));
+        m_description->setToolTip(richToolTip(QDir::toNativeSeparators(QFileInfo(path).absoluteFilePath())));
     }
     if (m_snapshot) {
         // A new model: as trained, with the bits it stores (else the file name's suggestion, marked as such),
@@ -263,7 +264,7 @@ void ModelSidebar::updateTrainedAs()
     if (!trained->evaluable())
         text += QStringLiteral("<br>%1").arg(QString::fromStdString(trained->notEvaluable).toHtmlEscaped());
     m_trainedAs->setText(text);
-    m_trainedAs->setToolTip(QString::fromStdString(trained->describe()));
+    m_trainedAs->setToolTip(richToolTip(QString::fromStdString(trained->describe())));
 }
 
 EvaluationSetting ModelSidebar::evaluationSetting() const
@@ -360,11 +361,12 @@ void ModelSidebar::updateBitRange()
     const auto [lo, hi] = supportedBits(scheme(), true);
     const QSignalBlocker block(m_bitsSpin);
     m_bitsSpin->setRange(std::max(2, lo), std::min(hi, 8));
-    m_bitsSpin->setToolTip(QStringLiteral("Signed weight bits: 1 sign bit + b\u22121 magnitude bits, "
-                                          "2<sup>b</sup>\u22121 levels. %1 is defined for %2 to %3 bits.")
-                               .arg(schemeLabel(scheme()))
-                               .arg(lo)
-                               .arg(hi));
+    m_bitsSpin->setToolTip(
+        richToolTip(QStringLiteral("Signed weight bits: 1 sign bit + b\u22121 magnitude bits, "
+                                   "2<sup>b</sup>\u22121 levels. %1 is defined for %2 to %3 bits.")
+                        .arg(schemeLabel(scheme()))
+                        .arg(lo)
+                        .arg(hi)));
 }
 
 void ModelSidebar::saveSettings(QSettings &settings) const

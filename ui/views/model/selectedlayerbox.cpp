@@ -8,7 +8,12 @@
 #include "ui/views/model/modelsidebar.h"
 
 #include <QApplication>
+#include <QChart>
 #include <QCheckBox>
+#include <QComboBox>
+#include <QGraphicsScene>
+#include <QGraphicsView>
+#include <QWheelEvent>
 #include <QDoubleSpinBox>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -20,10 +25,54 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 namespace qs::ui {
 
 namespace {
+
+// Wheel steps over a chart zoom its x axis about the pointer (the histogram and the occupancy share it).
+class WheelZoom final : public QObject
+{
+public:
+    WheelZoom(FigureWidget *figure, std::function<void(double centre, double factor)> zoom, QObject *parent)
+        : QObject(parent), m_figure(figure), m_zoom(std::move(zoom))
+    {}
+
+    void attach()
+    {
+        for (QChart *chart : m_figure->charts())
+            if (chart->scene())
+                for (QGraphicsView *view : chart->scene()->views())
+                    view->viewport()->installEventFilter(this); // installing twice keeps one filter
+    }
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override
+    {
+        if (event->type() != QEvent::Wheel)
+            return QObject::eventFilter(watched, event);
+        auto *viewport = qobject_cast<QWidget *>(watched);
+        auto *view = viewport ? qobject_cast<QGraphicsView *>(viewport->parentWidget()) : nullptr;
+        const auto *wheel = static_cast<QWheelEvent *>(event);
+        if (!view || wheel->angleDelta().y() == 0)
+            return QObject::eventFilter(watched, event);
+        for (QChart *chart : m_figure->charts()) {
+            if (chart->scene() != view->scene())
+                continue;
+            const QPointF scenePos = view->mapToScene(wheel->position().toPoint());
+            const double x = chart->mapToValue(chart->mapFromScene(scenePos)).x();
+            const double steps = wheel->angleDelta().y() / 120.0;
+            m_zoom(x, std::pow(0.8, steps));
+            return true;
+        }
+        return QObject::eventFilter(watched, event);
+    }
+
+private:
+    FigureWidget *m_figure;
+    std::function<void(double, double)> m_zoom;
+};
 
 FigureSpec selectALayer()
 {
@@ -73,9 +122,8 @@ SelectedLayerBox::SelectedLayerBox(const ModelSidebar *sidebar, QWidget *parent)
     m_bins->setRange(10, 400);
     m_bins->setValue(120);
     m_bins->setSuffix(QStringLiteral(" bins"));
-    m_bins->setToolTip(
-        QStringLiteral("Histogram bins over \u00b1max|w\u0303| (bins do not move with \u03b1). "
-                       "The occupancy chart is exact whatever the binning."));
+    m_bins->setToolTip(QStringLiteral("Histogram bins over the range below (they do not move with \u03b1). "
+                                      "The occupancy chart is exact whatever the binning."));
     m_logScale = new QCheckBox(QStringLiteral("Log counts"));
     m_logScale->setObjectName(QStringLiteral("logScaleCheck"));
     m_logScale->setToolTip(QStringLiteral("Histogram height log\u2081\u2080(1 + count): shows the tails."));
@@ -83,6 +131,35 @@ SelectedLayerBox::SelectedLayerBox(const ModelSidebar *sidebar, QWidget *parent)
     histRow->addWidget(m_logScale);
     histRow->addStretch(1);
     layerLayout->addLayout(histRow);
+    auto *rangeRow = new QHBoxLayout;
+    m_range = new QComboBox;
+    m_range->setObjectName(QStringLiteral("histRangeCombo"));
+    // In HistogramRange's order.
+    m_range->addItems({QStringLiteral("Bulk + clip"), QStringLiteral("Full range"), QStringLiteral("Range")});
+    m_range->setToolTip(QStringLiteral(
+        "<p>What the histogram spans. <b>Bulk + clip</b>: the 0.1&ndash;99.9 percentiles of w&#771; and the "
+        "clip &plusmn;&alpha; (a few outliers no longer squeeze the bulk into a few bins; the note counts "
+        "the weights left out). <b>Full range</b>: &plusmn;max|w&#771;|. <b>Range</b>: the interval "
+        "typed next to it. The mouse wheel over the chart zooms about the pointer.</p>"));
+    auto makeRangeSpin = [](const QString &name, double value) {
+        auto *spin = new QDoubleSpinBox;
+        spin->setObjectName(name);
+        spin->setRange(-1000.0, 1000.0);
+        spin->setDecimals(2);
+        spin->setSingleStep(0.25);
+        spin->setValue(value);
+        spin->setKeyboardTracking(false);
+        spin->setToolTip(QStringLiteral("Histogram range (normalized units); typing here selects Range."));
+        return spin;
+    };
+    m_rangeLo = makeRangeSpin(QStringLiteral("histLoSpin"), -3.0);
+    m_rangeHi = makeRangeSpin(QStringLiteral("histHiSpin"), 3.0);
+    rangeRow->addWidget(m_range);
+    rangeRow->addWidget(m_rangeLo);
+    rangeRow->addWidget(new QLabel(QStringLiteral("\u2013")));
+    rangeRow->addWidget(m_rangeHi);
+    rangeRow->addStretch(1);
+    layerLayout->addLayout(rangeRow);
 
     m_figure = new FigureWidget;
     m_figure->setObjectName(QStringLiteral("layerFigure"));
@@ -95,7 +172,16 @@ SelectedLayerBox::SelectedLayerBox(const ModelSidebar *sidebar, QWidget *parent)
         [this](double alpha) { m_clip->spin()->setValue(alpha); }, // clamps, and drives the analysis
         this);
 
+    m_wheel = new WheelZoom(
+        m_figure, [this](double centre, double factor) { zoomHistogram(centre, factor); }, this);
     connect(m_bins, &QSpinBox::valueChanged, this, &SelectedLayerBox::rebuildFigure);
+    connect(m_range, &QComboBox::currentIndexChanged, this, &SelectedLayerBox::rebuildFigure);
+    for (QDoubleSpinBox *spin : {m_rangeLo, m_rangeHi})
+        connect(spin, &QDoubleSpinBox::valueChanged, this, [this] {
+            const QSignalBlocker block(m_range);
+            m_range->setCurrentIndex(int(HistogramRange::Custom));
+            rebuildFigure();
+        });
     connect(m_logScale, &QCheckBox::toggled, this, &SelectedLayerBox::rebuildFigure);
     m_recomputeTimer = connectClipOverrides(
         m_clip, m_overrides, [this] { return m_selected ? m_selected->name : std::string(); },
@@ -197,23 +283,59 @@ void SelectedLayerBox::rebuildFigure()
     o.bins = m_bins->value();
     o.logScale = m_logScale->isChecked();
     o.overlay = m_sidebar->overlay();
+    o.range = HistogramRange(std::clamp(m_range->currentIndex(), 0, 2));
+    o.rangeLo = m_rangeLo->value();
+    o.rangeHi = m_rangeHi->value();
     try {
-        m_figure->setFigure(makeLayerFigure(*m_selected, m_normalized, o));
+        const FigureSpec figure = makeLayerFigure(*m_selected, m_normalized, o);
+        m_figure->setFigure(figure);
         m_drag->attach();
+        static_cast<WheelZoom *>(m_wheel)->attach();
+        // The spin boxes show the span drawn, so a typed or zoomed range starts from what is seen.
+        if (o.range != HistogramRange::Custom && !figure.panels.isEmpty()) {
+            const QSignalBlocker blockLo(m_rangeLo), blockHi(m_rangeHi);
+            m_rangeLo->setValue(figure.panels.front().x.min);
+            m_rangeHi->setValue(figure.panels.front().x.max);
+        }
     } catch (const std::exception &e) {
         m_figure->setError(QString::fromStdString(e.what()));
     }
 }
 
+void SelectedLayerBox::zoomHistogram(double centre, double factor)
+{
+    if (!m_selected || !(factor > 0))
+        return;
+    const double lo = m_rangeLo->value(), hi = m_rangeHi->value();
+    centre = std::clamp(centre, lo, hi);
+    double newLo = centre - (centre - lo) * factor, newHi = centre + (hi - centre) * factor;
+    if (!(newHi - newLo > 0.02)) // two hundredths: the spin boxes' resolution
+        return;
+    {
+        const QSignalBlocker blockLo(m_rangeLo), blockHi(m_rangeHi), blockRange(m_range);
+        m_rangeLo->setValue(newLo);
+        m_rangeHi->setValue(newHi);
+        m_range->setCurrentIndex(int(HistogramRange::Custom));
+    }
+    rebuildFigure();
+}
+
 void SelectedLayerBox::saveSettings(QSettings &settings) const
 {
+    settings.setValue(QStringLiteral("histRange"), m_range->currentIndex());
+    settings.setValue(QStringLiteral("histLo"), m_rangeLo->value());
+    settings.setValue(QStringLiteral("histHi"), m_rangeHi->value());
     settings.setValue(QStringLiteral("bins"), m_bins->value());
     settings.setValue(QStringLiteral("log"), m_logScale->isChecked());
 }
 
 void SelectedLayerBox::restoreSettings(QSettings &settings)
 {
-    const QSignalBlocker blockBins(m_bins), blockLog(m_logScale);
+    const QSignalBlocker blockBins(m_bins), blockLog(m_logScale), blockRange(m_range), blockLo(m_rangeLo),
+        blockHi(m_rangeHi);
+    m_rangeLo->setValue(settings.value(QStringLiteral("histLo"), m_rangeLo->value()).toDouble());
+    m_rangeHi->setValue(settings.value(QStringLiteral("histHi"), m_rangeHi->value()).toDouble());
+    m_range->setCurrentIndex(std::clamp(settings.value(QStringLiteral("histRange"), 0).toInt(), 0, 2));
     m_bins->setValue(settings.value(QStringLiteral("bins"), m_bins->value()).toInt());
     m_logScale->setChecked(settings.value(QStringLiteral("log"), false).toBool());
 }

@@ -16,6 +16,7 @@
 
 QT_BEGIN_NAMESPACE
 class QCheckBox;
+class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
 class QSettings;
@@ -55,9 +56,16 @@ public:
     QDoubleSpinBox *alphaSpin() const { return m_clip->spin(); }
     QLabel *errorLabel() const { return m_errorLabel; }
     QSpinBox *binsSpin() const { return m_bins; }
+    // The histogram's span: the bulk (0.1-99.9 percentiles, plus the clip), the full range, or a chosen
+    // [lo, hi]; the mouse wheel over the histogram zooms about the pointer (a chosen range).
+    QComboBox *rangeCombo() const { return m_range; }
+    QDoubleSpinBox *rangeLoSpin() const { return m_rangeLo; }
+    QDoubleSpinBox *rangeHiSpin() const { return m_rangeHi; }
+    // Zooms the histogram's x range by `factor` (< 1 in) about x = `centre`, as a wheel step does.
+    void zoomHistogram(double centre, double factor);
     bool recomputePending() const;
 
-    void saveSettings(QSettings &settings) const; // bins, log
+    void saveSettings(QSettings &settings) const; // bins, log, histRange, histLo, histHi
     void restoreSettings(QSettings &settings);    // emits nothing
 
 public Q_SLOTS:
@@ -80,6 +88,9 @@ private:
     QLabel *m_errorLabel = nullptr;
     QSpinBox *m_bins = nullptr;
     QCheckBox *m_logScale = nullptr;
+    QComboBox *m_range = nullptr;
+    QDoubleSpinBox *m_rangeLo = nullptr, *m_rangeHi = nullptr;
+    QObject *m_wheel = nullptr; // the histogram's wheel zoom
     FigureWidget *m_figure = nullptr;
     ClipDrag *m_drag = nullptr;
     QTimer *m_recomputeTimer = nullptr;
