@@ -6,6 +6,7 @@
 #include "ui/figures/levelsfigure.h"
 #include "ui/figures/softroundfigure.h"
 #include "ui/mainwindow.h"
+#include "ui/plotting/animationplayer.h"
 #include "ui/plotting/figurewidget.h"
 #include "ui/views/levelsview.h"
 #include "ui/views/softroundview.h"
@@ -26,6 +27,8 @@
 #include <QTextDocument>
 #include <QGroupBox>
 #include <QSettings>
+#include <QSignalSpy>
+#include <QToolButton>
 #include <QSlider>
 #include <QSpinBox>
 #include <QTabWidget>
@@ -101,6 +104,46 @@ class TestViews final : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void levelsPlayStepsTheBitsBoxTwoToSix()
+    {
+        LevelsView view;
+        auto *bits = view.findChild<QSpinBox *>(QStringLiteral("bitsSpin"));
+        QList<int> seen;
+        QList<QString> titles;
+        connect(view.player(), &AnimationPlayer::frameShown, this, [&] {
+            seen << bits->value();
+            titles << view.figure().panels.front().title;
+        });
+        QSignalSpy finished(view.player(), &AnimationPlayer::finished);
+        view.player()->setFrameMs(qs::ui::kMinFrameMs);
+        QTest::mouseClick(view.player()->playButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
+        QCOMPARE(seen, (QList<int>{2, 3, 4, 5, 6}));
+        for (int k = 0; k < titles.size(); ++k) // the figure followed each step
+            QVERIFY2(titles[k].startsWith(QStringLiteral("%1-bit").arg(2 + k)), qPrintable(titles[k]));
+        QCOMPARE(bits->value(), 6); // it stays at the end state
+    }
+
+    void softRoundPlayAnnealsDsqAlpha()
+    {
+        SoftRoundView view;
+        auto *slider = view.findChild<QSlider *>(QStringLiteral("dsqAlphaSlider"));
+        QList<double> alphas;
+        connect(view.player(), &AnimationPlayer::frameShown, this,
+                [&] { alphas << view.options().dsqAlpha; });
+        QSignalSpy finished(view.player(), &AnimationPlayer::finished);
+        view.player()->setFrameMs(qs::ui::kMinFrameMs);
+        view.player()->play();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
+        QCOMPARE(alphas.size(), 12);
+        QCOMPARE(alphas.front(), 0.5);
+        QCOMPARE(alphas.back(), 0.002);
+        for (int k = 1; k < alphas.size(); ++k)
+            QVERIFY(alphas[k] < alphas[k - 1]);
+        QCOMPARE(slider->value(), 2);
+        QVERIFY(view.options().showDsq);
+    }
+
     void initTestCase()
     {
         QVERIFY(m_settingsDir.isValid());

@@ -23,10 +23,13 @@ AnimationPlayer::AnimationPlayer(const QString &what, Steps steps, QWidget *pare
     m_play->setObjectName(QStringLiteral("playButton"));
     m_play->setText(QStringLiteral("\u25b6 Play"));
     m_play->setToolButtonStyle(Qt::ToolButtonTextOnly);
-    m_play->setToolTip(QStringLiteral("Play %1 on screen; click again to stop").arg(what));
+    // <qt>: rich text, so the tooltip wraps like every other tooltip of the app.
+    m_play->setToolTip(
+        QStringLiteral("<qt>Play %1 on screen; click again to stop</qt>").arg(what.toHtmlEscaped()));
     m_export->setObjectName(QStringLiteral("exportAnimationButton"));
     m_export->setText(QStringLiteral("GIF/WebP\u2026"));
-    m_export->setToolTip(QStringLiteral("Export %1 as a looping animated GIF or WebP for slides").arg(what));
+    m_export->setToolTip(QStringLiteral("<qt>Export %1 as a looping animated GIF or WebP for slides</qt>")
+                             .arg(what.toHtmlEscaped()));
     auto *layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_play);

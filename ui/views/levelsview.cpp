@@ -1,5 +1,8 @@
 #include "ui/views/levelsview.h"
 
+#include "ui/figures/animations.h"
+#include "ui/plotting/animationplayer.h"
+
 #include "ui/figures/palette.h"
 #include "ui/plotting/figurewidget.h"
 #include "ui/views/toollayout.h"
@@ -148,9 +151,20 @@ LevelsView::LevelsView(QWidget *parent) : QWidget(parent)
     auto *help = new QLabel(QStringLiteral("Hover a control for its formula."));
     help->setWordWrap(true);
 
+    // Play: the grid at 2, 3, ..., 6 bits (those the scheme defines), through the Bits box itself, so the
+    // caption and the counts follow each step; it stays at the last one.
+    auto firstBits = [this] { return std::max(2, m_bits->minimum()); };
+    m_player = new AnimationPlayer(
+        QStringLiteral("the bits stepping 2 \u2192 6"),
+        {[this, firstBits] { return std::max(0, std::min(6, m_bits->maximum()) - firstBits() + 1); },
+         [this, firstBits](int k) { m_bits->setValue(firstBits() + k); }, nullptr,
+         [this] { return levelsBitsAnimation(options(), 2, 6); }},
+        controls);
+
     auto *controlsLayout = new QVBoxLayout(controls);
     controlsLayout->addLayout(form);
     controlsLayout->addWidget(compareBox);
+    controlsLayout->addWidget(m_player);
     controlsLayout->addWidget(help);
     controlsLayout->addStretch(1);
 

@@ -21,6 +21,7 @@ QT_END_NAMESPACE
 
 namespace qs::ui {
 
+class AnimationPlayer;
 class FigureWidget;
 
 // Keeps the plot areas of a figure's stacked charts at one left edge and one width, so their x axes line
@@ -59,6 +60,7 @@ public:
     FigureWidget *figureWidget() const { return m_figure; }
     QSlider *alphaSlider() const { return m_alphaSlider; }
     QDoubleSpinBox *alphaSpin() const { return m_alpha; }
+    AnimationPlayer *player() const { return m_player; } // Play: the bits step 2 -> 6
 
     // Slider positions per unit of alpha (0.01 resolution; arrow keys 0.05, Page Up/Down 0.25).
     static constexpr double kAlphaScale = 100.0;
@@ -79,6 +81,7 @@ private:
     std::array<QCheckBox *, 3> m_compare{}; // Uniform, PoT, APoT
     QSplitter *m_splitter = nullptr;
     FigureWidget *m_figure = nullptr;
+    AnimationPlayer *m_player = nullptr;
     bool m_restoring = false;
 };
 

@@ -1,5 +1,8 @@
 #include "ui/views/softroundview.h"
 
+#include "ui/figures/animations.h"
+#include "ui/plotting/animationplayer.h"
+
 #include "ui/figures/palette.h"
 #include "ui/plotting/figurewidget.h"
 #include "ui/views/levelsview.h"
@@ -134,9 +137,22 @@ SoftRoundView::SoftRoundView(QWidget *parent) : QWidget(parent)
     ewgsForm->addRow(QStringLiteral("Gradient"), m_gradSign);
 
     auto *controls = new QWidget;
+    // Play: DSQ's alpha annealed from 0.5 (nearly linear) to 0.002 (close to the hard step), as training
+    // anneals it, through the alpha slider itself.
+    m_player = new AnimationPlayer(
+        QStringLiteral("DSQ's \u03b1 annealing towards the hard step"),
+        {[] { return 12; },
+         [this](int k) {
+             m_dsqGroup->setChecked(true);
+             m_dsqAlpha->setValue(sliderPosition(dsqAnnealAlphas(0.5, 0.002, 12).at(k), kDsqAlphaScale));
+         },
+         nullptr, [this] { return dsqAnnealAnimation(options(), 0.5, 0.002, 12); }},
+        controls);
+
     auto *controlsLayout = new QVBoxLayout(controls);
     controlsLayout->addLayout(common);
     controlsLayout->addWidget(m_dsqGroup);
+    controlsLayout->addWidget(m_player);
     controlsLayout->addWidget(m_daqGroup);
     controlsLayout->addWidget(m_ewgsGroup);
     controlsLayout->addStretch(1);

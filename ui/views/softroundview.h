@@ -20,6 +20,7 @@ QT_END_NAMESPACE
 
 namespace qs::ui {
 
+class AnimationPlayer;
 class FigureWidget;
 class PlotAreaAligner;
 
@@ -34,6 +35,7 @@ public:
     SoftRoundFigureOptions options() const;
     const FigureSpec &figure() const;
     FigureWidget *figureWidget() const { return m_figure; }
+    AnimationPlayer *player() const { return m_player; } // Play: DSQ's alpha annealing towards the hard step
 
     void saveSettings(QSettings &settings) const;
     void restoreSettings(QSettings &settings);
@@ -71,6 +73,7 @@ private:
     QSplitter *m_splitter = nullptr;
     PlotAreaAligner *m_aligner = nullptr;
     FigureWidget *m_figure = nullptr;
+    AnimationPlayer *m_player = nullptr;
     bool m_restoring = false;
 };
 
