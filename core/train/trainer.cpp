@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -47,6 +48,26 @@ int configureThreads(int requested)
 }
 
 namespace {
+
+// Numbers in the messages people read (the CLI's stderr, the GUI's log): a loss to 4 significant digits and
+// an accuracy to 2 decimals; metrics.jsonl keeps every digit (numberText).
+std::string logNumber(double value)
+{
+    if (!std::isfinite(value))
+        return numberText(value);
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.4g", value);
+    return buffer;
+}
+
+std::string logPercent(double value)
+{
+    if (!std::isfinite(value))
+        return numberText(value) + "%";
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.2f%%", value);
+    return buffer;
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -651,7 +672,7 @@ TrainResult Run::execute(bool resume)
         if (m_callbacks.onEpoch)
             m_callbacks.onEpoch(es);
         message("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(m_config.epochs) +
-                ": train loss " + numberText(es.trainLoss) + ", test top-1 " + numberText(es.testTop1) + "%");
+                ": train loss " + logNumber(es.trainLoss) + ", test top-1 " + logPercent(es.testTop1));
     }
     m_metrics->write(DoneRecord{m_step, m_state.bestTop1});
     result.outcome = TrainOutcome::Completed;
@@ -660,7 +681,7 @@ TrainResult Run::execute(bool resume)
     result.bestTop1 = m_state.bestTop1;
     result.lastTop1 = m_state.lastTop1;
     result.message = "completed " + std::to_string(m_config.epochs) + " epochs; best test top-1 " +
-                     numberText(m_state.bestTop1) + "%";
+                     logPercent(m_state.bestTop1);
     return result;
 }
 
