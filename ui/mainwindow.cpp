@@ -13,6 +13,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileInfo>
@@ -313,6 +314,18 @@ void MainWindow::restoreSettings()
     m_runs->restoreSettings(settings);
 }
 
+namespace {
+// A layout pass can post further events (a chart's plot area settles, then views align to it): run the event
+// loop for a moment, as a user's screen would, rather than once.
+void settle()
+{
+    QElapsedTimer timer;
+    timer.start();
+    while (timer.elapsed() < 200)
+        QApplication::processEvents(QEventLoop::AllEvents, 20);
+}
+} // namespace
+
 bool MainWindow::saveScreenshots(const QString &directory)
 {
     if (!QDir().mkpath(directory))
@@ -325,7 +338,7 @@ bool MainWindow::saveScreenshots(const QString &directory)
                                              {Tab::Runs, QStringLiteral("runs.png")}};
     for (const auto &[tab, name] : shots) {
         showTab(tab);
-        QApplication::processEvents(); // lay out the newly shown tab before grabbing it
+        settle(); // lay out the newly shown tab (and let its charts align to it) before grabbing it
         ok = grab().save(QDir(directory).filePath(name)) && ok;
     }
     if (m_model->snapshot()) {
@@ -339,7 +352,7 @@ bool MainWindow::saveScreenshots(const QString &directory)
             if (page == ModelView::Page::BitSweep && !m_model->snapshot()->dataSpec().empty())
                 m_model->startAccuracySweep(); // the sweep page shows SQNR and post-training top-1 together
             ok = m_model->waitUntilIdle(300000) && ok; // the background analysis and sweep finish first
-            QApplication::processEvents();
+            settle();
             ok = grab().save(QDir(directory).filePath(name)) && ok;
         }
     }
