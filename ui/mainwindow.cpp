@@ -139,8 +139,11 @@ void MainWindow::onPresentationToggled(bool on)
         const QSignalBlocker block(m_presentationAction); // F5 pressed or setOn() called: the check follows
         m_presentationAction->setChecked(on);
     }
+    // The help opens on a screen with room for it; on a 720-px projector it would push the charts off the
+    // bottom, so there it stays as the teacher left it (one click opens it).
+    const bool room = screen() && screen()->geometry().height() >= kPresentationHelpMinScreenHeight;
     for (HelpPanel *help : std::as_const(m_helpPanels))
-        help->setForcedOpen(on);
+        help->setForcedOpen(on && room);
     // The hints line is for the desk, not the projector (and 1280x720 needs the room).
     if (on)
         m_statusBarShown = !statusBar()->isHidden();

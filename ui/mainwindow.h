@@ -38,6 +38,9 @@ public:
 
     explicit MainWindow(QWidget *parent = nullptr);
 
+    // Presentation mode opens every "What am I looking at?" panel on screens at least this tall.
+    static constexpr int kPresentationHelpMinScreenHeight = 900;
+
     LevelsView *levelsView() const { return m_levels; }
     SoftRoundView *softRoundView() const { return m_softRound; }
     ModelView *modelView() const { return m_model; }

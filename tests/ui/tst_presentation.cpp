@@ -164,8 +164,12 @@ private Q_SLOTS:
                 smoothingCaption = label;
         QVERIFY(smoothingCaption && smoothingCaption->isHidden());
         QVERIFY(qFuzzyCompare(firstLineWidth(window), lineWidth * PresentationMode::kLineScale));
+        // The help opens where the screen has room for it; on a short one (the offscreen 800x800, a 720-px
+        // projector) it stays closed rather than pushing the charts off the screen.
+        const bool room =
+            window.screen()->geometry().height() >= MainWindow::kPresentationHelpMinScreenHeight;
         for (int i = 0; i < window.tabs()->count(); ++i)
-            QVERIFY(window.helpPanel(MainWindow::Tab(i))->isOpen());
+            QCOMPARE(window.helpPanel(MainWindow::Tab(i))->isOpen(), room);
 
         // F5 again: everything as it was.
         QVERIFY(QTest::qWaitForWindowExposed(&window));

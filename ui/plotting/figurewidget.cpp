@@ -62,6 +62,7 @@ void FigureWidget::setFigure(const FigureSpec &figure)
     m_note->setStyleSheet(QString());
     m_note->setText(figure.note);
     m_note->setVisible(!figure.note.isEmpty());
+    Q_EMIT figureChanged();
 }
 
 void FigureWidget::setError(const QString &message)

@@ -45,6 +45,7 @@ public:
 
 Q_SIGNALS:
     void hovered(const QString &readout); // empty when the cursor leaves every point
+    void figureChanged();                 // after setFigure updated the charts
 
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;

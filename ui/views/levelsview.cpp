@@ -23,6 +23,7 @@
 #include <QSettings>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -36,7 +37,13 @@ constexpr std::array<Scheme, 3> kSchemes{Scheme::Uniform, Scheme::PoT, Scheme::A
 constexpr double kAlphaSliderMax = 4.0; // the spin box goes further; the slider covers the usual range
 } // namespace
 
-PlotAreaAligner::PlotAreaAligner(FigureWidget *figure) : QObject(figure), m_figure(figure) {}
+PlotAreaAligner::PlotAreaAligner(FigureWidget *figure) : QObject(figure), m_figure(figure)
+{
+    // New fonts or labels (presentation mode, another bit width) move the plot areas once the charts have
+    // laid out again: align when the event loop is next idle.
+    connect(figure, &FigureWidget::figureChanged, this,
+            [this] { QTimer::singleShot(0, this, &PlotAreaAligner::align); });
+}
 
 void PlotAreaAligner::align()
 {
@@ -81,6 +88,9 @@ bool PlotAreaAligner::eventFilter(QObject *watched, QEvent *event)
     watched->event(event);
     m_inEvent = false;
     align();
+    // Fonts and pens can change after the resize (presentation mode's larger type, say) and move a plot area
+    // once more: align again when the event loop is next idle.
+    QTimer::singleShot(0, this, &PlotAreaAligner::align);
     return true;
 }
 
