@@ -123,7 +123,7 @@ void ZipArchive::index()
     uint64_t count = le(b, eocd + 10, 2), dirSize = le(b, eocd + 12, 4), dirOffset = le(b, eocd + 16, 4);
     if (eocd >= 20 && le(b, eocd - 20, 4) == kZip64Locator) {
         const uint64_t z = le(b, eocd - 20 + 8, 8);
-        if (z > n - 56 || le(b, size_t(z), 4) != kZip64End)
+        if (n < 56 || z > n - 56 || le(b, size_t(z), 4) != kZip64End)
             fail("bad zip64 end of central directory");
         count = le(b, size_t(z) + 32, 8);
         dirSize = le(b, size_t(z) + 40, 8);
