@@ -17,6 +17,8 @@
 #include <torch/serialize.h>
 #include <torch/torch.h>
 
+#include "benchtiming.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -33,21 +35,9 @@
 #define QUANTSCOPE_TORCHFORMAT_FIXTURES "tests/data/torchformat"
 #endif
 
-namespace {
+using qsbench::medianMs;
 
-double medianMs(int reps, const std::function<void()> &fn)
-{
-    fn(); // warm-up: the file in the page cache
-    std::vector<double> times;
-    for (int r = 0; r < reps; ++r) {
-        const auto t0 = std::chrono::steady_clock::now();
-        fn();
-        times.push_back(
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-    }
-    std::sort(times.begin(), times.end());
-    return times[times.size() / 2];
-}
+namespace {
 
 std::vector<char> readBytes(const std::string &path)
 {

@@ -8,6 +8,8 @@
 
 #include <torch/torch.h>
 
+#include "benchtiming.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -18,21 +20,9 @@
 #include <thread>
 #include <vector>
 
-namespace {
+using qsbench::medianMs;
 
-double medianMs(int reps, const std::function<void()> &fn)
-{
-    fn(); // warm-up: page in buffers, build level tables
-    std::vector<double> times;
-    for (int r = 0; r < reps; ++r) {
-        const auto t0 = std::chrono::steady_clock::now();
-        fn();
-        times.push_back(
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-    }
-    std::sort(times.begin(), times.end());
-    return times[times.size() / 2];
-}
+namespace {
 
 struct Case
 {

@@ -91,15 +91,6 @@ std::string value(const std::map<std::string, std::string> &m, const std::string
     return it == m.end() ? std::string() : it->second;
 }
 
-std::string fixed(double v, int digits)
-{
-    if (!std::isfinite(v))
-        return std::isnan(v) ? "NaN" : (v > 0 ? "inf" : "-inf");
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-    return buf;
-}
-
 } // namespace
 
 std::optional<std::string> checkMetricsRecord(const MetricsRecord &record)
@@ -328,8 +319,8 @@ std::string formatRunTable(const std::vector<RunSummary> &runs, TableFormat form
         out << "run,method,epochs,steps,final_top1,best_top1,final_train_loss,diverged_at_step\n";
         for (const auto &r : runs)
             out << csvField(r.dir) << ',' << csvField(r.label) << ',' << r.epochs << ',' << r.steps << ','
-                << fixed(r.finalTop1, 2) << ',' << fixed(r.bestTop1, 2) << ',' << fixed(r.finalTrainLoss, 4)
-                << ',' << diverged(r) << '\n';
+                << fixedDecimals(r.finalTop1, 2) << ',' << fixedDecimals(r.bestTop1, 2) << ','
+                << fixedDecimals(r.finalTrainLoss, 4) << ',' << diverged(r) << '\n';
         break;
     case TableFormat::Markdown:
         out << '|';
@@ -338,8 +329,8 @@ std::string formatRunTable(const std::vector<RunSummary> &runs, TableFormat form
         out << "\n|---|---|---:|---:|---:|---:|---:|---:|\n";
         for (const auto &r : runs)
             out << "| " << r.dir << " | " << r.label << " | " << r.epochs << " | " << r.steps << " | "
-                << fixed(r.finalTop1, 2) << " | " << fixed(r.bestTop1, 2) << " | "
-                << fixed(r.finalTrainLoss, 4) << " | " << diverged(r) << " |\n";
+                << fixedDecimals(r.finalTop1, 2) << " | " << fixedDecimals(r.bestTop1, 2) << " | "
+                << fixedDecimals(r.finalTrainLoss, 4) << " | " << diverged(r) << " |\n";
         break;
     case TableFormat::Latex:
         // booktabs rules; the run's label (what the legends say), not its directory, names the row.
@@ -348,8 +339,8 @@ std::string formatRunTable(const std::vector<RunSummary> &runs, TableFormat form
                "step \\\\\n\\midrule\n";
         for (const auto &r : runs)
             out << latexEscape(r.label.empty() ? r.dir : r.label) << " & " << r.epochs << " & " << r.steps
-                << " & " << fixed(r.finalTop1, 2) << " & " << fixed(r.bestTop1, 2) << " & "
-                << fixed(r.finalTrainLoss, 4) << " & " << diverged(r) << " \\\\\n";
+                << " & " << fixedDecimals(r.finalTop1, 2) << " & " << fixedDecimals(r.bestTop1, 2) << " & "
+                << fixedDecimals(r.finalTrainLoss, 4) << " & " << diverged(r) << " \\\\\n";
         out << "\\bottomrule\n\\end{tabular}\n";
         break;
     }
@@ -382,6 +373,15 @@ std::string runLabel(const std::map<std::string, std::string> &config, const std
             label.pop_back();
     }
     return label;
+}
+
+std::string fixedDecimals(double v, int digits)
+{
+    if (!std::isfinite(v))
+        return std::isnan(v) ? "NaN" : (v > 0 ? "inf" : "-inf");
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+    return buf;
 }
 
 } // namespace qs

@@ -84,6 +84,8 @@ enum class TableFormat
 // Csv and Markdown: the directory, then the label and the numbers. Latex: a booktabs tabular (\toprule,
 // \midrule, \bottomrule) whose first column is the label, escaped (needs \usepackage{booktabs}).
 std::string formatRunTable(const std::vector<RunSummary> &runs, TableFormat format);
+// A table cell: v with `digits` decimals; "NaN", "inf" or "-inf" when not finite.
+std::string fixedDecimals(double v, int digits);
 // TEXT for a LaTeX table cell: _ % & # $ { } \ ~ ^ escaped, δ and ± as math.
 std::string latexEscape(const std::string &text);
 // TEXT as one CSV field (quoted when it holds a comma, quote or newline).

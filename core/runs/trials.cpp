@@ -8,15 +8,6 @@ namespace qs {
 
 namespace {
 
-std::string fixed(double v, int digits)
-{
-    if (!std::isfinite(v))
-        return std::isnan(v) ? "NaN" : (v > 0 ? "inf" : "-inf");
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-    return buf;
-}
-
 std::string groupLabel(const RunSummary &first, size_t n)
 {
     const std::string label = first.label.empty() ? first.dir : first.label;
@@ -122,17 +113,19 @@ std::string formatTrialTable(const std::vector<RunSummary> &runs, const std::vec
     }
     // "88.12 ± 0.31" (a single trial has no spread: its value alone).
     auto pm = [](const MeanStd &m, int digits, const std::string &sep) {
-        return m.n > 1 ? fixed(m.mean, digits) + sep + fixed(m.std, digits) : fixed(m.mean, digits);
+        return m.n > 1 ? fixedDecimals(m.mean, digits) + sep + fixedDecimals(m.std, digits)
+                       : fixedDecimals(m.mean, digits);
     };
     switch (format) {
     case TableFormat::Csv:
         out << "run,trials,final_top1_mean,final_top1_std,best_top1_mean,best_top1_std,final_train_loss_mean,"
                "final_train_loss_std,diverged\n";
         for (const auto &r : rows)
-            out << csvField(r.label) << ',' << r.n << ',' << fixed(r.final.mean, 2) << ','
-                << (r.n > 1 ? fixed(r.final.std, 2) : "") << ',' << fixed(r.best.mean, 2) << ','
-                << (r.n > 1 ? fixed(r.best.std, 2) : "") << ',' << fixed(r.loss.mean, 4) << ','
-                << (r.n > 1 ? fixed(r.loss.std, 4) : "") << ',' << r.diverged << '\n';
+            out << csvField(r.label) << ',' << r.n << ',' << fixedDecimals(r.final.mean, 2) << ','
+                << (r.n > 1 ? fixedDecimals(r.final.std, 2) : "") << ',' << fixedDecimals(r.best.mean, 2)
+                << ',' << (r.n > 1 ? fixedDecimals(r.best.std, 2) : "") << ','
+                << fixedDecimals(r.loss.mean, 4) << ',' << (r.n > 1 ? fixedDecimals(r.loss.std, 4) : "")
+                << ',' << r.diverged << '\n';
         break;
     case TableFormat::Markdown:
         out << "| run | trials | final top-1 (%) | best top-1 (%) | final train loss | diverged |\n"
