@@ -3,6 +3,8 @@
 #include "ui/figures/levelpanels.h"
 
 #include <algorithm>
+#include <limits>
+#include <tuple>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -11,6 +13,18 @@
 namespace qs::ui {
 
 namespace {
+
+// The mean, smallest and largest of a group of trials' values at one step or epoch (values is not empty).
+std::tuple<double, double, double> meanMinMax(const std::vector<double> &values)
+{
+    double sum = 0, mn = std::numeric_limits<double>::infinity(), mx = -mn;
+    for (double v : values) {
+        sum += v;
+        mn = std::min(mn, v);
+        mx = std::max(mx, v);
+    }
+    return {sum / double(values.size()), mn, mx};
+}
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 const QColor kGrey(0xBB, 0xBB, 0xBB);
@@ -879,13 +893,8 @@ FigureSpec makeTrialsFigure(const std::vector<const RunHistory *> &runs,
         for (const auto &[step, values] : byStep) {
             if (values.size() != members.size())
                 continue;
-            double sum = 0, mn = kInf, mx = -kInf;
-            for (double v : values) {
-                sum += v;
-                mn = std::min(mn, v);
-                mx = std::max(mx, v);
-            }
-            mean.points << QPointF(double(step), sum / double(values.size()));
+            const auto [meanValue, mn, mx] = meanMinMax(values);
+            mean.points << QPointF(double(step), meanValue);
             lo.points << QPointF(double(step), mn);
             hi.points << QPointF(double(step), mx);
             top = std::max(top, mx);
@@ -917,14 +926,9 @@ FigureSpec makeTrialsFigure(const std::vector<const RunHistory *> &runs,
         for (const auto &[epoch, values] : byEpoch) {
             if (values.size() != members.size())
                 continue;
-            double sum = 0, mn = kInf, mx = -kInf;
-            for (double v : values) {
-                sum += v;
-                mn = std::min(mn, v);
-                mx = std::max(mx, v);
-            }
+            const auto [meanValue, mn, mx] = meanMinMax(values);
             epochMax = std::max(epochMax, double(epoch));
-            accMean.points << QPointF(double(epoch), sum / double(values.size()));
+            accMean.points << QPointF(double(epoch), meanValue);
             range.points << QPointF(double(epoch), mn) << QPointF(double(epoch), mx);
             ay.add(mn);
             ay.add(mx);
