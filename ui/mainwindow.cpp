@@ -4,6 +4,7 @@
 #include "ui/helppanel.h"
 #include "ui/presentation.h"
 #include "ui/views/levelsview.h"
+#include "ui/views/model/layertree.h"
 #include "ui/views/modelview.h"
 #include "ui/views/runsview.h"
 #include "ui/views/softroundview.h"
@@ -139,6 +140,8 @@ void MainWindow::onPresentationToggled(bool on)
         const QSignalBlocker block(m_presentationAction); // F5 pressed or setOn() called: the check follows
         m_presentationAction->setChecked(on);
     }
+    if (auto *tree = qobject_cast<LayerTree *>(m_model->layerTree()))
+        tree->setCompact(on);
     // The help opens on a screen with room for it; on a 720-px projector it would push the charts off the
     // bottom, so there it stays as the teacher left it (one click opens it).
     const bool room = screen() && screen()->geometry().height() >= kPresentationHelpMinScreenHeight;

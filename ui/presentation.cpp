@@ -155,15 +155,7 @@ void PresentationMode::setOn(bool on)
         m_savedLineScale = g_lineScale;
         QApplication::setPalette(highContrastPalette());
         g_lineScale = kLineScale;
-        g_fontScale = kFontScale;
-        QApplication::setFont(scaled(m_savedFont, g_fontScale));
-        // A small projector (1280x720): less enlargement where the views would not fit at 1.5x.
-        const QScreen *screen = m_window->screen();
-        for (double fallback : {1.35, 1.2, 1.1})
-            if (screen && minimumHeight(m_window) > screen->geometry().height()) {
-                g_fontScale = fallback;
-                QApplication::setFont(scaled(m_savedFont, g_fontScale));
-            }
+        // Hidden first: the advanced controls take no room when the window's size at large type is measured.
         m_hidden.clear();
         for (QWidget *w : m_window->findChildren<QWidget *>())
             if (!w->isHidden() && isAdvanced(w)) {
@@ -173,6 +165,15 @@ void PresentationMode::setOn(bool on)
                     caption->hide();
                     m_hidden << caption;
                 }
+            }
+        g_fontScale = kFontScale;
+        QApplication::setFont(scaled(m_savedFont, g_fontScale));
+        // A small projector (1280x720): less enlargement where the views would not fit at 1.5x.
+        const QScreen *screen = m_window->screen();
+        for (double fallback : {1.35, 1.2, 1.1})
+            if (screen && minimumHeight(m_window) > screen->geometry().height()) {
+                g_fontScale = fallback;
+                QApplication::setFont(scaled(m_savedFont, g_fontScale));
             }
         m_window->showFullScreen();
     } else {

@@ -6,9 +6,13 @@
 
 #include "runfixtures.h"
 #include "ui/mainwindow.h"
+#include "ui/plotting/figurewidget.h"
+#include "ui/presentation.h"
+#include "ui/views/levelsview.h"
 #include "ui/views/modelview.h"
 #include "ui/views/rundashboard.h"
 #include "ui/views/runsview.h"
+#include "ui/views/softroundview.h"
 #include "ui/views/trainview.h"
 
 #include <QAbstractButton>
@@ -18,11 +22,13 @@
 #include <QCheckBox>
 #include <QDir>
 #include <QFile>
+#include <QGraphicsLineItem>
 #include <QGraphicsSimpleTextItem>
 #include <QGraphicsTextItem>
 #include <QLabel>
 #include <QPushButton>
 #include <QRadioButton>
+#include <QScopeGuard>
 #include <QScreen>
 #include <QSettings>
 #include <QStyle>
@@ -33,10 +39,13 @@
 #include <QTemporaryDir>
 #include <QTextDocument>
 #include <QToolButton>
+#include <QTreeWidget>
 #include <QValueAxis>
 #include <QtTest>
 
+#include <cmath>
 #include <functional>
+#include <optional>
 
 using qs::test::RunFixture;
 using namespace qs::ui;
@@ -182,6 +191,51 @@ QStringList cutTexts(QWidget *root, const QString &where, int *chartsSeen = null
                            .arg(need)
                            .arg(bar->width());
         }
+    }
+    return out;
+}
+
+// The panels of a multi-chart view share their x axis: their plot areas must start and end at the same
+// window x. One line per panel that is off by more than a pixel.
+QStringList misalignedPanels(const QWidget *window, const FigureWidget &figure, const QString &where)
+{
+    QStringList out;
+    std::optional<QRectF> first;
+    for (QChart *chart : figure.charts()) {
+        if (!chart->scene() || chart->scene()->views().isEmpty())
+            continue;
+        const QGraphicsView *view = chart->scene()->views().first();
+        if (!view->isVisible())
+            continue;
+        // Where the chart draws its plot: the extent of its horizontal axis and grid lines in the scene, not
+        // plotArea() or mapToPosition(), which report a rect set by setPlotArea() even while the drawn axes
+        // and series still stand where the last layout put them.
+        double lineLeft = 1e300, lineRight = -1e300;
+        for (const QGraphicsItem *item : chart->scene()->items()) {
+            const auto *line = dynamic_cast<const QGraphicsLineItem *>(item);
+            if (!line || !line->isVisible() || std::abs(line->line().dy()) > 0.01 ||
+                line->line().length() < 50)
+                continue;
+            const QPointF p1 = line->mapToScene(line->line().p1()), p2 = line->mapToScene(line->line().p2());
+            lineLeft = std::min({lineLeft, p1.x(), p2.x()});
+            lineRight = std::max({lineRight, p1.x(), p2.x()});
+        }
+        if (!(lineRight > lineLeft))
+            continue;
+        const QRectF area(QPointF(lineLeft, 0), QPointF(lineRight, 1));
+        const QPoint topLeft = view->mapTo(window, view->mapFromScene(area.topLeft()));
+        const QPoint topRight = view->mapTo(window, view->mapFromScene(area.topRight()));
+        const QRectF onWindow(QPointF(topLeft), QPointF(topRight.x(), topLeft.y() + area.height()));
+        if (!first)
+            first = onWindow;
+        else if (std::abs(onWindow.left() - first->left()) > 1 ||
+                 std::abs(onWindow.right() - first->right()) > 1)
+            out << QStringLiteral("%1: panel '%2' plots x from %3 to %4, the first panel from %5 to %6")
+                       .arg(where, chart->title())
+                       .arg(onWindow.left())
+                       .arg(onWindow.right())
+                       .arg(first->left())
+                       .arg(first->right());
     }
     return out;
 }
@@ -333,9 +387,12 @@ private Q_SLOTS:
     void everyTabReadableAt1600x1000() { everyTabReadable(QSize(1600, 1000), true); }
     // The first launch: no run anywhere, so the dashboards' charts are empty (their ticks must not be "…").
     void emptyTabsReadableAt1280x720() { everyTabReadable(QSize(1280, 720), false); }
+    // A classroom projector: presentation mode (F5) on a 1280x720 screen fills the screen, enlarges the type
+    // by at least 1.35x and still fits every page.
+    void presentationReadableAt1280x720() { everyTabReadable(QSize(1280, 720), true, true); }
 
 private:
-    void everyTabReadable(const QSize &size, bool withData)
+    void everyTabReadable(const QSize &size, bool withData, bool presentation = false)
     {
         MainWindow window;
         if (withData) {
@@ -351,6 +408,16 @@ private:
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         settle();
+        // The application font and palette are global: leave them as found even when a check fails.
+        const auto presentationOff = qScopeGuard([&window] { window.presentationMode()->setOn(false); });
+        if (presentation) {
+            window.presentationMode()->setOn(true);
+            settle();
+            QVERIFY2(window.presentationMode()->fontScale() >= 1.35,
+                     qPrintable(QStringLiteral("font scale %1: the window needs %2 px at 1.35x")
+                                    .arg(window.presentationMode()->fontScale())
+                                    .arg(window.minimumSizeHint().height())));
+        }
         QCOMPARE(window.size(), size);
         QStringList problems;
         int charts = 0, pages = 0;
@@ -363,20 +430,29 @@ private:
                     QStringLiteral("%1x%2%3 %4.png")
                         .arg(size.width())
                         .arg(size.height())
-                        .arg(withData ? QString() : QStringLiteral(" empty"))
+                        .arg(QString(withData ? QString() : QStringLiteral(" empty")) +
+                             (presentation ? QStringLiteral(" presentation") : QString()))
                         .arg(QString(where).replace(QLatin1Char('/'), QLatin1Char('-')))));
             problems << cutTexts(&window, where, &charts);
+            if (QTreeWidget *tree = window.modelView()->layerTree(); tree->isVisible())
+                for (int row = 0; row < tree->topLevelItemCount(); ++row) {
+                    const QString name = tree->topLevelItem(row)->text(0);
+                    const int need =
+                        tree->fontMetrics().horizontalAdvance(name) + 2 * tree->indentation() / 3;
+                    if (need > tree->columnWidth(0))
+                        problems << QStringLiteral("%1: layer name '%2' needs %3 px, its column has %4")
+                                        .arg(where, name)
+                                        .arg(need)
+                                        .arg(tree->columnWidth(0));
+                }
+            if (window.levelsView()->isVisible())
+                problems << misalignedPanels(&window, *window.levelsView()->findChild<FigureWidget *>(),
+                                             where);
+            if (window.softRoundView()->isVisible())
+                problems << misalignedPanels(&window, *window.softRoundView()->findChild<FigureWidget *>(),
+                                             where);
         });
         problems.removeDuplicates();
-        // The Runs table (the last tab visited, still shown) has every open run in view.
-        QTableWidget *table = window.runsView()->table();
-        QVERIFY(table->isVisible());
-        QCOMPARE(table->rowCount(), withData ? int(m_runs.size()) : 0);
-        QVERIFY2(table->viewport()->height() >=
-                     table->rowCount() * table->verticalHeader()->defaultSectionSize(),
-                 qPrintable(QStringLiteral("table viewport %1 px for %2 rows")
-                                .arg(table->viewport()->height())
-                                .arg(table->rowCount())));
         // Levels, Soft rounding, the Model's 4 pages (its empty page without a model), the Train dashboard's
         // 4, the Runs dashboard's 5.
         QVERIFY2(pages >= 2 + (withData ? 4 : 1) + 4 + 5, qPrintable(QString::number(pages)));
@@ -388,6 +464,15 @@ private:
                                                     .arg(size.width())
                                                     .arg(size.height()) +
                                                 problems.mid(0, 60).join(QLatin1Char('\n'))));
+        // The Runs table (the last tab visited, still shown) has every open run in view.
+        QTableWidget *table = window.runsView()->table();
+        QVERIFY(table->isVisible());
+        QCOMPARE(table->rowCount(), withData ? int(m_runs.size()) : 0);
+        QVERIFY2(table->viewport()->height() >=
+                     table->rowCount() * table->verticalHeader()->defaultSectionSize(),
+                 qPrintable(QStringLiteral("table viewport %1 px for %2 rows")
+                                .arg(table->viewport()->height())
+                                .arg(table->rowCount())));
     }
 
     QTemporaryDir m_dir;

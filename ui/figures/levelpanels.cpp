@@ -60,7 +60,7 @@ QList<PanelSpec> makeLevelPanels(const LayerWeightAnalysis &a, const Histogram &
               0.0,
               yTop,
               {}};
-    hist.heightWeight = 1.3;
+    hist.heightWeight = 1.5; // the y title ("weights per bin") needs the height at large type
 
     SeriesSpec steps;
     steps.id = QStringLiteral("histogram");

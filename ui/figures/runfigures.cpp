@@ -130,10 +130,10 @@ void addDivergenceMarkers(PanelSpec &panel, const std::vector<const RunHistory *
             continue;
         SeriesSpec marker;
         marker.id = QStringLiteral("divergence.") + idx(int(i));
-        // Short in the legend (a reason with its values does not fit beside other entries, and Qt Charts
-        // elides it); the figure's note gives the reason, layer and values.
-        marker.name = (runs.size() > 1 ? runName(*runs[i]) + QStringLiteral(": ") : QString()) +
-                      QStringLiteral("diverged (step %1)").arg(d->step);
+        // Short in the legend (a reason with its values, or the run's name again, does not fit beside other
+        // entries, and Qt Charts elides it): the marker takes the run's colour, and the figure's note gives
+        // the run, reason, layer and values.
+        marker.name = QStringLiteral("diverged (step %1)").arg(d->step);
         marker.color = runs.size() > 1 ? runColor(int(i)) : kDivergence;
         marker.penStyle = Qt::DashLine;
         marker.widthScale = 0.9;

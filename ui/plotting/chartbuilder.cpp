@@ -126,6 +126,26 @@ void fitTicks(QChart *chart, const QRectF &plot)
     }
 }
 
+// The legend under the plot while its entries fit in one row across the chart, else beside it: Qt Charts
+// lays a bottom legend out in one row and elides ("…") what does not fit, while a legend on the right gives
+// each entry a row of its own. Decided from the chart's width and the labels only (not from the plot area,
+// which the legend's placement changes), so it cannot oscillate.
+void fitLegend(QChart *chart)
+{
+    QLegend *legend = chart->legend();
+    if (!legend->isVisible())
+        return;
+    const QFontMetricsF fm(legend->font());
+    double row = 0;
+    for (QLegendMarker *marker : legend->markers())
+        if (marker->isVisible())
+            row += fm.horizontalAdvance(marker->label()) + 3.5 * fm.height(); // sample line, gaps
+    const double room = chart->size().width() - chart->margins().left() - chart->margins().right();
+    const Qt::Alignment want = row <= room ? Qt::AlignBottom : Qt::AlignRight;
+    if (room > 0 && legend->alignment() != want)
+        legend->setAlignment(want);
+}
+
 QAbstractSeries *makeSeries(const SeriesSpec &spec)
 {
     if (spec.kind == SeriesKind::Scatter)
@@ -204,6 +224,7 @@ QChart *createChart(const PanelSpec &panel, const ChartStyle &style)
     updateChart(chart, panel, style);
     QObject::connect(chart, &QChart::plotAreaChanged, chart,
                      [chart](const QRectF &plot) { fitTicks(chart, plot); });
+    QObject::connect(chart, &QGraphicsWidget::geometryChanged, chart, [chart] { fitLegend(chart); });
     return chart;
 }
 
@@ -274,6 +295,7 @@ void updateChart(QChart *chart, const PanelSpec &panel, const ChartStyle &screen
         const auto index = chart->series().indexOf(marker->series());
         marker->setVisible(index >= 0 && index < panel.series.size() && panel.series[index].inLegend);
     }
+    fitLegend(chart);
 }
 
 } // namespace qs::ui

@@ -1,5 +1,7 @@
 #include "ui/plotting/figurewidget.h"
 
+#include "ui/presentation.h" // presentationStyle()
+
 #include <QChart>
 #include <QChartView>
 #include <QLabel>
@@ -9,6 +11,7 @@
 #include <QVBoxLayout>
 #include <QValueAxis>
 
+#include <algorithm>
 #include <cmath>
 
 namespace qs::ui {
@@ -42,13 +45,21 @@ void FigureWidget::setFigure(const FigureSpec &figure)
         }
         auto *view = new QChartView(createChart(panel, m_style), m_splitter);
         view->setRenderHint(QPainter::Antialiasing);
-        view->setMinimumHeight(120);
         view->viewport()->setMouseTracking(true);
         view->viewport()->installEventFilter(this);
         m_splitter->addWidget(view);
         m_splitter->setStretchFactor(i, int(100 * panel.heightWeight));
         m_views << view;
     }
+    // Tall enough for a title, a legend row, the x axis's ticks and title and a plot area of about four tick
+    // labels, at the fonts the charts use now (presentation mode's are larger); a shorter view scrolls.
+    const ChartStyle shown = presentationStyle(m_style);
+    const int minimumHeight =
+        QFontMetrics(shown.titleFont).height() + QFontMetrics(shown.legendFont).height() +
+        6 * QFontMetrics(shown.tickFont).height() + QFontMetrics(shown.axisTitleFont).height() + 60;
+    for (int i = 0; i < figure.panels.size(); ++i) // a heavier panel (more to read) gets more
+        m_views[i]->setMinimumHeight(
+            std::max(120, int(minimumHeight * std::clamp(figure.panels[i].heightWeight, 0.75, 1.5))));
     for (int i = int(figure.panels.size()); i < m_views.size(); ++i)
         m_views[i]->hide(); // kept for when the panel comes back; hidden charts are not in figure()
     if (panelCountChanged && figure.panels.size() > 1) {

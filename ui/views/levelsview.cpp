@@ -75,6 +75,12 @@ void PlotAreaAligner::align()
     for (QChart *chart : charts) {
         const QRectF area = chart->plotArea();
         chart->setPlotArea(QRectF(left, area.top(), right - left, area.height()));
+        // Lay out with the fixed area now: plotArea() reports it at once, but the axes and series move only
+        // when the chart lays itself out again, which a chart already laid out at this size may never do.
+        if (QGraphicsLayout *layout = chart->layout()) {
+            layout->invalidate();
+            layout->activate();
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 #include "ui/views/model/layersqnrpage.h"
 #include "ui/views/model/layertree.h"
 #include "ui/views/model/modelsidebar.h"
+#include "ui/views/toollayout.h"
 #include "ui/views/model/selectedlayerbox.h"
 
 #include <QApplication>
@@ -57,14 +58,16 @@ ModelView::ModelView(QWidget *parent) : QWidget(parent)
 
     m_pages = new QTabWidget;
     m_pages->setObjectName(QStringLiteral("modelPages"));
-    m_pages->addTab(m_layer->figure(), QStringLiteral("Layer weights"));
+    m_pages->addTab(new VerticalScrollArea(m_layer->figure()), QStringLiteral("Layer weights"));
     m_pages->addTab(m_sqnr, QStringLiteral("Per-layer SQNR"));
     m_pages->addTab(m_sweep, QStringLiteral("Bit sweep"));
     m_pages->addTab(m_activations, QStringLiteral("Activations"));
 
     m_splitter = new QSplitter(Qt::Horizontal);
     m_splitter->setObjectName(QStringLiteral("modelSplitter"));
-    m_splitter->addWidget(m_sidebar);
+    // The sidebar scrolls rather than setting the window's minimum height (presentation mode's large type on
+    // a 720-pixel projector would not fit it).
+    m_splitter->addWidget(new VerticalScrollArea(m_sidebar));
     m_splitter->addWidget(m_pages);
     m_splitter->setStretchFactor(1, 1);
     m_splitter->setSizes({430, 900});

@@ -6,6 +6,7 @@
 
 #include <QCheckBox>
 #include <QDir>
+#include <QEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -104,11 +105,7 @@ RunsView::RunsView(QWidget *parent)
     m_table->verticalHeader()->setVisible(false);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setStretchLastSection(true);
-    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
-    // The header and three runs stay in view however the splitter is dragged (a 1280x720 screen included).
-    m_table->setMinimumHeight(m_table->horizontalHeader()->sizeHint().height() +
-                              3 * m_table->verticalHeader()->defaultSectionSize() +
-                              2 * m_table->frameWidth());
+    fitTableRows();
     m_table->setToolTip(QStringLiteral(
         "Per run: epochs completed, steps, the test top-1 after the last epoch and the best over all epochs, "
         "the last epoch's training loss, and where it diverged. The same numbers as <tt>quantscope-cli "
@@ -537,6 +534,22 @@ void RunsView::removeSelected()
         dirs << item->data(Qt::UserRole).toString();
     for (const QString &dir : dirs)
         m_dashboard->removeRun(dir);
+}
+
+void RunsView::fitTableRows()
+{
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
+    // The header and three runs stay in view however the splitter is dragged (a 1280x720 screen included).
+    m_table->setMinimumHeight(m_table->horizontalHeader()->sizeHint().height() +
+                              3 * m_table->verticalHeader()->defaultSectionSize() +
+                              2 * m_table->frameWidth());
+}
+
+void RunsView::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::FontChange && m_table)
+        fitTableRows();
 }
 
 } // namespace qs::ui

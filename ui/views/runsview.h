@@ -77,7 +77,11 @@ public Q_SLOTS:
 Q_SIGNALS:
     void statusMessage(const QString &message); // one line for the main window's status bar
 
+protected:
+    void changeEvent(QEvent *event) override; // a new font (presentation mode): the table's rows follow
+
 private:
+    void fitTableRows();
     void refreshList();
     void refreshTable(bool force);
     void removeSelected();

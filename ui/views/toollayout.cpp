@@ -1,18 +1,43 @@
 #include "ui/views/toollayout.h"
 
+#include <QScrollBar>
 #include <QSplitter>
 #include <QString>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace qs::ui {
+
+VerticalScrollArea::VerticalScrollArea(QWidget *widget, QWidget *parent) : QScrollArea(parent)
+{
+    setWidget(widget);
+    setWidgetResizable(true);
+    setFrameShape(QFrame::NoFrame);
+    setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+}
+
+QSize VerticalScrollArea::minimumSizeHint() const
+{
+    const QSize inner = widget() ? widget()->minimumSizeHint() : QSize();
+    return {inner.width() + verticalScrollBar()->sizeHint().width() + 2 * frameWidth(),
+            std::min(inner.height(), 6 * fontMetrics().lineSpacing())};
+}
+
+QSize VerticalScrollArea::sizeHint() const
+{
+    const QSize inner = widget() ? widget()->sizeHint() : QSize();
+    return {inner.width() + verticalScrollBar()->sizeHint().width() + 2 * frameWidth(),
+            QScrollArea::sizeHint().height()};
+}
 
 QSplitter *placeControlsBesideFigure(QWidget *view, QWidget *controls, QWidget *figure,
                                      const QString &objectName, int controlsWidth)
 {
     auto *splitter = new QSplitter(Qt::Horizontal, view);
     splitter->setObjectName(objectName);
-    splitter->addWidget(controls);
-    splitter->addWidget(figure);
+    splitter->addWidget(new VerticalScrollArea(controls));
+    splitter->addWidget(new VerticalScrollArea(figure));
     splitter->setStretchFactor(1, 1);
     splitter->setSizes({controlsWidth, 900});
     auto *layout = new QVBoxLayout(view);

@@ -41,6 +41,12 @@ LayerTree::LayerTree(QWidget *parent) : QTreeWidget(parent)
     headerItem()->setToolTip(ColSqnr, richToolTip(weightFormulas::sqnr()));
 }
 
+void LayerTree::setCompact(bool compact)
+{
+    setColumnHidden(ColShape, compact);
+    setColumnHidden(ColParams, compact);
+}
+
 void LayerTree::fill(const ModelSnapshot *snapshot)
 {
     const QSignalBlocker block(this);

@@ -24,6 +24,8 @@ public:
     // One row per layer of `snapshot` (none for null), without emitting currentItemChanged; the first
     // quantized layer is made current.
     void fill(const ModelSnapshot *snapshot);
+    // Presentation mode: only the layer, its α and its SQNR, so the names keep their width at large type.
+    void setCompact(bool compact);
     QString selectedLayer() const; // a state_dict key, or empty
     int selectedRow() const;       // -1 when none
     bool selectLayer(const QString &name);
