@@ -13,6 +13,8 @@
 #include "core/analysis/modelsnapshot.h"
 #include "core/analysis/ptq.h"
 #include "core/runs/runhistory.h"
+#include "core/runs/runreader.h"
+#include "core/runs/trials.h"
 #include "ui/figures/activationfigures.h"
 #include "ui/figures/levelsfigure.h"
 #include "ui/figures/runfigures.h"
@@ -23,6 +25,8 @@
 #include "ui/plotting/figureexport.h"
 
 #include <algorithm>
+#include <cmath>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -47,14 +51,19 @@ softround:[--method dsq|daq|ewgs] (default: all) [--dsq-alpha a] [--gamma g] [--
 models (a .qsckpt or a PyTorch state_dict; weights on signed grids, normalized as the quantizer does;
 activations raw, on unsigned grids):
   histogram:   --weights FILE [--layer NAME] [--scheme S] [--bits B] [--alpha X | --alpha-search]
-               [--bins N] [--log] [--overlay uniform|pot|apot]    one layer's histogram, levels, occupancy
+               [--bins N] [--log] [--overlay uniform|pot|apot] [--range R]
+               one layer's histogram, levels, occupancy
   layer-error: --weights FILE [--scheme S] [--bits B] [--alpha X | --alpha-search]   per-layer SQNR
   bit-sweep:   --weights FILE [--alpha-search]      mean SQNR at 2..6 bits for uniform, PoT and APoT
                [--accuracy [--data SPEC] [--images N]]   + post-training top-1 on the first N test images
                (default 2000, 0 = all; weights-only PTQ)
   activations: --weights FILE [--layer NAME] [--data SPEC] [--images N] [--scheme S] [--bits B]
-               [--alpha X | --alpha-search] [--bins N] [--log]    one layer's input activations over the
-               first N test images (default 256) against the unsigned grid; clip: act_alpha, else 8.0
+               [--alpha X | --alpha-search] [--bins N] [--log] [--range R]    one layer's input
+               activations over the first N test images (default 256) against the unsigned grid; clip:
+               act_alpha, else 8.0
+  --range: percentiles (default: bins over the 0.1-99.9 percentiles, the axis also to the clip, so outliers
+           do not squeeze the bulk into a few bins), full (every value), or LO:HI (a zoom; values outside
+           are counted in the note)
   Weight clip without --alpha/--alpha-search: the checkpoint's learned alpha per layer, else 3.0.
   --data: cifar10:DIR, cifar100:DIR, mnist:DIR, fashion-mnist[:DIR] or synthetic[:N]; default: the
   checkpoint's own (a PyTorch state_dict names none).
@@ -64,6 +73,8 @@ training runs (directories written by `quantscope-cli train`, also while it is s
   alpha:     --runs DIR... [--layer NAME]    learned clip alpha_W / alpha_A per layer
   occupancy: --runs DIR [--layer NAME]       the newest count of weights per level of one layer
   compare:   --runs DIR... [--smoothing B] [--linear]   runs overlaid: smoothed loss, test top-1, max delta
+             [--group-trials]   runs that differ only in seed as one curve: their mean, with the
+                                min..max band (loss) and range bars (top-1)
   A divergence is marked on every step/epoch panel with its reason and layer.
 
 animations (--out FILE.gif or FILE.webp, looping, for slides) [--frame-ms MS] [--frames N]:
@@ -137,8 +148,47 @@ ui::FigureSpec buildActivationFigure(const ActivationRequest &request, const std
 
 // histogram, layer-error, bit-sweep, activations: every option checked before the file is read (usage
 // errors exit 2, an unreadable or unsuitable file or data set exits 1).
+// --range percentiles|full|LO:HI
+struct RangeOption
+{
+    ui::HistogramRange range = ui::HistogramRange::Percentiles;
+    double lo = 0, hi = 0;
+};
+
+RangeOption rangeOption(const ArgParser &parser)
+{
+    RangeOption r;
+    const std::string text = parser.value("range");
+    if (text.empty() || text == "percentiles")
+        return r;
+    if (text == "full") {
+        r.range = ui::HistogramRange::Full;
+        return r;
+    }
+    const auto colon = text.find(':');
+    try {
+        size_t used = 0;
+        if (colon != std::string::npos) {
+            r.lo = std::stod(text.substr(0, colon), &used);
+            if (used == colon) {
+                const std::string hi = text.substr(colon + 1);
+                r.hi = std::stod(hi, &used);
+                if (used == hi.size() && std::isfinite(r.lo) && std::isfinite(r.hi) && r.hi > r.lo) {
+                    r.range = ui::HistogramRange::Custom;
+                    return r;
+                }
+            }
+        }
+    } catch (const std::exception &) {
+    }
+    throw UsageError("figure: --range must be percentiles, full or LO:HI with LO < HI (e.g. -4:4), got '" +
+                     text + "'");
+}
+
 ui::FigureSpec buildWeightsFigure(const ArgParser &parser, const std::string &kind)
 {
+    if (parser.flag("group-trials"))
+        throw UsageError("figure: --group-trials is for --kind compare");
     if (parser.has("runs") || parser.has("smoothing") || parser.flag("linear"))
         throw UsageError(
             "figure: --runs, --smoothing and --linear are for the run kinds (curves, ewgs, alpha, "
@@ -167,6 +217,9 @@ ui::FigureSpec buildWeightsFigure(const ArgParser &parser, const std::string &ki
             throw UsageError(std::string("figure: --") + option + " is for --kind histogram and activations");
     if (!layerKind && parser.flag("log"))
         throw UsageError("figure: --log is for --kind histogram and activations");
+    if (!layerKind && parser.has("range"))
+        throw UsageError("figure: --range is for --kind histogram and activations");
+    const RangeOption range = rangeOption(parser);
     if (kind != "histogram" && parser.has("overlay"))
         throw UsageError("figure: --overlay is for --kind histogram");
     if (kind != "bit-sweep" && parser.flag("accuracy"))
@@ -198,6 +251,9 @@ ui::FigureSpec buildWeightsFigure(const ArgParser &parser, const std::string &ki
         o.bits = bits;
         o.bins = bins;
         o.logScale = logScale;
+        o.range = range.range;
+        o.rangeLo = range.lo;
+        o.rangeHi = range.hi;
         return buildActivationFigure(request, layerName, o, alpha, search);
     }
     if (kind == "histogram") {
@@ -215,6 +271,9 @@ ui::FigureSpec buildWeightsFigure(const ArgParser &parser, const std::string &ki
         o.bins = bins;
         o.logScale = logScale;
         o.overlay = overlay;
+        o.range = range.range;
+        o.rangeLo = range.lo;
+        o.rangeHi = range.hi;
         return ui::makeLayerFigure(a, snapshot, o);
     }
     if (kind == "layer-error") {
@@ -254,7 +313,7 @@ ui::FigureSpec buildRunFigure(const ArgParser &parser, const std::string &kind)
     if (kind == "occupancy" && dirs.size() > 1)
         throw UsageError("figure: --kind occupancy shows one run; give one --runs RUNDIR");
     for (const char *option : {"weights", "scheme", "bits", "alpha", "method", "dsq-alpha", "gamma", "sigma",
-                               "base", "delta", "grad-sign", "bins", "overlay", "data", "images"})
+                               "base", "delta", "grad-sign", "bins", "overlay", "data", "images", "range"})
         if (parser.has(option))
             throw UsageError(std::string("figure: --") + option + " is not an option of --kind " + kind);
     for (const char *flag : {"signed", "compare", "alpha-search", "log", "accuracy"})
@@ -264,6 +323,8 @@ ui::FigureSpec buildRunFigure(const ArgParser &parser, const std::string &kind)
         throw UsageError("figure: --smoothing is for --kind curves and compare");
     if (parser.flag("linear") && kind != "ewgs" && kind != "compare")
         throw UsageError("figure: --linear is for --kind ewgs and compare");
+    if (parser.flag("group-trials") && kind != "compare")
+        throw UsageError("figure: --group-trials is for --kind compare");
     if (parser.has("layer") && (kind == "curves" || kind == "compare"))
         throw UsageError("figure: --layer is for --kind ewgs, alpha and occupancy");
     ui::RunFigureOptions o;
@@ -306,6 +367,19 @@ ui::FigureSpec buildRunFigure(const ArgParser &parser, const std::string &kind)
         return ui::makeAlphaFigure(runs, o);
     if (kind == "occupancy")
         return ui::makeOccupancyFigure(runs, o);
+    if (parser.flag("group-trials")) {
+        // As `compare --group-trials` and the Runs tab: runs whose config.ini differ only in seed (and
+        // machine paths) are one curve, their mean with the range over the trials.
+        std::vector<std::map<std::string, std::string>> configs;
+        for (const auto &dir : dirs) {
+            const RunSummary summary = summarizeRun(dir);
+            configs.push_back(summary.records > 0 ? summary.config : std::map<std::string, std::string>{});
+        }
+        std::vector<std::vector<size_t>> groups;
+        for (const TrialGroup &g : groupTrials(configs))
+            groups.push_back(g.members);
+        return ui::makeTrialsFigure(runs, groups, o);
+    }
     return ui::makeCompareFigure(runs, o);
 }
 
@@ -322,10 +396,12 @@ ui::FigureSpec buildFigure(const ArgParser &parser, const std::string &kind)
                              "occupancy, compare)");
     if (parser.flag("linear"))
         throw UsageError("figure: --linear is for --kind ewgs and compare");
-    for (const char *option : {"weights", "layer", "bins", "overlay", "data", "images"})
+    for (const char *option : {"weights", "layer", "bins", "overlay", "data", "images", "range"})
         if (parser.has(option))
             throw UsageError(std::string("figure: --") + option +
                              " is for the model kinds (histogram, layer-error, bit-sweep, activations)");
+    if (parser.flag("group-trials"))
+        throw UsageError("figure: --group-trials is for --kind compare");
     if (parser.flag("alpha-search") || parser.flag("log") || parser.flag("accuracy"))
         throw UsageError("figure: --alpha-search, --log and --accuracy are for the model kinds");
 
@@ -455,9 +531,9 @@ int runFigureCommand(const std::vector<std::string> &args, std::ostream &out)
                      {"kind",    "out",       "scheme", "bits",    "alpha",     "preset", "dpi",
                       "method",  "dsq-alpha", "gamma",  "sigma",   "base",      "delta",  "grad-sign",
                       "weights", "layer",     "bins",   "overlay", "smoothing", "data",   "images",
-                      "font",    "font-size", "line-width", "frames", "frame-ms"},
+                      "font",    "font-size", "line-width", "frames", "frame-ms", "range"},
                      {"signed", "compare", "alpha-search", "log", "linear", "accuracy",
-                      "panel-letters"}, {"runs"});
+                      "panel-letters", "group-trials"}, {"runs"});
     // clang-format on
     parser.parse(args);
     const std::string kind = parser.choice("kind",

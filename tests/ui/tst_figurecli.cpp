@@ -9,6 +9,8 @@
 #include "core/analysis/ptq.h"
 #include "ui/figures/palette.h"
 
+#include <algorithm>
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -306,8 +308,22 @@ private Q_SLOTS:
         QCOMPARE(settings.value(QStringLiteral("bits")), QStringLiteral("3 (unsigned)"));
         QCOMPARE(settings.value(QStringLiteral("alpha")), QStringLiteral("2 (given)"));
         QCOMPARE(settings.value(QStringLiteral("images")), QStringLiteral("64"));
-        QCOMPARE(rows.value(QStringLiteral("histogram/activations")).size(), 2 * 50 + 2);
+        const auto bulk = rows.value(QStringLiteral("histogram/activations"));
+        QCOMPARE(bulk.size(), 2 * 50 + 2);
         QVERIFY(rows.contains(QStringLiteral("histogram/PoT levels")));
+        // By default the bins stop at the 99.9th percentile (the ReLU tail's outliers would squeeze the bulk
+        // into a few bins); --range full reaches the largest value.
+        const float largest = *std::max_element(layer->values.begin(), layer->values.end());
+        QVERIFY2(bulk.back().x() < double(largest), qPrintable(QString::number(bulk.back().x())));
+        const QString fullPath = m_dir.filePath(QStringLiteral("activations-full.svg"));
+        const Run full = runCli(
+            list({"--kind", "activations", "--layer", "layer2.0.conv1", "--images", "64", "--scheme", "pot",
+                  "--bits", "3", "--alpha", "2", "--bins", "50", "--range", "full"}) +
+            QStringList{QStringLiteral("--weights"), kDefaultModel, QStringLiteral("--out"), fullPath});
+        QVERIFY2(full.exitCode == 0, full.err.constData());
+        const auto all = readCsv(fullPath).value(QStringLiteral("histogram/activations"));
+        QVERIFY(!all.isEmpty());
+        QS_COMPARE_NEAR(all.back().x(), double(largest), 1e-5 * double(largest));
 
         // A layer without a quantized input is named, with the ones that have one.
         const Run edge =
@@ -443,6 +459,81 @@ private Q_SLOTS:
         QTest::newRow("linear on alpha") << list({"--kind", "alpha", "--linear", "--runs"}) +
                                                 QStringList{run, QStringLiteral("--out"), out}
                                          << QStringLiteral("--linear");
+        QTest::newRow("group-trials on curves") << list({"--kind", "curves", "--group-trials", "--runs"}) +
+                                                       QStringList{run, QStringLiteral("--out"), out}
+                                                << QStringLiteral("--group-trials");
+        QTest::newRow("group-trials on levels")
+            << list({"--kind", "levels", "--group-trials", "--out"}) + QStringList{out}
+            << QStringLiteral("--group-trials");
+        QTest::newRow("range on compare") << list({"--kind", "compare", "--range", "full", "--runs"}) +
+                                                 QStringList{run, QStringLiteral("--out"), out}
+                                          << QStringLiteral("--range");
+        QTest::newRow("range on levels")
+            << list({"--kind", "levels", "--range", "full", "--out"}) + QStringList{out}
+            << QStringLiteral("--range");
+        QTest::newRow("range on layer-error")
+            << list({"--kind", "layer-error", "--range", "full", "--weights"}) +
+                   QStringList{kDefaultModel, QStringLiteral("--out"), out}
+            << QStringLiteral("--range");
+        for (const char *bad : {"3:1", "wide", "1:", "nan:2", "-1:x"})
+            QTest::newRow(qPrintable(QStringLiteral("range %1").arg(QString::fromUtf8(bad))))
+                << list({"--kind", "histogram", "--range", bad, "--weights"}) +
+                       QStringList{kDefaultModel, QStringLiteral("--out"), out}
+                << QStringLiteral("--range");
+    }
+
+    // --range on a layer's histogram: the default bins the 0.1-99.9 percentiles (a few outliers do not
+    // squeeze the bulk), `full` bins every weight, LO:HI bins exactly that span; the CSV's bin edges say
+    // which.
+    void histogramRange()
+    {
+        const auto binEdges = [this](const QStringList &range) -> QPair<double, double> {
+            const QString path = m_dir.filePath(QStringLiteral("range.svg"));
+            const Run run = runCli(
+                list({"--kind", "histogram", "--layer", "layer2.0.conv1", "--bins", "40"}) + range +
+                QStringList{QStringLiteral("--weights"), kDefaultModel, QStringLiteral("--out"), path});
+            if (run.exitCode != 0)
+                qWarning("%s", run.err.constData());
+            const auto h = readCsv(path).value(QStringLiteral("histogram/weights"));
+            if (h.isEmpty())
+                return {0, 0};
+            return {h.front().x(), h.back().x()};
+        };
+        const auto bulk = binEdges({});
+        const auto full = binEdges({QStringLiteral("--range"), QStringLiteral("full")});
+        const auto zoom = binEdges({QStringLiteral("--range"), QStringLiteral("-1.5:2.5")});
+        QVERIFY2(full.first < bulk.first && bulk.second < full.second,
+                 qPrintable(QStringLiteral("full [%1, %2], percentiles [%3, %4]")
+                                .arg(full.first)
+                                .arg(full.second)
+                                .arg(bulk.first)
+                                .arg(bulk.second)));
+        QCOMPARE(full.first, -full.second); // +-max|w~|
+        QS_COMPARE_NEAR(zoom.first, -1.5, 1e-9);
+        QS_COMPARE_NEAR(zoom.second, 2.5, 1e-9);
+    }
+
+    // compare --group-trials: runs that differ only in seed are one curve, the mean of their trials.
+    void groupTrialsFigure()
+    {
+        qs::test::RunFixture other = m_fixture;
+        other.topOffset = m_fixture.topOffset + 4; // another seed's accuracies
+        const QString trial2 = other.write(m_dir.filePath(QStringLiteral("run-ewgs-seed2")));
+        const QString path = m_dir.filePath(QStringLiteral("trials.svg"));
+        const Run run = runCli(list({"--kind", "compare", "--group-trials", "--runs"}) +
+                               QStringList{runDir(), trial2, secondRunDir(), QStringLiteral("--out"), path});
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        const auto rows = readCsv(path);
+        const auto top1 = rows.value(QStringLiteral("test-top1/apot+EWGS W2A2 (2 trials)"));
+        QCOMPARE(top1.size(), m_fixture.epochs);
+        for (int e = 0; e < m_fixture.epochs; ++e)
+            QS_COMPARE_NEAR(top1[e].y(), (m_fixture.testTop1(e) + other.testTop1(e)) / 2, 1e-9);
+        QVERIFY(rows.contains(QStringLiteral("loss/apot+EWGS W2A2 (2 trials)")));
+        // The STE run is a group of its own.
+        QVERIFY2(
+            std::any_of(rows.keyBegin(), rows.keyEnd(),
+                        [](const QString &k) { return k.startsWith(QStringLiteral("test-top1/apot W2A2")); }),
+            qPrintable(rows.keys().join(QLatin1Char(' '))));
     }
 
     void runKindUsageErrorsExit2()

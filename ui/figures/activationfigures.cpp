@@ -23,11 +23,25 @@ FigureSpec makeActivationFigure(const LayerWeightAnalysis &a, const LayerActivat
         lo = std::min(lo, v);
         hi = std::max(hi, v);
     }
-    // Bins cover the data only, so moving the clip never re-bins; the axis grows past the data for alpha.
-    const double dataHi = std::max(1e-6, double(hi) * (1 + 1e-6));
-    const Histogram h = histogramOf(layer.values, double(lo), dataHi, bins);
-    const double xMin = lo < 0 ? 1.05 * double(lo) : 0.0;
-    const double xMax = 1.05 * std::max(dataHi, a.alpha);
+    // Bins cover the data only (or its bulk), so moving the clip never re-bins; the axis grows past the data
+    // for alpha.
+    double binLo = double(lo), binHi = std::max(1e-6, double(hi) * (1 + 1e-6));
+    if (options.range == HistogramRange::Custom && options.rangeHi > options.rangeLo) {
+        binLo = options.rangeLo;
+        binHi = options.rangeHi;
+    } else if (options.range == HistogramRange::Percentiles) {
+        const double p0 = std::min(0.0, percentileOf(layer.values, 0.001));
+        const double p1 = percentileOf(layer.values, 0.999);
+        if (p1 > p0) {
+            binLo = p0;
+            binHi = p1;
+        }
+    }
+    const Histogram h = histogramOf(layer.values, binLo, binHi, bins);
+    const int64_t outside = int64_t(layer.values.size()) - h.total();
+    const bool custom = options.range == HistogramRange::Custom && options.rangeHi > options.rangeLo;
+    const double xMin = custom ? binLo : binLo < 0 ? 1.05 * binLo : 0.0;
+    const double xMax = custom ? binHi : 1.05 * std::max(binHi, a.alpha);
 
     LevelPanelsSpec panels;
     panels.scheme = options.scheme;
@@ -68,6 +82,12 @@ FigureSpec makeActivationFigure(const LayerWeightAnalysis &a, const LayerActivat
             .arg(a.mse, 0, 'g', 4)
             .arg(a.sqnrDb, 0, 'f', 2)
             .arg(QString::fromStdString(a.alphaSource));
+    if (outside > 0)
+        figure.note += QStringLiteral(" Histogram over [%1, %2]: %3 values (%4 %) outside it.")
+                           .arg(binLo, 0, 'g', 3)
+                           .arg(binHi, 0, 'g', 3)
+                           .arg(outside)
+                           .arg(100.0 * double(outside) / double(layer.values.size()), 0, 'f', 2);
     return figure;
 }
 

@@ -7,6 +7,7 @@
 #include "core/analysis/activations.h"
 #include "core/analysis/analysis.h"
 #include "core/quant/levels.h"
+#include "ui/figures/weightfigures.h" // HistogramRange, Histogram
 #include "ui/plotting/figure.h"
 
 #include <vector>
@@ -19,10 +20,14 @@ struct ActivationFigureOptions
     int bits = 4; // unsigned activation bits
     int bins = 120;
     bool logScale = true; // histogram y as log10(1 + count): post-ReLU data has a spike at 0
+    // Percentiles: bins over [min(0, 0.1th percentile), 99.9th percentile] so a few outliers do not squeeze
+    // the bulk into one bin; the axis also reaches the clip. Full: bins over [min(0, min x), max x].
+    HistogramRange range = HistogramRange::Percentiles;
+    double rangeLo = 0, rangeHi = 1; // HistogramRange::Custom only
 };
 
-// Panels "histogram" (series "histogram", "levels.<scheme>", "clip") over [min(0, min x), max(max x, alpha)]
-// and "occupancy" (series "occupancy.stems", "occupancy": x analysis.levels, y analysis.counts).
+// Panels "histogram" (series "histogram", "levels.<scheme>", "clip") over options.range and the clip, and
+// "occupancy" (series "occupancy.stems", "occupancy": x analysis.levels, y analysis.counts).
 // `analysis` is analyzeActivationValues of `layer.values`. Figure id "activations".
 FigureSpec makeActivationFigure(const LayerWeightAnalysis &analysis, const LayerActivations &layer,
                                 const ActivationFigureOptions &options);
