@@ -174,7 +174,7 @@ LayerWeightAnalysis analyzeActivationValues(const std::string &name, const std::
 std::vector<LayerWeightAnalysis> analyzeWeights(const AnalyzeRequest &req)
 {
     return atCoreEdge(req.weights, [&]() -> std::vector<LayerWeightAnalysis> {
-        const LevelSpec spec{req.scheme, req.bits, true};
+        const LevelSpec spec{req.scheme, req.bits, true, req.zeroLevel};
         if (auto why = checkLevelSpec(spec))
             throw std::invalid_argument(*why);
         std::vector<NamedTensor> tensors;

@@ -15,6 +15,7 @@ struct LevelsFigureOptions
     QList<Scheme> compareWith;    // overlaid when defined at these bits, else named in the note
     int bits = 4;
     bool isSigned = false;
+    bool zeroLevel = true; // false (signed only): every grid without its zero level (LevelSpec::zeroLevel)
     double alpha = 1.0;
 };
 
