@@ -113,7 +113,13 @@ LayerWeightAnalysis analyzeTensor(const std::string &name, const at::Tensor &wei
     const auto signedLevels = levelSet(spec);
     for (double v : signedLevels)
         r.levels.push_back(v * r.alpha);
-    r.counts = levelCounts((wn / r.alpha).clamp(-1, 1), signedLevels);
+    // Counted from the quantizer's own output (each value is a level): its tie rules (half to even on the
+    // uniform grid, +0 up on a grid without zero) then hold for the counts too.
+    {
+        torch::NoGradGuard noGrad;
+        const auto q = powerQuantizeWeight(wn, torch::full({}, r.alpha, wn.options()), mags) / r.alpha;
+        r.counts = levelCounts(q, signedLevels);
+    }
     return r;
 }
 

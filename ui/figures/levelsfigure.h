@@ -15,8 +15,8 @@ struct LevelsFigureOptions
     QList<Scheme> compareWith;    // overlaid when defined at these bits, else named in the note
     int bits = 4;
     bool isSigned = false;
-    bool zeroLevel = true; // false (signed only): every grid without its zero level (LevelSpec::zeroLevel)
     double alpha = 1.0;
+    bool zeroLevel = true; // false (signed only): every grid without its zero level (LevelSpec::zeroLevel)
 };
 
 // Throws std::invalid_argument when the primary scheme is not defined at these bits or alpha <= 0.
