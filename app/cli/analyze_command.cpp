@@ -10,7 +10,8 @@ namespace qs::cli {
 
 int runAnalyzeCommand(const std::vector<std::string> &args, std::ostream &out)
 {
-    ArgParser parser("analyze", {"weights", "scheme", "bits", "alpha", "alpha-search", "format"}, {});
+    ArgParser parser("analyze", {"weights", "scheme", "bits", "alpha", "alpha-search", "format"},
+                     {"no-zero"});
     parser.parse(args);
     AnalyzeRequest req;
     req.weights = parser.required("weights");
@@ -18,7 +19,8 @@ int runAnalyzeCommand(const std::vector<std::string> &args, std::ostream &out)
     if (!parser.has("bits"))
         throw UsageError("analyze: missing required option --bits");
     req.bits = parser.intValue("bits", 4, 1, 64);
-    if (auto why = checkLevelSpec({req.scheme, req.bits, true}))
+    req.zeroLevel = !parser.flag("no-zero");
+    if (auto why = checkLevelSpec({req.scheme, req.bits, true, req.zeroLevel}))
         throw UsageError("analyze: " + *why);
     if (parser.has("alpha") && parser.has("alpha-search"))
         throw UsageError("analyze: give --alpha or --alpha-search, not both");
@@ -40,7 +42,10 @@ int runAnalyzeCommand(const std::vector<std::string> &args, std::ostream &out)
         return 0;
     }
     // SQNR is infinite when every weight sits on a level: written "Infinity" (core/io/json.h).
-    Json json{{"scheme", schemeName(req.scheme)}, {"bits", req.bits}, {"layers", Json::array()}};
+    Json json{{"scheme", schemeName(req.scheme)},
+              {"bits", req.bits},
+              {"zero_level", req.zeroLevel},
+              {"layers", Json::array()}};
     for (const auto &l : layers)
         json["layers"].push_back(Json{{"name", l.name},
                                       {"shape", l.shape},

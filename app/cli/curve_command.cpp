@@ -15,7 +15,7 @@ int runCurveCommand(const std::vector<std::string> &args, std::ostream &out)
     ArgParser parser("curve",
                      {"method", "bits", "alpha", "base", "dsq-alpha", "gamma", "sigma", "delta", "grad-sign",
                       "from", "to", "points", "format"},
-                     {"signed"});
+                     {"signed", "no-zero"});
     parser.parse(args);
     // Every registered method's curve, plus the two backward curves over a base grid.
     std::vector<std::string> choices = quantMethodNames();
@@ -29,6 +29,7 @@ int runCurveCommand(const std::vector<std::string> &args, std::ostream &out)
         throw UsageError("curve: missing required option --bits");
     p.bits = parser.intValue("bits", 2, 1, 64);
     p.isSigned = parser.flag("signed");
+    p.zeroLevel = !parser.flag("no-zero");
     p.alpha = parser.doubleValue("alpha", p.alpha);
     p.base = *parseScheme(parser.choice("base", {"uniform", "pot", "apot"}, "uniform"));
     p.dsqAlpha = parser.doubleValue("dsq-alpha", p.dsqAlpha);
@@ -47,20 +48,20 @@ int runCurveCommand(const std::vector<std::string> &args, std::ostream &out)
     } catch (const std::invalid_argument &e) {
         throw UsageError("curve: " + std::string(e.what()));
     }
+    // y stays what it always was (DSQ: the tanh surrogate); forward is what the forward pass outputs (DSQ:
+    // the hard staircase) and surrogate the curve dydx is the slope of, so neither has to be guessed from y.
     if (format == "csv") {
-        out << "x,y,dydx\n";
+        out << "x,y,dydx,forward,surrogate\n";
         for (Eigen::Index i = 0; i < c.x.size(); ++i)
             out << formatNumber(c.x[i]) << ',' << formatNumber(c.y[i]) << ',' << formatNumber(c.dydx[i])
-                << '\n';
+                << ',' << formatNumber(c.yHard[i]) << ',' << formatNumber(c.y[i]) << '\n';
         return 0;
     }
     auto array = [](const Eigen::VectorXd &v) { return std::vector<double>(v.data(), v.data() + v.size()); };
-    const Json json{{"method", method},
-                    {"bits", p.bits},
-                    {"signed", p.isSigned},
-                    {"x", array(c.x)},
-                    {"y", array(c.y)},
-                    {"dydx", array(c.dydx)}};
+    const Json json{
+        {"method", method},       {"bits", p.bits},  {"signed", p.isSigned},  {"zero_level", p.zeroLevel},
+        {"x", array(c.x)},        {"y", array(c.y)}, {"dydx", array(c.dydx)}, {"forward", array(c.yHard)},
+        {"surrogate", array(c.y)}};
     out << jsonText(json) << '\n';
     return 0;
 }

@@ -46,6 +46,7 @@ common:   [--bits B] [--signed] [--alpha A] [--preset single|double] [--dpi N]
 paper:    [--font FAMILY] [--font-size PT] [--line-width PT] [--panel-letters]
           (default: the preset's DejaVu Sans 8/9 pt and 1/1.2 pt lines; --panel-letters: (a), (b), ...)
 levels:   [--scheme uniform|pot|apot] [--compare]   (--compare overlays the other schemes at the same bits)
+          [--no-zero]   (with --signed: the grids without their zero level, config zero_level = false)
 softround:[--method dsq|daq|ewgs] (default: all) [--dsq-alpha a] [--gamma g] [--sigma s]
           [--base uniform|pot|apot] [--delta d] [--grad-sign 1|-1]
 models (a .qsckpt or a PyTorch state_dict; weights on signed grids, normalized as the quantizer does;
@@ -53,8 +54,8 @@ activations raw, on unsigned grids):
   histogram:   --weights FILE [--layer NAME] [--scheme S] [--bits B] [--alpha X | --alpha-search]
                [--bins N] [--log] [--overlay uniform|pot|apot] [--range R]
                one layer's histogram, levels, occupancy
-  layer-error: --weights FILE [--scheme S] [--bits B] [--alpha X | --alpha-search]   per-layer SQNR
-  bit-sweep:   --weights FILE [--alpha-search]      mean SQNR at 2..6 bits for uniform, PoT and APoT
+  layer-error: --weights FILE [--scheme S] [--bits B] [--alpha X | --alpha-search] [--no-zero]   per-layer SQNR
+  bit-sweep:   --weights FILE [--alpha-search] [--no-zero]   mean SQNR at 2..6 bits for uniform, PoT and APoT
                [--accuracy [--data SPEC] [--images N]]   + post-training top-1 on the first N test images
                (default 2000, 0 = all; weights-only PTQ)
   activations: --weights FILE [--layer NAME] [--data SPEC] [--images N] [--scheme S] [--bits B]
@@ -197,7 +198,13 @@ ui::FigureSpec buildWeightsFigure(const ArgParser &parser, const std::string &ki
     const Scheme scheme = schemeOption(parser, "scheme", "apot");
     const int bits = parser.intValue("bits", 4, 1, 64);
     const bool activations = kind == "activations"; // unsigned grids; signed ones for the weights
-    if (auto why = checkLevelSpec({scheme, bits, !activations}))
+    // --no-zero: the weight grids without their zero level (LevelSpec::zeroLevel).
+    const bool zeroLevel = !parser.flag("no-zero");
+    if (!zeroLevel && parser.flag("accuracy"))
+        throw UsageError("figure: --no-zero has no post-training accuracy sweep yet; leave out --accuracy");
+    if (!zeroLevel && kind != "bit-sweep" && kind != "layer-error")
+        throw UsageError("figure: --no-zero is for --kind levels (with --signed), bit-sweep and layer-error");
+    if (auto why = checkLevelSpec({scheme, bits, !activations, zeroLevel}))
         throw UsageError("figure: " + *why);
     const bool search = parser.flag("alpha-search");
     std::optional<double> alpha;
@@ -278,10 +285,10 @@ ui::FigureSpec buildWeightsFigure(const ArgParser &parser, const std::string &ki
     }
     if (kind == "layer-error") {
         QList<ui::SchemeLayers> schemes;
-        schemes.append({scheme, analyzeSnapshot(snapshot, scheme, bits, alpha, search)});
+        schemes.append({scheme, analyzeSnapshot(snapshot, scheme, bits, alpha, search, zeroLevel)});
         for (Scheme other : {Scheme::Uniform, Scheme::PoT, Scheme::APoT})
-            if (other != scheme && !checkLevelSpec({other, bits, true}))
-                schemes.append({other, analyzeSnapshot(snapshot, other, bits, alpha, search)});
+            if (other != scheme && !checkLevelSpec({other, bits, true, zeroLevel}))
+                schemes.append({other, analyzeSnapshot(snapshot, other, bits, alpha, search, zeroLevel)});
         return ui::makeLayerErrorFigure(schemes, bits);
     }
     std::optional<PtqResult> accuracy;
@@ -294,8 +301,8 @@ ui::FigureSpec buildWeightsFigure(const ArgParser &parser, const std::string &ki
         accuracy = ptqAccuracySweep(request, {}); // a bad data set: std::runtime_error, exit 1
     }
     return ui::makeBitSweepFigure(
-        bitSweep(snapshot, {Scheme::Uniform, Scheme::PoT, Scheme::APoT}, 2, 6, search, nullptr), search,
-        accuracy ? &*accuracy : nullptr, search);
+        bitSweep(snapshot, {Scheme::Uniform, Scheme::PoT, Scheme::APoT}, 2, 6, search, nullptr, zeroLevel),
+        search, accuracy ? &*accuracy : nullptr, search);
 }
 
 bool isRunKind(const std::string &kind)
@@ -316,7 +323,7 @@ ui::FigureSpec buildRunFigure(const ArgParser &parser, const std::string &kind)
                                "base", "delta", "grad-sign", "bins", "overlay", "data", "images", "range"})
         if (parser.has(option))
             throw UsageError(std::string("figure: --") + option + " is not an option of --kind " + kind);
-    for (const char *flag : {"signed", "compare", "alpha-search", "log", "accuracy"})
+    for (const char *flag : {"signed", "compare", "alpha-search", "log", "accuracy", "no-zero"})
         if (parser.flag(flag))
             throw UsageError(std::string("figure: --") + flag + " is not an option of --kind " + kind);
     if (parser.has("smoothing") && kind != "curves" && kind != "compare")
@@ -414,14 +421,18 @@ ui::FigureSpec buildFigure(const ArgParser &parser, const std::string &kind)
             ui::LevelsFigureOptions o;
             o.scheme = schemeOption(parser, "scheme", "apot");
             o.isSigned = isSigned;
+            o.zeroLevel = !parser.flag("no-zero");
             o.alpha = alpha;
             o.bits = parser.intValue("bits", 4, 1, 64);
-            if (auto why = checkLevelSpec({o.scheme, o.bits, o.isSigned}))
+            if (auto why = checkLevelSpec({o.scheme, o.bits, o.isSigned, o.zeroLevel}))
                 throw UsageError("figure: " + *why);
             if (parser.flag("compare"))
                 o.compareWith = {Scheme::Uniform, Scheme::PoT, Scheme::APoT};
             return ui::makeLevelsFigure(o);
         }
+        if (parser.flag("no-zero"))
+            throw UsageError(
+                "figure: --no-zero is for --kind levels (with --signed), bit-sweep and layer-error");
         ui::SoftRoundFigureOptions o;
         o.bits = parser.intValue("bits", 2, 1, 64);
         o.isSigned = isSigned;
@@ -469,6 +480,9 @@ ui::AnimationSpec buildAnimation(const ArgParser &parser, const std::string &kin
             ui::LevelsFigureOptions o;
             o.scheme = schemeOption(parser, "scheme", "apot");
             o.isSigned = parser.flag("signed");
+            o.zeroLevel = !parser.flag("no-zero");
+            if (!o.zeroLevel && !o.isSigned)
+                throw UsageError("figure: --no-zero needs --signed (unsigned grids always include 0)");
             o.alpha = parser.doubleValue("alpha", 1.0);
             if (!(o.alpha > 0))
                 throw UsageError("figure: --alpha must be positive");
@@ -533,7 +547,7 @@ int runFigureCommand(const std::vector<std::string> &args, std::ostream &out)
                       "weights", "layer",     "bins",   "overlay", "smoothing", "data",   "images",
                       "font",    "font-size", "line-width", "frames", "frame-ms", "range"},
                      {"signed", "compare", "alpha-search", "log", "linear", "accuracy",
-                      "panel-letters", "group-trials"}, {"runs"});
+                      "panel-letters", "group-trials", "no-zero"}, {"runs"});
     // clang-format on
     parser.parse(args);
     const std::string kind = parser.choice("kind",

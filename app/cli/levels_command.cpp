@@ -11,11 +11,13 @@ namespace qs::cli {
 
 int runLevelsCommand(const std::vector<std::string> &args, std::ostream &out)
 {
-    ArgParser parser("levels", {"scheme", "bits", "format"}, {"signed"});
+    ArgParser parser("levels", {"scheme", "bits", "format"}, {"signed", "no-zero"});
     parser.parse(args);
     const auto scheme =
         parseScheme(parser.choice("scheme", {"uniform", "pot", "apot"}, parser.required("scheme")));
-    LevelSpec spec{*scheme, parser.intValue("bits", 0, 1, 64), parser.flag("signed")};
+    // --no-zero: the signed grid without its zero level (LevelSpec::zeroLevel).
+    LevelSpec spec{*scheme, parser.intValue("bits", 0, 1, 64), parser.flag("signed"),
+                   !parser.flag("no-zero")};
     if (!parser.has("bits"))
         throw UsageError("levels: missing required option --bits");
     const std::string format = parser.choice("format", {"json", "csv"}, "json");
@@ -32,6 +34,7 @@ int runLevelsCommand(const std::vector<std::string> &args, std::ostream &out)
     const Json json{{"scheme", schemeName(spec.scheme)},
                     {"bits", spec.bits},
                     {"signed", spec.isSigned},
+                    {"zero_level", spec.zeroLevel},
                     {"levels", levels}};
     out << jsonText(json) << '\n';
     return 0;

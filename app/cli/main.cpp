@@ -20,13 +20,15 @@ std::string usage()
     return R"(usage: quantscope-cli COMMAND [options]
 
 commands:
-  levels  --scheme uniform|pot|apot --bits B [--signed] [--format json|csv]
-          the sorted level set, normalized so the largest level is 1
+  levels  --scheme uniform|pot|apot --bits B [--signed [--no-zero]] [--format json|csv]
+          the sorted level set, normalized so the largest level is 1; --no-zero: the signed grid without
+          its zero level (2^B levels; uniform: the official EWGS weight grid)
   curve   --method )" +
-           methods + R"(|ste|ewgs --bits B [--signed]
+           methods + R"(|ste|ewgs --bits B [--signed [--no-zero]]
           [--alpha A] [--base uniform|pot|apot] [--dsq-alpha a] [--gamma g] [--sigma s] [--delta d]
           [--grad-sign 1|-1] [--from X --to X --points N] [--format csv|json]
-          x, y and dy/dx of a quantizer's transfer function and the derivative its backward uses
+          x, y and dy/dx of a quantizer's transfer function and the derivative its backward uses, plus
+          forward (what the forward pass outputs) and surrogate (the curve whose slope dy/dx is; DSQ: tanh)
   methods [--format text|json]
           every quantization method: formula, bit widths, EWGS, config keys with their defaults
   figure  --kind levels|softround --out FILE.png|svg|pdf [options; see quantscope-cli figure --help]
@@ -39,7 +41,8 @@ commands:
           [--arch resnet20|32|44|56] [--quant METHOD --bits B | --wbits B --abits B] [--edges fp|8bit]
           [--mean a,b,c --std a,b,c] [--batch N] [--format json|text]     METHOD: )" +
            methods + R"(
-  analyze --weights FILE --scheme uniform|pot|apot --bits B [--alpha X | --alpha-search mse] [--format json|text]
+  analyze --weights FILE --scheme uniform|pot|apot --bits B [--no-zero] [--alpha X | --alpha-search mse]
+          [--format json|text]
           per-layer statistics, clip, MSE, SQNR and level occupancy of the weights
   export  --weights FILE.qsckpt --out FILE.pt|FILE.qsckpt
           a PyTorch state_dict (APoT layout) that torch.load reads, or a checkpoint without optimizer state

@@ -49,7 +49,9 @@ int runMethodsCommand(const std::vector<std::string> &args, std::ostream &out)
                 << "; EWGS: " << (m.ewgs ? "yes" : "no")
                 << "; grid: " << (m.gridScheme ? schemeName(*m.gridScheme) : std::string("none")) << '\n';
             for (const auto &k : m.configKeys)
-                out << "    " << k.key << " = " << formatNumber(k.defaultValue) << " in " << intervalText(k)
+                out << "    " << k.key << " = "
+                    << (k.isSwitch ? std::string(k.defaultValue != 0 ? "true" : "false") + " (true|false)"
+                                   : formatNumber(k.defaultValue) + " in " + intervalText(k))
                     << ": " << k.help << '\n';
             if (!m.codeNote.empty())
                 out << "    note: " << m.codeNote << '\n';

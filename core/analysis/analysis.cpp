@@ -113,7 +113,13 @@ LayerWeightAnalysis analyzeTensor(const std::string &name, const at::Tensor &wei
     const auto signedLevels = levelSet(spec);
     for (double v : signedLevels)
         r.levels.push_back(v * r.alpha);
-    r.counts = levelCounts((wn / r.alpha).clamp(-1, 1), signedLevels);
+    // Counted from the quantizer's own output (each value is a level): its tie rules (half to even on the
+    // uniform grid, +0 up on a grid without zero) then hold for the counts too.
+    {
+        torch::NoGradGuard noGrad;
+        const auto q = powerQuantizeWeight(wn, torch::full({}, r.alpha, wn.options()), mags) / r.alpha;
+        r.counts = levelCounts(q, signedLevels);
+    }
     return r;
 }
 
@@ -174,7 +180,7 @@ LayerWeightAnalysis analyzeActivationValues(const std::string &name, const std::
 std::vector<LayerWeightAnalysis> analyzeWeights(const AnalyzeRequest &req)
 {
     return atCoreEdge(req.weights, [&]() -> std::vector<LayerWeightAnalysis> {
-        const LevelSpec spec{req.scheme, req.bits, true};
+        const LevelSpec spec{req.scheme, req.bits, true, req.zeroLevel};
         if (auto why = checkLevelSpec(spec))
             throw std::invalid_argument(*why);
         std::vector<NamedTensor> tensors;

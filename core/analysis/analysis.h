@@ -31,7 +31,8 @@ struct AnalyzeRequest
 {
     std::string weights;
     Scheme scheme = Scheme::APoT;
-    int bits = 4; // signed weight bits: 1 sign bit + bits-1 magnitude bits, as the reference
+    int bits = 4;          // signed weight bits: 1 sign bit + bits-1 magnitude bits, as the reference
+    bool zeroLevel = true; // false: the grid without its zero level (LevelSpec::zeroLevel)
     std::optional<double> alpha;
     bool alphaSearch = false; // the MSE-optimal alpha per layer
 };

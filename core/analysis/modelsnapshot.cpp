@@ -170,9 +170,10 @@ int64_t ModelSnapshot::parameterCount() const
 }
 
 std::vector<LayerWeightAnalysis> analyzeSnapshot(const ModelSnapshot &snapshot, Scheme scheme, int bits,
-                                                 std::optional<double> alpha, bool alphaSearch)
+                                                 std::optional<double> alpha, bool alphaSearch,
+                                                 bool zeroLevel)
 {
-    const LevelSpec spec{scheme, bits, true};
+    const LevelSpec spec{scheme, bits, true, zeroLevel};
     if (auto why = checkLevelSpec(spec))
         throw std::invalid_argument(*why);
     std::vector<LayerWeightAnalysis> out;
@@ -209,21 +210,22 @@ std::vector<float> searchSample(const std::vector<float> &values)
 
 std::vector<SweepPoint> bitSweep(const ModelSnapshot &snapshot, const std::vector<Scheme> &schemes,
                                  int fromBits, int toBits, bool alphaSearch,
-                                 const std::function<bool(int done, int total)> &progress)
+                                 const std::function<bool(int done, int total)> &progress, bool zeroLevel)
 {
     std::vector<std::pair<Scheme, int>> jobs;
     for (Scheme scheme : schemes)
         for (int bits = fromBits; bits <= toBits; ++bits)
-            if (!checkLevelSpec({scheme, bits, true}))
+            if (!checkLevelSpec({scheme, bits, true, zeroLevel}))
                 jobs.emplace_back(scheme, bits);
     const int total = int(jobs.size() * snapshot.layers().size());
     int done = 0;
     std::vector<SweepPoint> points;
     for (const auto &[scheme, bits] : jobs) {
-        const LevelSpec spec{scheme, bits, true};
+        const LevelSpec spec{scheme, bits, true, zeroLevel};
         SweepPoint point;
         point.scheme = scheme;
         point.bits = bits;
+        point.zeroLevel = zeroLevel;
         double sqnrSum = 0, squaredError = 0;
         int finite = 0;
         int64_t numel = 0;

@@ -73,13 +73,16 @@ private:
 // Every layer against one signed grid (analyzeWeightValues). Clip per layer: `alpha` when given, else the
 // checkpoint's learned alpha, else the default (3.0); `alphaSearch` overrides both with the MSE-optimal clip.
 // Throws std::invalid_argument for an undefined scheme/bits combination.
+// `zeroLevel` false: the signed grid without its zero level (LevelSpec::zeroLevel).
 std::vector<LayerWeightAnalysis> analyzeSnapshot(const ModelSnapshot &snapshot, Scheme scheme, int bits,
-                                                 std::optional<double> alpha, bool alphaSearch);
+                                                 std::optional<double> alpha, bool alphaSearch,
+                                                 bool zeroLevel = true);
 
 struct SweepPoint
 {
     Scheme scheme = Scheme::Uniform;
     int bits = 0;
+    bool zeroLevel = true; // false: the grid without its zero level
     double meanSqnrDb = 0; // mean over layers of the per-layer SQNR (finite values)
     double totalMse = 0;   // total squared error / total weights (normalized units): numel-weighted layer MSE
     std::vector<double> layerSqnrDb;
@@ -89,9 +92,11 @@ struct SweepPoint
 // analyzeSnapshot with no given alpha; with `alphaSearch`, a layer of more than 65536 weights gets the
 // MSE-optimal clip of a fixed random sample of 65536 of them (its error is still over all weights).
 // `progress(done, total)` is called after every analysed layer; returning false cancels, and only the points
-// completed before are returned. A null progress never cancels.
+// completed before are returned. A null progress never cancels. `zeroLevel` false: every grid without its
+// zero level (LevelSpec::zeroLevel).
 std::vector<SweepPoint> bitSweep(const ModelSnapshot &snapshot, const std::vector<Scheme> &schemes,
                                  int fromBits, int toBits, bool alphaSearch,
-                                 const std::function<bool(int done, int total)> &progress);
+                                 const std::function<bool(int done, int total)> &progress,
+                                 bool zeroLevel = true);
 
 } // namespace qs

@@ -90,7 +90,7 @@ std::optional<std::string> checkCurveParams(const CurveParams &p)
         if (p.bits < 1 || p.bits > 8)
             return curveMethodName(p.method) + " is defined here for 1 to 8 bits, not " +
                    std::to_string(p.bits);
-    } else if (auto why = checkLevelSpec({hardScheme(p), p.bits, p.isSigned})) {
+    } else if (auto why = checkLevelSpec({hardScheme(p), p.bits, p.isSigned, p.zeroLevel})) {
         return why;
     }
     if (p.method == CurveMethod::DSQ && !(p.dsqAlpha > 0 && p.dsqAlpha <= 0.5))
@@ -119,7 +119,7 @@ std::vector<double> curveLevels(const CurveParams &p)
             levels.push_back((r.l + i * r.delta) / p.alpha);
         return levels;
     }
-    return levelSet({hardScheme(p), p.bits, p.isSigned});
+    return levelSet({hardScheme(p), p.bits, p.isSigned, p.zeroLevel});
 }
 
 double dsqSlopeIntegerUnits(double a, double fracOffset)
@@ -228,10 +228,13 @@ CurveSamples sampleCurve(const CurveParams &p)
 
     const auto levels = curveLevels(p);
     const double lo = levels.front(), hi = levels.back();
+    // The uniform grid with its zero level is {k / n}: torch.round(x n) / n, ties to even, as the quantizer.
+    const bool rounds = hardScheme(p) == Scheme::Uniform && p.zeroLevel;
+    const double n = double(p.isSigned ? (1 << (p.bits - 1)) - 1 : (1 << p.bits) - 1);
     for (int i = 0; i < p.points; ++i) {
         const double xn = out.x[i] / p.alpha;
         const double xc = std::clamp(xn, lo, hi);
-        const double q = projectToNearest(levels, xc);
+        const double q = rounds ? std::nearbyint(xc * n) / n : projectToNearest(levels, xc);
         const bool inside = xn >= lo && xn <= hi;
         out.yHard[i] = p.alpha * q;
         out.y[i] = out.yHard[i];

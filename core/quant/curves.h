@@ -32,6 +32,7 @@ struct CurveParams
     CurveMethod method = CurveMethod::Uniform;
     int bits = 2;
     bool isSigned = false;
+    bool zeroLevel = true; // false: a signed grid without its zero level (LevelSpec::zeroLevel)
     double alpha =
         1.0; // clip value: the largest level is alpha (DSQ/DAQ range [-alpha, alpha] or [0, alpha])
     Scheme base = Scheme::Uniform; // the hard quantizer under STE and EWGS
@@ -48,9 +49,9 @@ struct CurveParams
 struct CurveSamples
 {
     Eigen::VectorXd x;
-    Eigen::VectorXd y;     // the curve (soft curve for DSQ, forward for the others)
+    Eigen::VectorXd y;     // the curve dydx is the slope of (DSQ: its tanh surrogate), else the forward
     Eigen::VectorXd dydx;  // derivative used by the backward pass (0 for pure hard quantizers)
-    Eigen::VectorXd yHard; // the hard staircase on the same grid, for comparison
+    Eigen::VectorXd yHard; // what the forward pass outputs: the hard staircase (DSQ's forward; DAQ's equal)
 };
 
 // Empty when the parameters are valid, else one line saying what is wrong.
@@ -75,7 +76,8 @@ CurveSamples sampleStepGridCurve(const CurveParams &params, int64_t qn, int64_t 
 CurveMethod hardCurveMethod(Scheme scheme);
 
 // The levels the curve's hard quantizer uses (normalized to the largest = 1; DSQ/DAQ: 2^bits uniform on the
-// range).
+// range). The hard staircases round as torch.round does, ties to even, on the uniform grid (and DSQ/DAQ);
+// on PoT/APoT grids a tie goes to the lower level.
 std::vector<double> curveLevels(const CurveParams &params);
 
 } // namespace qs

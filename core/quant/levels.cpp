@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
 
 namespace qs {
@@ -50,6 +51,9 @@ std::pair<int, int> supportedBits(Scheme scheme, bool isSigned)
 
 std::optional<std::string> checkLevelSpec(const LevelSpec &spec)
 {
+    if (!spec.zeroLevel && !spec.isSigned)
+        return schemeName(spec.scheme) + " unsigned levels always include 0: only a signed (weight) grid can "
+                                         "drop its zero level";
     const auto [lo, hi] = supportedBits(spec.scheme, spec.isSigned);
     if (spec.bits < lo || spec.bits > hi) {
         return schemeName(spec.scheme) + (spec.isSigned ? " signed" : " unsigned") +
@@ -119,10 +123,36 @@ std::vector<double> uniformMagnitudes(int magnitudeBits)
 }
 } // namespace
 
+namespace {
+// The magnitudes of a signed grid with the zero level removed (see LevelSpec::zeroLevel): m -> (m + h) /
+// (1 + h), h = m_1 / 2, written (2 m + m_1) / (2 + m_1) so the largest stays exactly 1.
+std::vector<double> withoutZero(const LevelSpec &spec, std::vector<double> mags)
+{
+    if (spec.scheme == Scheme::Uniform) {
+        // (2k + 1) / (2^bits - 1), exactly: the official EWGS weight levels mapped to magnitudes.
+        const double n = double((int64_t(1) << spec.bits) - 1);
+        std::vector<double> out;
+        for (size_t k = 0; k < mags.size(); ++k)
+            out.push_back(double(2 * k + 1) / n);
+        return out;
+    }
+    const double first = mags.at(1);
+    std::vector<double> out;
+    for (double m : mags)
+        out.push_back((2.0 * m + first) / (2.0 + first));
+    return out;
+}
+} // namespace
+
 std::vector<double> magnitudeLevels(const LevelSpec &spec)
 {
     if (auto why = checkLevelSpec(spec))
         throw std::invalid_argument(*why);
+    if (!spec.zeroLevel) {
+        LevelSpec withZero = spec;
+        withZero.zeroLevel = true;
+        return withoutZero(spec, magnitudeLevels(withZero));
+    }
     const int B = spec.isSigned ? spec.bits - 1 : spec.bits;
     switch (spec.scheme) {
     case Scheme::Uniform:

@@ -143,6 +143,11 @@ bool endsWithComponent(const std::string &name, const std::string &tail)
 
 std::optional<std::string> checkMethodConfigValue(const MethodConfigKey &key, double value)
 {
+    if (key.isSwitch && value != 0.0 && value != 1.0) {
+        std::ostringstream why;
+        why << key.key << " must be true or false, not " << value;
+        return why.str();
+    }
     const bool aboveLowest = key.lowestOpen ? value > key.lowest : value >= key.lowest;
     const bool belowHighest = key.highestOpen ? value < key.highest : value <= key.highest;
     if (std::isfinite(value) && aboveLowest && belowHighest)

@@ -22,6 +22,9 @@ struct MethodConfigKey
     double lowest = 0, highest = 0;               // the interval of valid values; highest may be infinite
     bool lowestOpen = false, highestOpen = false; // true: the bound itself is not valid
     std::string help;                             // one line
+    // A true|false switch: config.ini reads and writes true/false (also 1/0, yes/no), stored as 1/0 with
+    // the interval [0, 1]; any other value is refused.
+    bool isSwitch = false;
 };
 // Empty when `value` lies in the key's interval, else one line naming the key, the interval and the value.
 std::optional<std::string> checkMethodConfigValue(const MethodConfigKey &key, double value);

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 
 namespace qs {
@@ -122,12 +123,41 @@ template <typename T, int K> struct SelectChain
     }
 };
 
-// Calls fn with the fastest projector for this level count: a select chain up to 16 levels, else binary
-// search.
+// The evenly spaced grid {0, 1/n, ..., 1}: round(m n) / n with ties to even, as torch.round does in the
+// official code (APoT's uniform_quant, EWGS's discretizer), computed in T as they compute it. Below 0 it
+// gives the lowest level, 0, as the projection does. Adding and subtracting 1.5 * 2^(digits - 1) rounds half
+// to even in the default rounding mode (no -ffast-math here) and, unlike nearbyint, vectorizes; m n <= n <
+// 2^22. It needs m * n rounded before the add: its kernels are the generic (baseline ISA) ones, with no FMA
+// to fuse them into.
+template <typename T> struct UniformRounder
+{
+    T n;
+    inline T nearest(T m) const
+    {
+        constexpr T magic = T(1.5) * T(1ull << (std::numeric_limits<T>::digits - 1));
+        const T v = std::max(m, T(0)) * n;
+        return ((v + magic) - magic) / n;
+    }
+};
+
+// n when `levels` is exactly {k / n}, k = 0..n (the uniform grid as qs::levelSet builds it), else 0.
+inline int uniformSteps(const std::vector<double> &levels)
+{
+    const int n = int(levels.size()) - 1;
+    for (int k = 0; k <= n; ++k)
+        if (levels[size_t(k)] != double(k) / double(n))
+            return 0;
+    return n;
+}
+
+// Calls fn with the fastest projector for this level count: rounding for the uniform grid, a select chain up
+// to 16 levels, else binary search.
 template <typename T, typename Fn> void withProjector(const std::vector<double> &levels, const Fn &fn)
 {
     const size_t mids = levels.size() - 1;
-    if (mids <= 1)
+    if (const int n = levels.size() > 1 ? uniformSteps(levels) : 0)
+        fn(UniformRounder<T>{T(n)});
+    else if (mids <= 1)
         fn(SelectChain<T, 1>(levels));
     else if (mids <= 3)
         fn(SelectChain<T, 3>(levels));
@@ -377,10 +407,15 @@ public:
         const auto levelsT = levelTensor(levels, xc);
         if (mids.empty())
             return torch::zeros_like(xc) + levels[0];
+        if (const int n = uniformSteps(levels)) // torch.round, ties to even (see UniformRounder)
+            return weight ? torch::copysign(torch::round(xc.abs() * n) / n, xc)
+                          : torch::round(xc.clamp_min(0) * n) / n;
         const auto midsT = levelTensor(mids, xc);
         if (weight) {
             const auto idx = torch::bucketize(xc.abs(), midsT);
-            return xc.sign() * levelsT.index_select(0, idx.flatten()).view_as(xc);
+            // copysign, as the fused kernel: a grid without a zero level sends 0 to its smallest positive
+            // level
+            return torch::copysign(levelsT.index_select(0, idx.flatten()).view_as(xc), xc);
         }
         const auto idx = torch::bucketize(xc, midsT);
         return levelsT.index_select(0, idx.flatten()).view_as(xc);
@@ -542,7 +577,8 @@ public:
         {
             torch::NoGradGuard noGrad;
             t = (input - l) / step;
-            inside = (t >= 0).logical_and(t <= n);
+            // The clamp's closed interval on x itself: x = u must not fall outside through t's rounding.
+            inside = (input >= l).logical_and(input <= u);
             const auto tc = t.clamp(0, n);
             const auto cell = torch::floor(tc).clamp_max(n - 1);
             const auto offset = tc - cell - 0.5;
@@ -656,8 +692,8 @@ at::Tensor weightNormalize(const at::Tensor &w)
 at::Tensor powerQuantizeWeight(const at::Tensor &wn, const at::Tensor &alpha, const LevelTable &magnitudes,
                                double ewgsDelta)
 {
-    TORCH_CHECK(magnitudes.levels().front() == 0.0 && magnitudes.levels().back() == 1.0,
-                "powerQuantizeWeight: magnitudes must run from 0 to 1");
+    TORCH_CHECK(magnitudes.levels().front() >= 0.0 && magnitudes.levels().back() == 1.0,
+                "powerQuantizeWeight: magnitudes must be non-negative, the largest 1");
     return PowerQuantizeFn::apply(wn, alpha, magnitudes.levels(), true, ewgsDelta);
 }
 

@@ -39,7 +39,8 @@ private:
 at::Tensor weightNormalize(const at::Tensor &w);
 
 // APoT/PoT weight path `_pq` (methods.md 1.3) applied to already-normalized weights `wn`.
-// `magnitudes` are the non-negative levels |x| projects onto (qs::magnitudeLevels of a signed spec).
+// `magnitudes` are the non-negative levels |x| projects onto (qs::magnitudeLevels of a signed spec; without
+// a zero level, 0 goes to the smallest positive level with the sign of the zero, +0 up).
 // Forward alpha * sign(xc) P(|xc|), xc = clamp(wn / alpha, -1, 1). Weight STE unclipped; alpha gets the RCF
 // gradient.
 at::Tensor powerQuantizeWeight(const at::Tensor &wn, const at::Tensor &alpha, const LevelTable &magnitudes,

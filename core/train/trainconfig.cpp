@@ -183,8 +183,9 @@ void setField(TrainConfig &config, const std::string &key, const std::string &va
     }
     // A method's own setting: any registered method's key is accepted whatever `method` says (a form may
     // switch methods), and checkTrainConfig checks the values.
-    if (findMethodConfigKey(key)) {
-        config.methodOptions[key] = parseNumber<double>(key, value);
+    if (const MethodConfigKey *k = findMethodConfigKey(key)) {
+        config.methodOptions[key] =
+            k->isSwitch ? (parseBool(key, value) ? 1.0 : 0.0) : parseNumber<double>(key, value);
         return;
     }
     throw std::invalid_argument("unknown key '" + key + "'");
@@ -330,8 +331,13 @@ std::string serializeTrainConfig(const TrainConfig &config)
     for (const MethodConfigKey *k : mapBackedMethodKeys()) {
         const bool ownKey = method && std::any_of(method->configKeys.begin(), method->configKeys.end(),
                                                   [&](const MethodConfigKey &m) { return m.key == k->key; });
-        if (ownKey || config.methodOptions.count(k->key))
-            out += k->key + " = " + formatDouble(methodOption(config, k->key)) + "\n";
+        if (!ownKey && !config.methodOptions.count(k->key))
+            continue;
+        const double value = methodOption(config, k->key);
+        // A switch reads back from true/false; any other value is left as it is for checkTrainConfig to name.
+        const bool asSwitch = k->isSwitch && (value == 0.0 || value == 1.0);
+        out += k->key + " = " +
+               (asSwitch ? std::string(value != 0.0 ? "true" : "false") : formatDouble(value)) + "\n";
     }
     return out;
 }

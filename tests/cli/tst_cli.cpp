@@ -77,6 +77,31 @@ private Q_SLOTS:
             QCOMPARE(levels[i].toDouble(), expected[size_t(i)]); // shortest round-trip text: exact
     }
 
+    // --no-zero: the signed grid without its zero level; the uniform one is the official EWGS weight grid.
+    void levelsWithoutZero()
+    {
+        auto r = runCli(split("levels --scheme uniform --bits 2 --signed --no-zero --format csv"));
+        QCOMPARE(r.exitCode, 0);
+        const auto rows = r.out.trimmed().split('\n');
+        QCOMPARE(rows.size(), 5);
+        QCOMPARE(rows[1].split(',')[1].toDouble(), -1.0);
+        QCOMPARE(rows[2].split(',')[1].toDouble(), -1.0 / 3);
+        QCOMPARE(rows[3].split(',')[1].toDouble(), 1.0 / 3);
+        QCOMPARE(rows[4].split(',')[1].toDouble(), 1.0);
+        r = runCli(split("levels --scheme apot --bits 4 --signed --no-zero"));
+        QCOMPARE(r.exitCode, 0);
+        const auto obj = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(obj.value(QStringLiteral("zero_level")).toBool(), false);
+        const auto levels = obj.value(QStringLiteral("levels")).toArray();
+        QCOMPARE(levels.size(), 16);
+        for (const auto &v : levels)
+            QVERIFY(v.toDouble() != 0.0);
+        r = runCli(split("levels --scheme apot --bits 4 --no-zero"));
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("signed"), r.err.constData());
+        QCOMPARE(r.err.count('\n'), 1);
+    }
+
     void levelsCsv()
     {
         const auto r = runCli(split("levels --scheme apot --bits 3 --format csv"));
@@ -91,10 +116,21 @@ private Q_SLOTS:
         QCOMPARE(r.exitCode, 0);
         const auto lines = r.out.trimmed().split('\n');
         QCOMPARE(lines.size(), 8);
-        QCOMPARE(lines[0], QByteArray("x,y,dydx"));
+        QCOMPARE(lines[0], QByteArray("x,y,dydx,forward,surrogate"));
         const auto centre = lines[2].split(','); // x = 0.5, the middle of the first interval
         QCOMPARE(centre[0].toDouble(), 0.5);
         QCOMPARE(centre[2].toDouble(), qs::dsqSlopeIntegerUnits(0.2, 0.0));
+        // DSQ's forward is the hard staircase (Delta = 1 here), rounding ties to even as torch.round; the
+        // surrogate is the tanh curve y has always been.
+        const auto tie = lines[4].split(','); // x = 1.5, a midpoint: forward goes to the even level 2
+        QCOMPARE(tie[0].toDouble(), 1.5);
+        QCOMPARE(tie[3].toDouble(), 2.0);
+        QCOMPARE(tie[4], tie[1]);
+        const auto quarter = lines[3].split(','); // x = 1, a level: forward 1
+        QCOMPARE(quarter[3].toDouble(), 1.0);
+        const auto soft = lines[2].split(',');
+        QCOMPARE(soft[3].toDouble(), 0.0); // x = 0.5 rounds to the even level 0 ...
+        QCOMPARE(soft[4].toDouble(), 0.5); // ... while the surrogate passes through the midpoint
 
         r = runCli(
             split("curve --method ewgs --base apot --bits 4 --signed --delta 0.5 --points 11 --format json"));
@@ -102,7 +138,7 @@ private Q_SLOTS:
         nlohmann::json strict;
         std::string why;
         QVERIFY2(qs::test::parseStrictJson(r.out, &strict, &why), why.c_str());
-        for (const char *key : {"method", "bits", "signed", "x", "y", "dydx"})
+        for (const char *key : {"method", "bits", "signed", "x", "y", "dydx", "forward", "surrogate"})
             QVERIFY2(strict.contains(key), key);
         const auto obj = QJsonDocument::fromJson(r.out).object();
         QCOMPARE(obj.value(QStringLiteral("x")).toArray().size(), 11);

@@ -195,6 +195,27 @@ private Q_SLOTS:
         QCOMPARE(layer.at("counts").get<std::vector<int64_t>>(), (std::vector<int64_t>{1, 1, 1}));
     }
 
+    // --no-zero: the same weights on the 2-bit grid without zero, {-1, -1/3, 1/3, 1} at alpha 1 (normalized
+    // weights {1, 0, -1}): 1 and -1 sit on levels, 0 goes to +1/3, so the error is exactly (1/3)^2 / 3.
+    void analyzeWithoutZeroLevel()
+    {
+        const QString weights = m_tmp.path() + QStringLiteral("/exact-nozero.pt");
+        qs::writeTorchStateDict(weights.toStdString(),
+                                {{"conv.weight", torch::tensor({1.0f, 0.0f, -1.0f}).reshape({3, 1, 1, 1})}});
+        const auto r =
+            runCli(split(QStringLiteral("analyze --weights %1 --scheme uniform --bits 2 --alpha 1 --no-zero")
+                             .arg(weights)));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        nlohmann::json json;
+        std::string why;
+        QVERIFY2(qs::test::parseStrictJson(r.out, &json, &why), why.c_str());
+        QCOMPARE(json.at("zero_level").get<bool>(), false);
+        const auto &layer = json.at("layers").at(0);
+        QCOMPARE(layer.at("levels").get<std::vector<double>>().size(), size_t(4));
+        QCOMPARE(layer.at("counts").get<std::vector<int64_t>>(), (std::vector<int64_t>{1, 0, 1, 1}));
+        QVERIFY(std::abs(layer.at("mse").get<double>() - 1.0 / 27.0) < 1e-6);
+    }
+
     void benchTrainStep()
     {
         const auto r = runCli(split(QStringLiteral(

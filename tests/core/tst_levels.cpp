@@ -193,6 +193,67 @@ private Q_SLOTS:
         QCOMPARE(qs::projectToNearest({0.0, 1.0}, 0.5), 0.0); // a tie goes to the lower level
     }
 
+    // Without its zero level the uniform signed grid is the official EWGS weight grid: QConv quantizes
+    // w in [0, 1] to round(w (L - 1)) / (L - 1) with L = 2^b and maps it by 2 (w - 0.5), i.e. 2k / (L - 1)
+    // - 1.
+    void uniformWithoutZeroIsTheEwgsWeightGrid()
+    {
+        for (int bits = 2; bits <= 8; ++bits) {
+            const auto levels = qs::levelSet({Scheme::Uniform, bits, true, false});
+            const int L = 1 << bits;
+            QCOMPARE(levels.size(), size_t(L));
+            for (int k = 0; k < L; ++k)
+                QVERIFY2(std::abs(levels[size_t(k)] - (2.0 * k / (L - 1) - 1.0)) < 1e-15,
+                         qPrintable(QStringLiteral("bits %1 level %2").arg(bits).arg(k)));
+        }
+        const qs::LevelSpec twoBits{Scheme::Uniform, 2, true, false};
+        const std::vector<double> ewgsTwoBits{-1, -1.0 / 3, 1.0 / 3, 1};
+        QCOMPARE(qs::levelSet(twoBits), ewgsTwoBits);
+    }
+
+    // Every scheme: 2^b levels, none at 0, symmetric, largest exactly 1; the positive half keeps the spacing
+    // of the grid with zero (scaled), and the gap across 0 equals the first gap.
+    void gridsWithoutZeroKeepTheirSpacing()
+    {
+        for (Scheme scheme : {Scheme::Uniform, Scheme::PoT, Scheme::APoT}) {
+            const auto [lo, hi] = qs::supportedBits(scheme, true);
+            for (int bits = lo; bits <= hi; ++bits) {
+                const auto with = qs::magnitudeLevels({scheme, bits, true});
+                const auto without = qs::magnitudeLevels({scheme, bits, true, false});
+                const auto levels = qs::levelSet({scheme, bits, true, false});
+                const QString where = QStringLiteral("%1 %2 bits")
+                                          .arg(QString::fromStdString(qs::schemeName(scheme)))
+                                          .arg(bits);
+                QVERIFY2(levels.size() == size_t(2) * with.size(), qPrintable(where)); // 2^b: 0 became +-h
+                QCOMPARE(without.size(), with.size());
+                QCOMPARE(without.back(), 1.0);
+                QVERIFY2(without.front() > 0, qPrintable(where));
+                for (size_t i = 0; i < levels.size(); ++i)
+                    QCOMPARE(levels[i], -levels[levels.size() - 1 - i]);
+                const double scale = (without[1] - without[0]) / (with[1] - with[0]);
+                for (size_t i = 1; i < with.size(); ++i)
+                    QVERIFY2(std::abs((without[i] - without[i - 1]) - scale * (with[i] - with[i - 1])) <
+                                 1e-12,
+                             qPrintable(where));
+                QVERIFY2(std::abs(2 * without[0] - (without[1] - without[0])) < 1e-12, qPrintable(where));
+            }
+        }
+        // APoT 4-bit weights by hand: magnitudes {0, .1, .2, .3, .4, .6, .8, 1} -> (2m + 0.1) / 2.1.
+        const auto apot = qs::magnitudeLevels({Scheme::APoT, 4, true, false});
+        QVERIFY(std::abs(apot[0] - 0.1 / 2.1) < 1e-15 && std::abs(apot[5] - 1.3 / 2.1) < 1e-15);
+    }
+
+    void onlySignedGridsDropTheirZero()
+    {
+        const auto why = qs::checkLevelSpec({Scheme::Uniform, 4, false, false});
+        QVERIFY(why);
+        QVERIFY2(why->find("signed") != std::string::npos, why->c_str());
+        const qs::LevelSpec unsignedWithoutZero{Scheme::APoT, 4, false, false};
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, qs::levelSet(unsignedWithoutZero));
+        const qs::LevelSpec signedWithoutZero{Scheme::APoT, 4, true, false};
+        QVERIFY(!qs::checkLevelSpec(signedWithoutZero));
+    }
+
     void schemeNamesRoundTrip()
     {
         for (auto s : {Scheme::Uniform, Scheme::PoT, Scheme::APoT})

@@ -327,7 +327,7 @@ private Q_SLOTS:
         const auto curve = qs::test::runQuantscopeCli(args({"curve", "--method", "lsqplus", "--bits", "3"}));
         QVERIFY2(curve.exitCode == 0, curve.err.constData());
         const auto rows = curve.out.trimmed().split('\n');
-        QCOMPARE(rows.front(), QByteArray("x,y,dydx"));
+        QCOMPARE(rows.front(), QByteArray("x,y,dydx,forward,surrogate"));
         QCOMPARE(rows.size(), qsizetype(602));
         std::set<double> ys;
         for (qsizetype i = 1; i < rows.size(); ++i)

@@ -469,6 +469,61 @@ private Q_SLOTS:
         QCOMPARE(qs::methodOption(withAlpha, "weight_alpha_init"), 2.5);
         QCOMPARE(qs::quantConfigFromConfig(withAlpha).option("weight_alpha_init"), 2.5);
     }
+
+    // zero_level: a true|false switch of the grid methods (uniform, pot, apot), validated like the other
+    // method keys, written back as true/false, and what the model's weight quantizer uses.
+    void zeroLevelSwitchReachesTheWeightGrid()
+    {
+        for (const char *method : {"uniform", "pot", "apot"}) {
+            const auto &info = qs::quantMethod(method);
+            QVERIFY(
+                std::any_of(info.configKeys.begin(), info.configKeys.end(), [](const qs::MethodConfigKey &k) {
+                    return k.key == "zero_level" && k.isSwitch;
+                }));
+        }
+        auto config = qs::parseTrainConfig("method = apot\nwbits = 3\nabits = 3\nzero_level = false\n");
+        QCOMPARE(qs::methodOption(config, "zero_level"), 0.0);
+        const auto text = qs::serializeTrainConfig(config);
+        QVERIFY2(text.find("zero_level = false\n") != std::string::npos, text.c_str());
+        QCOMPARE(qs::serializeTrainConfig(qs::parseTrainConfig(text)), text);
+        QVERIFY(!qs::checkTrainConfig(config));
+        // The default is the grid as defined, and an old config without the key reads as that.
+        QVERIFY(qs::serializeTrainConfig(qs::parseTrainConfig("method = uniform\n"))
+                    .find("zero_level = true\n") != std::string::npos);
+        QCOMPARE(qs::methodOption(qs::parseTrainConfig("method = pot\n"), "zero_level"), 1.0);
+        // Bad values: one line naming the key.
+        try {
+            qs::parseTrainConfig("zero_level = maybe\n");
+            QFAIL("zero_level = maybe was accepted");
+        } catch (const std::invalid_argument &e) {
+            QVERIFY2(std::string(e.what()).find("zero_level") != std::string::npos, e.what());
+        }
+        auto numeric = config;
+        numeric.methodOptions["zero_level"] = 0.5; // only reachable through the API
+        const auto why = qs::checkTrainConfig(numeric);
+        QVERIFY(why && why->find("zero_level") != std::string::npos);
+
+        // The model: 3-bit weights without zero are 8 levels times alpha, none at 0; with zero, 7 with 0.
+        for (bool zero : {true, false}) {
+            qs::applyConfigOverride(config, std::string("zero_level=") + (zero ? "true" : "false"));
+            qs::ResNet model(qs::resnetOptionsFromConfig(config, 3, 10));
+            auto layers = model->quantLayers();
+            QVERIFY(!layers.empty());
+            const auto q = layers.front().second->effectiveWeight();
+            const double alpha = layers.front().second->weightClip();
+            const auto levels = qs::levelSet({qs::Scheme::APoT, 3, true, zero});
+            const auto distinct = std::get<0>(torch::_unique(q.flatten()));
+            QVERIFY(distinct.numel() <= int64_t(levels.size()));
+            for (int64_t i = 0; i < distinct.numel(); ++i) {
+                const double v = distinct[i].item<double>() / alpha;
+                QVERIFY2(std::any_of(levels.begin(), levels.end(),
+                                     [&](double l) { return std::abs(l - v) < 1e-5; }),
+                         qPrintable(QStringLiteral("%1 is not a level (zero level %2)").arg(v).arg(zero)));
+            }
+            // Normalized weights within alpha / 8 of 0 are common: they sit on 0 only when the grid has it.
+            QCOMPARE((q == 0).any().item<bool>(), zero);
+        }
+    }
 };
 
 QTEST_APPLESS_MAIN(TestMethodRegistry)

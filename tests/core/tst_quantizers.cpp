@@ -378,6 +378,71 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(c10::Error, qs::dsqQuantize(torch::randn({4}), torch::full({}, 1.0),
                                                              torch::full({}, -1.0), torch::full({}, 0.2), 2));
     }
+
+    // Weights on a grid without its zero level (zero_level = false): every output is a nonzero level, +0
+    // goes to the smallest positive level and -0 to its negative, the fused kernel and the tensor ops agree,
+    // and the EWGS factor uses the distance to the shifted level.
+    void weightsWithoutZeroLevel()
+    {
+        const qs::LevelSpec spec{Scheme::APoT, 3, true, false}; // {0, 1/4, 1/2, 1} -> {1/9, 1/3, 5/9, 1}
+        const LevelTable mags(qs::magnitudeLevels(spec));
+        QVERIFY(mags.levels().front() > 0);
+        const auto wn =
+            torch::cat({torch::tensor({0.0, -0.0, 1e-9, -1e-9}, kDouble), torch::randn({500}, kDouble) * 2});
+        const auto g = torch::randn({504}, kDouble);
+        std::vector<at::Tensor> outs, grads;
+        for (bool tensorOps : {false, true}) {
+            qs::detail::setForceTensorOpPath(tensorOps);
+            const auto x = wn.clone().requires_grad_(true);
+            const auto alpha = scalarParam(1.5);
+            const auto q = qs::powerQuantizeWeight(x, alpha, mags, 0.25);
+            q.backward(g);
+            outs.push_back(q.detach());
+            grads.push_back(x.grad());
+        }
+        qs::detail::setForceTensorOpPath(false);
+        QCOMPARE(maxAbsDiff(outs[0], outs[1]), 0.0);
+        QVERIFY(maxAbsDiff(grads[0], grads[1]) < 1e-12);
+        const double smallest = 1.5 * mags.levels().front();
+        QCOMPARE(outs[0][0].item<double>(), smallest);
+        QCOMPARE(outs[0][1].item<double>(), -smallest);
+        QVERIFY((outs[0].abs() >= smallest - 1e-12).all().item<bool>());
+        // Every output is alpha times a level of the signed zero-free set.
+        const auto levels = qs::levelSet(spec);
+        for (int64_t i = 0; i < outs[0].numel(); ++i) {
+            const double v = outs[0][i].item<double>() / 1.5;
+            QVERIFY(
+                std::any_of(levels.begin(), levels.end(), [&](double l) { return std::abs(l - v) < 1e-12; }));
+        }
+        // EWGS at +0: g (1 + delta sign(g) (0 - smallest level)).
+        const double g0 = g[0].item<double>();
+        const double expected = g0 * (1 + 0.25 * (g0 > 0 ? 1 : -1) * (0 - mags.levels().front()));
+        QVERIFY(std::abs(grads[0][0].item<double>() - expected) < 1e-12);
+    }
+
+    // The uniform grid rounds as torch.round: half to even. Floats x whose product x * 3 is exactly 1.5 (a
+    // tie the old midpoint projection sent down to 1/3) go to 2/3, on both paths.
+    void uniformGridRoundsHalfToEven()
+    {
+        const LevelTable levels(qs::levelSet({Scheme::Uniform, 2, false})); // {0, 1/3, 2/3, 1}
+        std::vector<float> ties;
+        float v = 0.5f;
+        for (int i = 0; i < 8; ++i, v = std::nextafter(v, 0.0f))
+            if (v * 3.0f == 1.5f)
+                ties.push_back(v);
+        v = 0.5f;
+        for (int i = 0; i < 8; ++i, v = std::nextafter(v, 1.0f))
+            if (v * 3.0f == 1.5f)
+                ties.push_back(v);
+        QVERIFY(!ties.empty());
+        const auto x = torch::tensor(ties, torch::kFloat);
+        for (bool tensorOps : {false, true}) {
+            qs::detail::setForceTensorOpPath(tensorOps);
+            const auto q = qs::powerQuantizeActivation(x, torch::full({}, 1.0f), levels);
+            QCOMPARE(maxAbsDiff(q, torch::full_like(q, 2.0f / 3.0f)), 0.0);
+        }
+        qs::detail::setForceTensorOpPath(false);
+    }
 };
 
 QTEST_APPLESS_MAIN(TestQuantizers)

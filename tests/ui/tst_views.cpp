@@ -191,6 +191,47 @@ private Q_SLOTS:
         }
     }
 
+    // The Zero level box: only for signed grids; unchecked, every drawn grid is levelSet without its zero
+    // level (2^b levels, none at 0), and the staircase never outputs 0.
+    void zeroLevelBoxDropsTheZeroLevel()
+    {
+        LevelsView view;
+        view.show();
+        auto *signedCheck = view.findChild<QCheckBox *>(QStringLiteral("signedCheck"));
+        auto *zero = view.findChild<QCheckBox *>(QStringLiteral("zeroLevelCheck"));
+        auto *bits = view.findChild<QSpinBox *>(QStringLiteral("bitsSpin"));
+        QVERIFY(signedCheck && zero && bits);
+        signedCheck->setChecked(false);
+        QVERIFY(!zero->isEnabled());
+        signedCheck->setChecked(true);
+        QVERIFY(zero->isEnabled());
+        bits->setValue(4);
+        zero->setChecked(false);
+        QVERIFY(!view.options().zeroLevel);
+        for (Scheme scheme : {Scheme::Uniform, Scheme::PoT, Scheme::APoT}) {
+            const QXYSeries *levels = findSeries(view.figureWidget(), levelsSeriesId(scheme));
+            QVERIFY(levels);
+            const qs::LevelSpec spec{scheme, 4, true, false};
+            const auto expected = levelSet(spec);
+            QCOMPARE(levels->count(), 16);
+            for (int i = 0; i < levels->count(); ++i) {
+                QVERIFY(std::abs(levels->at(i).x() - expected[size_t(i)]) < 1e-9);
+                QVERIFY(levels->at(i).x() != 0.0);
+            }
+            const QXYSeries *steps = findSeries(view.figureWidget(), staircaseSeriesId(scheme));
+            QVERIFY(steps);
+            for (int i = 0; i < steps->count(); ++i)
+                QVERIFY(steps->at(i).y() != 0.0);
+        }
+        zero->setChecked(true);
+        QCOMPARE(findSeries(view.figureWidget(), levelsSeriesId(Scheme::APoT))->count(), 15);
+        // Unsigned again: the box no longer applies, the grid keeps 0.
+        zero->setChecked(false);
+        signedCheck->setChecked(false);
+        QVERIFY(view.options().zeroLevel);
+        QCOMPARE(findSeries(view.figureWidget(), levelsSeriesId(Scheme::APoT))->count(), 16);
+    }
+
     void overlayCheckboxesAddAndRemoveSchemes()
     {
         LevelsView view;

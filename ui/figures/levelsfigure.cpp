@@ -19,6 +19,12 @@ QString lowerName(Scheme scheme)
     return QString::fromStdString(schemeName(scheme));
 }
 
+// The level spec of `scheme` under the options; an unsigned grid always keeps its zero level.
+LevelSpec specOf(const LevelsFigureOptions &options, Scheme scheme)
+{
+    return {scheme, options.bits, options.isSigned, !options.isSigned || options.zeroLevel};
+}
+
 // The schemes drawn, in the fixed order, and the reasons the others asked for are not.
 QList<Scheme> shownSchemes(const LevelsFigureOptions &options, QStringList *skipped)
 {
@@ -26,7 +32,7 @@ QList<Scheme> shownSchemes(const LevelsFigureOptions &options, QStringList *skip
     for (Scheme scheme : {Scheme::Uniform, Scheme::PoT, Scheme::APoT}) {
         if (scheme != options.scheme && !options.compareWith.contains(scheme))
             continue;
-        if (auto why = checkLevelSpec({scheme, options.bits, options.isSigned})) {
+        if (auto why = checkLevelSpec(specOf(options, scheme))) {
             if (skipped)
                 *skipped << QString::fromStdString(*why);
         } else {
@@ -73,7 +79,7 @@ QString levelsCaption(const LevelsFigureOptions &options)
         return {};
     std::vector<std::vector<double>> sets;
     for (Scheme s : shown)
-        sets.push_back(levelSet({s, options.bits, options.isSigned}));
+        sets.push_back(levelSet(specOf(options, s)));
     const QString where = QStringLiteral("At %1 bits %2")
                               .arg(options.bits)
                               .arg(options.isSigned ? QStringLiteral("signed") : QStringLiteral("unsigned"));
@@ -164,7 +170,7 @@ QString staircaseSeriesId(Scheme scheme)
 
 FigureSpec makeLevelsFigure(const LevelsFigureOptions &options)
 {
-    const LevelSpec primary{options.scheme, options.bits, options.isSigned};
+    const LevelSpec primary = specOf(options, options.scheme);
     if (auto why = checkLevelSpec(primary))
         throw std::invalid_argument(*why);
     if (!(options.alpha > 0))
@@ -177,7 +183,9 @@ FigureSpec makeLevelsFigure(const LevelsFigureOptions &options)
     const double a = options.alpha;
     const double xMin = options.isSigned ? -1.3 * a : -0.3 * a;
     const double xMax = 1.3 * a;
-    const QString signedness = options.isSigned ? QStringLiteral("signed") : QStringLiteral("unsigned");
+    const QString signedness = !options.isSigned   ? QStringLiteral("unsigned")
+                               : options.zeroLevel ? QStringLiteral("signed")
+                                                   : QStringLiteral("signed zero-free");
 
     PanelSpec numberLine;
     numberLine.id = QStringLiteral("levels");
@@ -205,7 +213,7 @@ FigureSpec makeLevelsFigure(const LevelsFigureOptions &options)
 
     for (int row = 0; row < shown.size(); ++row) {
         const Scheme scheme = shown[row];
-        const auto levels = levelSet({scheme, options.bits, options.isSigned});
+        const auto levels = levelSet(specOf(options, scheme));
         numberLine.y.categories.append(
             {QStringLiteral("%1 (%2)").arg(schemeLabel(scheme)).arg(levels.size()), double(row + 1)});
 
@@ -223,6 +231,7 @@ FigureSpec makeLevelsFigure(const LevelsFigureOptions &options)
         params.method = hardCurveMethod(scheme);
         params.bits = options.bits;
         params.isSigned = options.isSigned;
+        params.zeroLevel = specOf(options, scheme).zeroLevel;
         params.alpha = a;
         params.from = xMin;
         params.to = xMax;
@@ -235,7 +244,7 @@ FigureSpec makeLevelsFigure(const LevelsFigureOptions &options)
         steps.points = stepPoints(samples.x, samples.yHard);
         // A staircase equal to one drawn before would hide it: dashed and thinner, both stay visible.
         for (int before = 0; before < row; ++before)
-            if (sameLevels(levelSet({shown[before], options.bits, options.isSigned}), levels)) {
+            if (sameLevels(levelSet(specOf(options, shown[before])), levels)) {
                 steps.penStyle = Qt::DashLine;
                 steps.widthScale = 0.8;
             }
@@ -253,6 +262,8 @@ FigureSpec makeLevelsFigure(const LevelsFigureOptions &options)
         {QStringLiteral("bits"), QString::number(options.bits)},
         {QStringLiteral("signed"), options.isSigned ? QStringLiteral("yes") : QStringLiteral("no")},
         {QStringLiteral("alpha"), QString::number(options.alpha, 'g', 6)}};
+    if (!specOf(options, options.scheme).zeroLevel)
+        figure.settings.append({QStringLiteral("zero level"), QStringLiteral("no")});
     QStringList note;
     if (const QString caption = levelsCaption(options); !caption.isEmpty())
         note << caption;

@@ -16,6 +16,7 @@ struct LevelsFigureOptions
     int bits = 4;
     bool isSigned = false;
     double alpha = 1.0;
+    bool zeroLevel = true; // false (signed only): every grid without its zero level (LevelSpec::zeroLevel)
 };
 
 // Throws std::invalid_argument when the primary scheme is not defined at these bits or alpha <= 0.

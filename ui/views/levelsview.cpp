@@ -128,6 +128,17 @@ LevelsView::LevelsView(QWidget *parent) : QWidget(parent)
                                    "levels symmetric about 0. A 2-bit signed APoT weight is ternary.")));
     form->addRow(QString(), m_signed);
 
+    m_zeroLevel = new QCheckBox(QStringLiteral("&Zero level"));
+    m_zeroLevel->setObjectName(QStringLiteral("zeroLevelCheck"));
+    m_zeroLevel->setChecked(true);
+    m_zeroLevel->setEnabled(false); // unsigned grids always keep 0
+    m_zeroLevel->setToolTip(richToolTip(
+        QStringLiteral("Signed grids only. Off: the grid without its zero level (config zero_level = false), "
+                       "2<sup>b</sup> levels: each magnitude m becomes (m + h)/(1 + h), h half the gap next "
+                       "to 0. On the uniform grid that is the official EWGS weight grid (2 bits: "
+                       "&minus;1, &minus;1/3, 1/3, 1).")));
+    form->addRow(QString(), m_zeroLevel);
+
     m_alpha = new QDoubleSpinBox;
     m_alpha->setObjectName(QStringLiteral("alphaSpin"));
     m_alpha->setRange(0.05, 100.0);
@@ -198,6 +209,7 @@ LevelsView::LevelsView(QWidget *parent) : QWidget(parent)
         updateBitRange();
         rebuild();
     });
+    connect(m_zeroLevel, &QCheckBox::toggled, this, &LevelsView::rebuild);
     connect(m_bits, &QSpinBox::valueChanged, this, &LevelsView::rebuild);
     connect(m_alpha, &QDoubleSpinBox::valueChanged, this, [this](double alpha) {
         {
@@ -221,6 +233,7 @@ LevelsFigureOptions LevelsView::options() const
     o.scheme = Scheme(m_scheme->currentData().toInt());
     o.bits = m_bits->value();
     o.isSigned = m_signed->isChecked();
+    o.zeroLevel = !o.isSigned || m_zeroLevel->isChecked();
     o.alpha = m_alpha->value();
     for (size_t i = 0; i < kSchemes.size(); ++i)
         if (m_compare[i]->isChecked())
@@ -245,6 +258,7 @@ void LevelsView::updateBitRange()
                              m_signed->isChecked() ? QStringLiteral("signed") : QStringLiteral("unsigned"))
                         .arg(lo)
                         .arg(hi)));
+    m_zeroLevel->setEnabled(m_signed->isChecked());
     // The primary scheme is always drawn; its overlay box is implied.
     for (size_t i = 0; i < kSchemes.size(); ++i)
         m_compare[i]->setEnabled(kSchemes[i] != scheme);
@@ -268,6 +282,7 @@ void LevelsView::saveSettings(QSettings &settings) const
     settings.setValue(QStringLiteral("scheme"), QString::fromStdString(schemeName(options().scheme)));
     settings.setValue(QStringLiteral("bits"), m_bits->value());
     settings.setValue(QStringLiteral("signed"), m_signed->isChecked());
+    settings.setValue(QStringLiteral("zeroLevel"), m_zeroLevel->isChecked());
     settings.setValue(QStringLiteral("alpha"), m_alpha->value());
     for (size_t i = 0; i < kSchemes.size(); ++i)
         settings.setValue(QStringLiteral("compare/") + QString::fromStdString(schemeName(kSchemes[i])),
@@ -284,6 +299,7 @@ void LevelsView::restoreSettings(QSettings &settings)
     if (auto scheme = parseScheme(settings.value(QStringLiteral("scheme")).toString().toStdString()))
         m_scheme->setCurrentIndex(m_scheme->findData(int(*scheme)));
     m_signed->setChecked(settings.value(QStringLiteral("signed"), m_signed->isChecked()).toBool());
+    m_zeroLevel->setChecked(settings.value(QStringLiteral("zeroLevel"), true).toBool());
     updateBitRange();
     m_bits->setValue(settings.value(QStringLiteral("bits"), m_bits->value()).toInt()); // clamped to the range
     m_alpha->setValue(settings.value(QStringLiteral("alpha"), m_alpha->value()).toDouble());

@@ -75,6 +75,7 @@ private:
     QComboBox *m_scheme = nullptr;
     QSpinBox *m_bits = nullptr;
     QCheckBox *m_signed = nullptr;
+    QCheckBox *m_zeroLevel = nullptr; // signed only: the grid with or without its zero level
     QDoubleSpinBox *m_alpha = nullptr;
     QSlider *m_alphaSlider = nullptr;
     PlotAreaAligner *m_aligner = nullptr;

@@ -71,7 +71,13 @@ void registerQuantMethod_dsq(MethodRegistrar &registrar)
         "alpha), k = ln(2 / alpha - 1) / Delta; l, u and alpha learned";
     info.codeNote =
         "No official code: alpha is learned and clamped to (0, 0.5] (MQBench fixes it at 0.4); the "
-        "range starts at +-3 std of the weights and 3 std of the first batch (methods.md 5.3).";
+        "range starts at +-3 std of the weights and 3 std of the first batch (methods.md 5.3). Checked "
+        "against MQBench's DSQFakeQuantize (tests/core/tst_official_parity): forward and input gradient "
+        "agree to 1e-6, ties to even, except for inputs a few float ulps from a rounding midpoint, which "
+        "can land one step apart: MQBench rounds its surrogate of x / scale + zero_point, we round "
+        "(x - l) / Delta, and float rounding in the two frames decides the tie (exact midpoints agree "
+        "when MQBench's quant_min is even: every range but 1-bit signed). x = u passes the gradient "
+        "(the clamp's closed interval, tested on x, not on t).";
     info.listPosition = 50;
     info.weightBits = BitRange{1, 8};
     info.actBits = BitRange{1, 8};

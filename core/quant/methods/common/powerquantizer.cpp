@@ -15,7 +15,9 @@ class PowerQuantizer : public LayerQuantizer
 public:
     PowerQuantizer(Scheme scheme, const QuantConfig &config, QuantizerTensors tensors)
         : LayerQuantizer(config, std::move(tensors)), m_wgtAlpha(tensor("weight_quant.wgt_alpha")),
-          m_actAlpha(tensor("act_alpha")), m_weightLevels(magnitudeLevels({scheme, config.weightBits, true})),
+          m_actAlpha(tensor("act_alpha")),
+          m_weightLevels(
+              magnitudeLevels({scheme, config.weightBits, true, config.option("zero_level") != 0})),
           m_actLevels(levelSet({scheme, config.actBits, false}))
     {}
 
@@ -65,12 +67,23 @@ void registerPowerMethod(MethodRegistrar &registrar, Scheme scheme, const PowerM
          "initial weight clip alpha on the normalized weights (APoT reference: 3.0)"},
         {"act_alpha_init", 8.0, 0.0, inf, true, true,
          "initial activation clip alpha (APoT reference CIFAR: 8.0)"},
+        {"zero_level", 1.0, 0.0, 1.0, false, false,
+         "false: weights on the grid without its zero level (2^b levels, each magnitude shifted by half the "
+         "gap next to 0; uniform: the official EWGS weight grid); activations keep 0",
+         true},
     };
     info.curve = [scheme](const CurveParams &params) {
         CurveParams p = params;
         p.method = hardCurveMethod(scheme);
         return sampleCurve(p);
     };
+    // One codeNote sentence for the switch every grid method shares.
+    info.codeNote +=
+        " zero_level = false (not in the APoT code) takes the weights' zero level out: magnitudes "
+        "m -> (m + h) / (1 + h), h half the gap next to 0, so the gap across 0 equals the first gap and "
+        "the largest level stays 1. Chosen because on the uniform grid it is exactly the official EWGS "
+        "weight grid (and APoT's 2-bit ternary weights become it too), while on every grid the gaps keep "
+        "their ratios and no level moves by more than h: only the zero level is gone.";
 
     MethodImplementation implementation;
     implementation.tensors = {
