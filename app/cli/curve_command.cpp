@@ -19,11 +19,16 @@ int runCurveCommand(const std::vector<std::string> &args, std::ostream &out)
     parser.parse(args);
     // Every registered method's curve, plus the two backward curves over a base grid.
     std::vector<std::string> choices = quantMethodNames();
-    choices.insert(choices.end(), {"ste", "ewgs"});
+    choices.push_back("ste");
+    if (!findQuantMethod("ewgs"))
+        choices.push_back("ewgs");
     const std::string method = parser.choice("method", choices, parser.required("method"));
     const auto backwardCurve = parseCurveMethod(method);
     CurveParams p;
-    if (backwardCurve == CurveMethod::STE || backwardCurve == CurveMethod::EWGS)
+    // `ewgs` with --base is the EWGS backward over that grid (APoT+EWGS); without it, the ewgs method's own
+    // weight (--signed) or activation path in the official QConv's units.
+    const bool ewgsMethod = method == "ewgs" && !parser.has("base") && findQuantMethod("ewgs");
+    if ((backwardCurve == CurveMethod::STE || backwardCurve == CurveMethod::EWGS) && !ewgsMethod)
         p.method = *backwardCurve;
     if (!parser.has("bits"))
         throw UsageError("curve: missing required option --bits");
@@ -55,12 +60,8 @@ int runCurveCommand(const std::vector<std::string> &args, std::ostream &out)
         return 0;
     }
     auto array = [](const Eigen::VectorXd &v) { return std::vector<double>(v.data(), v.data() + v.size()); };
-    const Json json{{"method", method},
-                    {"bits", p.bits},
-                    {"signed", p.isSigned},
-                    {"x", array(c.x)},
-                    {"y", array(c.y)},
-                    {"dydx", array(c.dydx)}};
+    const Json json{{"method", method}, {"bits", p.bits},  {"signed", p.isSigned},
+                    {"x", array(c.x)},  {"y", array(c.y)}, {"dydx", array(c.dydx)}};
     out << jsonText(json) << '\n';
     return 0;
 }

@@ -4,6 +4,7 @@
 
 #include "core/io/json.h"
 #include "core/quant/levels.h"
+#include "core/quant/methods.h"
 
 #include <nlohmann/json.hpp>
 
@@ -13,26 +14,37 @@ int runLevelsCommand(const std::vector<std::string> &args, std::ostream &out)
 {
     ArgParser parser("levels", {"scheme", "bits", "format"}, {"signed"});
     parser.parse(args);
-    const auto scheme =
-        parseScheme(parser.choice("scheme", {"uniform", "pot", "apot"}, parser.required("scheme")));
-    LevelSpec spec{*scheme, parser.intValue("bits", 0, 1, 64), parser.flag("signed")};
+    // The grid schemes, and the methods with a fixed grid of their own (ewgs: the official QConv's).
+    std::vector<std::string> schemes = {"uniform", "pot", "apot"};
+    for (const auto &method : quantMethods())
+        if (method.levels)
+            schemes.push_back(method.name);
+    const std::string schemeArg = parser.choice("scheme", schemes, parser.required("scheme"));
+    const int bits = parser.intValue("bits", 0, 1, 64);
+    const bool isSigned = parser.flag("signed");
     if (!parser.has("bits"))
         throw UsageError("levels: missing required option --bits");
     const std::string format = parser.choice("format", {"json", "csv"}, "json");
-    if (auto why = checkLevelSpec(spec))
-        throw UsageError("levels: " + *why);
-
-    const auto levels = levelSet(spec);
+    std::vector<double> levels;
+    if (const auto scheme = parseScheme(schemeArg)) {
+        const LevelSpec spec{*scheme, bits, isSigned};
+        if (auto why = checkLevelSpec(spec))
+            throw UsageError("levels: " + *why);
+        levels = levelSet(spec);
+    } else {
+        try {
+            levels = quantMethod(schemeArg).levels(bits, isSigned);
+        } catch (const std::invalid_argument &e) {
+            throw UsageError("levels: " + std::string(e.what()));
+        }
+    }
     if (format == "csv") {
         out << "index,level\n";
         for (size_t i = 0; i < levels.size(); ++i)
             out << i << ',' << formatNumber(levels[i]) << '\n';
         return 0;
     }
-    const Json json{{"scheme", schemeName(spec.scheme)},
-                    {"bits", spec.bits},
-                    {"signed", spec.isSigned},
-                    {"levels", levels}};
+    const Json json{{"scheme", schemeArg}, {"bits", bits}, {"signed", isSigned}, {"levels", levels}};
     out << jsonText(json) << '\n';
     return 0;
 }

@@ -160,12 +160,9 @@ TrainedAs inferTrainedAsFromTensors(const std::vector<TensorShape> &tensors, con
             specNames.insert(split->second);
     }
     if (!ewgsNames.empty()) {
-        t.method = "uniform";
+        t.method = "ewgs"; // the official QConv, loaded by its own names
         t.ewgs = true;
         t.evidence = "uW/lW/uA/lA keys (EWGS's QConv)";
-        if (t.evaluable())
-            t.notEvaluable = "EWGS's QConv parameters (uW/lW/uA/lA, output_scale) have no QuantScope "
-                             "equivalent to load into; only its weights are analysed";
         return t;
     }
     if (specNames.empty()) {
