@@ -64,7 +64,9 @@ std::string TrainedAs::label() const
         s += " W" + std::to_string(wbits) + "A" + std::to_string(abits);
     else
         s += ", bits unknown";
-    if (ewgs)
+    if (method == "ewgs")
+        s += ewgs ? "" : " (STE)"; // the method is EWGS; its STE baseline says so
+    else if (ewgs)
         s += " (EWGS)";
     return s;
 }

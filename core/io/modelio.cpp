@@ -464,8 +464,9 @@ std::string exportWeights(const std::string &input, const std::string &output)
         } catch (const TorchFormatError &e) {
             throw ModelIoError(e.what());
         }
-        return output + ": PyTorch state_dict with " + std::to_string(tensors.size()) +
-               " tensors (APoT layout)";
+        const bool official = model->options().quant.method == "ewgs";
+        return output + ": PyTorch state_dict with " + std::to_string(tensors.size()) + " tensors (" +
+               (official ? "the official EWGS layout" : "APoT layout") + ")";
     });
 }
 
