@@ -92,8 +92,7 @@ at::Tensor QuantConv2dImpl::forward(const at::Tensor &x)
     const double deltaA = m_config.ewgs ? m_deltaA.item<double>() : 0.0;
     // A method may capture its discretizer outputs itself (EWGS: w_q in [0, 1] before the map to [-1, 1]);
     // otherwise the delta update differentiates at the quantizer outputs.
-    m_captured.weightOut = at::Tensor();
-    m_captured.actOut = at::Tensor();
+    m_captured = DiscretizerCapture{};
     const auto w = m_quantizer->quantizeWeight(deltaW, m_captured);
     // The delta update estimates delta per unit of the configured distance: the quantized value in those
     // units is the output over (weightScale / distance scale).
