@@ -140,10 +140,8 @@ std::vector<double> ewgsLevels(int bits, bool isSigned)
                                     " grids are defined for 1 to 8 bits, not " + std::to_string(bits));
     const int last = (1 << bits) - 1;
     std::vector<double> levels;
-    for (int k = 0; k <= last; ++k) {
-        const double unit = double(k) / double(last);
-        levels.push_back(isSigned ? 2 * (unit - 0.5) : unit);
-    }
+    for (int k = 0; k <= last; ++k) // 2 (k / last - 1/2) as (2k - last) / last: one rounding
+        levels.push_back(isSigned ? double(2 * k - last) / double(last) : double(k) / double(last));
     return levels;
 }
 
