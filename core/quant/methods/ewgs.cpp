@@ -193,13 +193,14 @@ void registerQuantMethod_ewgs(MethodRegistrar &registrar)
         "conv(Q_a, "
         "Q_w) |output_scale|; backward g (1 + delta sign(g) (x_n - x_q)), x_n - x_q in [0, 1] units";
     info.codeNote =
-        "The official code, not the paper: 2^b weight levels with no zero level (2 bits: -1, -1/3, 1/3, 1; "
-        "1 bit: -1, 1), learned [l, u] ranges and a learned output scale; the paper's grids with a zero "
-        "level "
-        "are not used. delta measures x_n - x_q on the [0, 1] normalized values (APoT+EWGS, `backward = "
-        "ewgs` "
-        "on the APoT grid, uses the grid's own units unless ewgs_distance_units says otherwise). "
-        "backward = ste is the official --baseline True. Its ResNet puts BatchNorm1d before the classifier.";
+        "The official code (cvlab-yonsei/EWGS CIFAR10/custom_modules.py; the paper's text not checked here): "
+        "2^b weight levels with no zero level (2 bits: -1, -1/3, 1/3, 1; 1 bit: -1, 1), learned [l, u] "
+        "ranges "
+        "and a learned output scale. Unlike APoT+EWGS (`backward = ewgs` on the APoT grid: a zero level, b - "
+        "1 "
+        "magnitude bits, x_n - x_q in the grid's [-1, 1] unless ewgs_distance_units = normalized), delta "
+        "measures x_n - x_q on the [0, 1] normalized values. backward = ste is the official --baseline True. "
+        "Its ResNet puts BatchNorm1d before the classifier.";
     info.listPosition = 70;
     info.ewgs = true;
     info.weightBits = kBits;
