@@ -19,11 +19,16 @@ int runCurveCommand(const std::vector<std::string> &args, std::ostream &out)
     parser.parse(args);
     // Every registered method's curve, plus the two backward curves over a base grid.
     std::vector<std::string> choices = quantMethodNames();
-    choices.insert(choices.end(), {"ste", "ewgs"});
+    choices.push_back("ste");
+    if (!findQuantMethod("ewgs"))
+        choices.push_back("ewgs");
     const std::string method = parser.choice("method", choices, parser.required("method"));
     const auto backwardCurve = parseCurveMethod(method);
     CurveParams p;
-    if (backwardCurve == CurveMethod::STE || backwardCurve == CurveMethod::EWGS)
+    // `ewgs` with --base is the EWGS backward over that grid (APoT+EWGS); without it, the ewgs method's own
+    // weight (--signed) or activation path in the official QConv's units.
+    const bool ewgsMethod = method == "ewgs" && !parser.has("base") && findQuantMethod("ewgs");
+    if ((backwardCurve == CurveMethod::STE || backwardCurve == CurveMethod::EWGS) && !ewgsMethod)
         p.method = *backwardCurve;
     if (!parser.has("bits"))
         throw UsageError("curve: missing required option --bits");
@@ -48,6 +53,8 @@ int runCurveCommand(const std::vector<std::string> &args, std::ostream &out)
     } catch (const std::invalid_argument &e) {
         throw UsageError("curve: " + std::string(e.what()));
     }
+    if (c.yHard.size() != c.x.size()) // a curve without a separate forward: its forward is y
+        c.yHard = c.y;
     // y stays what it always was (DSQ: the tanh surrogate); forward is what the forward pass outputs (DSQ:
     // the hard staircase) and surrogate the curve dydx is the slope of, so neither has to be guessed from y.
     if (format == "csv") {

@@ -20,15 +20,18 @@ std::string usage()
     return R"(usage: quantscope-cli COMMAND [options]
 
 commands:
-  levels  --scheme uniform|pot|apot --bits B [--signed [--no-zero]] [--format json|csv]
+  levels  --scheme uniform|pot|apot|ewgs --bits B [--signed [--no-zero]] [--format json|csv]
           the sorted level set, normalized so the largest level is 1; --no-zero: the signed grid without
-          its zero level (2^B levels; uniform: the official EWGS weight grid)
+          its zero level (2^B levels; uniform: the official EWGS weight grid); ewgs: the official QConv's
+          grid, weights 2 (k / (2^B - 1) - 0.5), no zero level; activations k / (2^B - 1)
   curve   --method )" +
-           methods + R"(|ste|ewgs --bits B [--signed [--no-zero]]
+           methods + R"(|ste --bits B [--signed [--no-zero]]
           [--alpha A] [--base uniform|pot|apot] [--dsq-alpha a] [--gamma g] [--sigma s] [--delta d]
           [--grad-sign 1|-1] [--from X --to X --points N] [--format csv|json]
           x, y and dy/dx of a quantizer's transfer function and the derivative its backward uses, plus
           forward (what the forward pass outputs) and surrogate (the curve whose slope dy/dx is; DSQ: tanh)
+          (ste/ewgs with --base: that backward over the grid; ewgs without --base: the official QConv's
+          weight path (--signed, range [-A, A], y in [-1, 1]) or activation path ([0, A], y in [0, 1]))
   methods [--format text|json]
           every quantization method: formula, bit widths, EWGS, config keys with their defaults
   figure  --kind levels|softround --out FILE.png|svg|pdf [options; see quantscope-cli figure --help]

@@ -64,7 +64,9 @@ std::string TrainedAs::label() const
         s += " W" + std::to_string(wbits) + "A" + std::to_string(abits);
     else
         s += ", bits unknown";
-    if (ewgs)
+    if (method == "ewgs")
+        s += ewgs ? "" : " (STE)"; // the method is EWGS; its STE baseline says so
+    else if (ewgs)
         s += " (EWGS)";
     return s;
 }
@@ -160,12 +162,9 @@ TrainedAs inferTrainedAsFromTensors(const std::vector<TensorShape> &tensors, con
             specNames.insert(split->second);
     }
     if (!ewgsNames.empty()) {
-        t.method = "uniform";
+        t.method = "ewgs"; // the official QConv, loaded by its own names
         t.ewgs = true;
         t.evidence = "uW/lW/uA/lA keys (EWGS's QConv)";
-        if (t.evaluable())
-            t.notEvaluable = "EWGS's QConv parameters (uW/lW/uA/lA, output_scale) have no QuantScope "
-                             "equivalent to load into; only its weights are analysed";
         return t;
     }
     if (specNames.empty()) {

@@ -24,6 +24,9 @@ QuantConfig quantConfigFromConfig(const TrainConfig &c)
     q.actBits = c.abits;
     q.ewgs = c.backward == "ewgs";
     q.ewgsDeltaInit = c.ewgsDeltaInit;
+    const MethodInfo *info = findQuantMethod(c.method);
+    if (c.ewgsDistanceUnits == "normalized" && info && info->gridScheme)
+        q.ewgsWeightDistanceScale = 0.5; // the signed grid spans [-1, 1]; EWGS's normalization is [0, 1]
     q.edges = c.edgeLayers == "fp" ? EdgeLayers::FullPrecision : EdgeLayers::MaxScaled8Bit;
     if (const MethodInfo *method = findQuantMethod(c.method))
         for (const auto &key : method->configKeys)
@@ -215,7 +218,24 @@ std::string canonicalName(const std::string &key)
     // The common option-A layout calls the classifier `linear`; the APoT layout and ours call it `fc`.
     if (key.rfind("linear.", 0) == 0)
         return "fc." + key.substr(7);
+    // EWGS's QConv keeps its deltas as bkwd_scaling_factorW/A: ours are the conv's ewgs_delta_w/a.
+    static const std::pair<std::string, std::string> renames[] = {{".bkwd_scaling_factorW", ".ewgs_delta_w"},
+                                                                  {".bkwd_scaling_factorA", ".ewgs_delta_a"}};
+    for (const auto &[official, ours] : renames)
+        if (key.size() > official.size() &&
+            key.compare(key.size() - official.size(), official.size(), official) == 0)
+            return key.substr(0, key.size() - official.size()) + ours;
     return key;
+}
+
+// EWGS's QConv `init` buffer (1 while its next forward initializes the ranges): ours is quant_initialized,
+// set when a layer's ranges load; the flag itself carries nothing to load.
+bool isOfficialInitFlag(const std::string &key, const std::map<std::string, at::Tensor> &targets)
+{
+    const std::string suffix = ".init";
+    return key.size() > suffix.size() &&
+           key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+           targets.count(key.substr(0, key.size() - suffix.size()) + ".quant_initialized") > 0;
 }
 
 bool isBookkeeping(const std::string &name)
@@ -292,6 +312,8 @@ LoadReport loadStateDict(ResNet &model, const std::vector<NamedTensor> &tensors,
     torch::NoGradGuard noGrad;
     for (const auto &t : tensors) {
         const std::string name = canonicalName(t.name);
+        if (isOfficialInitFlag(name, targets))
+            continue;
         auto it = targets.find(name);
         if (it == targets.end()) {
             report.unexpected.push_back(t.name);
@@ -391,6 +413,9 @@ std::string LoadReport::summary() const
 std::vector<NamedTensor> exportStateDict(ResNet &model)
 {
     std::vector<NamedTensor> out;
+    // The ewgs method writes the official EWGS model's names, so its code loads the file: `linear`, and each
+    // QConv's deltas and `init` flag (0: initialized) after its parameters.
+    const bool officialEwgs = model->options().quant.method == "ewgs";
     // PyTorch's state_dict order: a module's parameters, then its buffers, then its children, depth first.
     std::function<void(const std::string &, torch::nn::Module &)> visit = [&](const std::string &prefix,
                                                                               torch::nn::Module &m) {
@@ -399,8 +424,18 @@ std::vector<NamedTensor> exportStateDict(ResNet &model)
         for (const auto &b : m.named_buffers(/*recurse=*/false))
             if (!isBookkeeping(b.key()))
                 out.push_back({prefix + b.key(), b.value().detach().clone()});
+        if (auto *conv = dynamic_cast<QuantConv2dImpl *>(&m); conv && officialEwgs) {
+            out.push_back(
+                {prefix + "bkwd_scaling_factorW", torch::full({}, conv->ewgsDeltaW(), torch::kFloat)});
+            out.push_back(
+                {prefix + "bkwd_scaling_factorA", torch::full({}, conv->ewgsDeltaA(), torch::kFloat)});
+            out.push_back({prefix + "init", torch::zeros({1}, torch::kLong)});
+        }
         for (const auto &c : m.named_children())
-            visit(prefix + c.key() + ".", *c.value());
+            visit(prefix +
+                      (officialEwgs && prefix.empty() && c.key() == "fc" ? std::string("linear") : c.key()) +
+                      ".",
+                  *c.value());
     };
     visit("", *model);
     return out;
@@ -416,8 +451,8 @@ std::string exportWeights(const std::string &input, const std::string &output)
         if (!endsWith(".pt") && !endsWith(".pth") && !endsWith(kCheckpointExtension))
             throw ModelIoError(output + ": unknown extension (use .pt/.pth for PyTorch or .qsckpt)");
         const auto state = readCheckpointState(input);
-        ResNet model(
-            resnetOptionsFromConfig(parseTrainConfig(state.configText), state.inputChannels, state.numClasses));
+        ResNet model(resnetOptionsFromConfig(parseTrainConfig(state.configText), state.inputChannels,
+                                             state.numClasses));
         loadCheckpoint(input, model, nullptr, nullptr);
         if (endsWith(kCheckpointExtension)) {
             saveCheckpoint(output, model, nullptr, nullptr, state);
@@ -429,7 +464,9 @@ std::string exportWeights(const std::string &input, const std::string &output)
         } catch (const TorchFormatError &e) {
             throw ModelIoError(e.what());
         }
-        return output + ": PyTorch state_dict with " + std::to_string(tensors.size()) + " tensors (APoT layout)";
+        const bool official = model->options().quant.method == "ewgs";
+        return output + ": PyTorch state_dict with " + std::to_string(tensors.size()) + " tensors (" +
+               (official ? "the official EWGS layout" : "APoT layout") + ")";
     });
 }
 

@@ -87,14 +87,26 @@ at::Tensor QuantConv2dImpl::forward(const at::Tensor &x)
             x, [this](const at::Tensor &input, const at::Tensor &w) { return convolve(input, w); });
         m_initialized.fill_(1.0);
     }
-    const double deltaW = m_config.ewgs ? m_deltaW.item<double>() : 0.0;
+    // delta (x_n - x_q) in the configured units is (delta * scale) times the quantizer's own distance.
+    const double deltaW = m_config.ewgs ? m_deltaW.item<double>() * m_config.ewgsWeightDistanceScale : 0.0;
     const double deltaA = m_config.ewgs ? m_deltaA.item<double>() : 0.0;
+    // A method may capture its discretizer outputs itself (EWGS: w_q in [0, 1] before the map to [-1, 1]);
+    // otherwise the delta update differentiates at the quantizer outputs.
+    m_captured = DiscretizerCapture{};
     const auto w = m_quantizer->quantizeWeight(deltaW, m_captured);
+    // The delta update estimates delta per unit of the configured distance: the quantized value in those
+    // units is the output over (weightScale / distance scale).
+    m_captured.weightScale /= m_config.ewgsWeightDistanceScale;
     const auto a = m_quantizer->quantizeActivation(x, deltaA, m_captured);
     auto out = m_quantizer->scaleOutput(convolve(a, w));
     if (m_capture) {
-        m_captured.weightOut = w;
-        m_captured.actOut = a;
+        if (!m_captured.weightOut.defined())
+            m_captured.weightOut = w;
+        if (!m_captured.actOut.defined())
+            m_captured.actOut = a;
+    } else {
+        m_captured.weightOut = at::Tensor(); // holds no graph between updates
+        m_captured.actOut = at::Tensor();
     }
     return out;
 }
@@ -219,6 +231,9 @@ ResNetImpl::ResNetImpl(const ResNetOptions &options) : m_options(options)
     m_layer1 = register_module("layer1", makeLayer(16, 1));
     m_layer2 = register_module("layer2", makeLayer(32, 2));
     m_layer3 = register_module("layer3", makeLayer(64, 2));
+    if (const MethodInfo *method = findQuantMethod(options.quant.method);
+        method && method->classifierBatchNorm)
+        m_bn2 = register_module("bn2", torch::nn::BatchNorm1d(64));
     m_fc = register_module("fc", EdgeLinear(64, options.numClasses, options.quant.edges));
 }
 
@@ -228,6 +243,8 @@ at::Tensor ResNetImpl::forward(const at::Tensor &x)
     out = m_layer3->forward(m_layer2->forward(m_layer1->forward(out)));
     // Global average pooling: the reference's AvgPool2d(8) on 32x32 inputs, and any other input size.
     out = F::adaptive_avg_pool2d(out, F::AdaptiveAvgPool2dFuncOptions(1)).flatten(1);
+    if (m_bn2)
+        out = m_bn2(out);
     return m_fc(out);
 }
 

@@ -161,6 +161,7 @@ private:
     EdgeConv2d m_conv1{nullptr};
     torch::nn::BatchNorm2d m_bn1{nullptr};
     torch::nn::Sequential m_layer1{nullptr}, m_layer2{nullptr}, m_layer3{nullptr};
+    torch::nn::BatchNorm1d m_bn2{nullptr}; // before the classifier where the method's reference has it (EWGS)
     EdgeLinear m_fc{nullptr};
 };
 TORCH_MODULE(ResNet);

@@ -32,6 +32,9 @@ struct QuantConfig
     int actBits = 4;
     bool ewgs = false; // EWGS backward on the hard quantizers (MethodInfo::ewgs); STE otherwise
     double ewgsDeltaInit = 0.0;
+    // x_n - x_q of the weights' EWGS backward in these units of the quantizer's own (ewgs_distance_units):
+    // 1 = its normalized grid, 0.5 = [0, 1] for a signed grid in [-1, 1].
+    double ewgsWeightDistanceScale = 1.0;
     EdgeLayers edges = EdgeLayers::MaxScaled8Bit;
     // The method's config keys (MethodInfo::configKeys) by key; a key not given takes its default.
     std::map<std::string, double> options;

@@ -52,7 +52,9 @@ void checkRegistration(const std::vector<std::pair<MethodInfo, MethodImplementat
         const std::string where = "quantization method '" + info.name + "': ";
         if (!validName(info.name))
             throw Error(where + "a name is lower-case letters, digits and '_'");
-        if (info.name == "ste" || info.name == "ewgs")
+        // `curve --method ewgs --base GRID` stays the EWGS backward on a grid; without --base it is this
+        // method.
+        if (info.name == "ste")
             throw Error(where + "the name is taken by a backward curve of `quantscope-cli curve`");
         if (!names.insert(info.name).second)
             throw Error(where + "registered twice");

@@ -55,6 +55,12 @@ struct MethodInfo
     // The transfer function y(x) and the derivative its backward uses, for plotting (`quantscope-cli curve
     // --method NAME`); params.method is ignored. Throws std::invalid_argument for undefined parameters.
     std::function<CurveSamples(const CurveParams &)> curve;
+    // A method with its own fixed grid and no gridScheme (ewgs): its levels for `bits` (signed: the weight
+    // grid, unsigned: the activation grid) in the units its quantized values take. Throws
+    // std::invalid_argument for undefined bits.
+    std::function<std::vector<double>(int bits, bool isSigned)> levels;
+    // Its reference ResNet puts a BatchNorm1d before the classifier (`bn2`, EWGS's custom_models.py).
+    bool classifierBatchNorm = false;
 };
 
 // Every registered method, in a stable order (see MethodInfo::listPosition).

@@ -149,6 +149,7 @@ const std::vector<Field> &fields()
         field("quant_lr", &TrainConfig::quantLr),
         field("init", &TrainConfig::init),
         field("ewgs_delta_init", &TrainConfig::ewgsDeltaInit),
+        field("ewgs_distance_units", &TrainConfig::ewgsDistanceUnits),
         field("ewgs_update", &TrainConfig::ewgsUpdate),
         field("ewgs_update_every", &TrainConfig::ewgsUpdateEvery),
         field("ewgs_update_start", &TrainConfig::ewgsUpdateStart),
@@ -396,6 +397,8 @@ std::optional<std::string> checkTrainConfig(const TrainConfig &c)
         return "ewgs_update must be epochs, iterations or never, not '" + c.ewgsUpdate + "'";
     if (c.ewgsUpdateEvery < 1 || c.ewgsBatches < 1 || c.hutchinsonMaxIter < 1)
         return "ewgs_update_every, ewgs_batches and hutchinson_max_iter must be positive";
+    if (!oneOf(c.ewgsDistanceUnits, "grid", "normalized"))
+        return "ewgs_distance_units must be grid or normalized, not '" + c.ewgsDistanceUnits + "'";
     if (!oneOf(c.hutchinsonMode, "per-tensor", "joint"))
         return "hutchinson_mode must be per-tensor or joint, not '" + c.hutchinsonMode + "'";
     if (c.backward == "ewgs" && !method->ewgs) {

@@ -16,7 +16,7 @@ struct TrainConfig
 {
     // model
     int depth = 20;
-    std::string shortcut = "A";   // A (zero-pad) | B (1x1 conv + BN)
+    std::string shortcut = "A"; // A (zero-pad) | B (1x1 conv + BN)
     std::string method = "fp"; // a registered method (core/quant/methods.h): fp, uniform, lsq, pot, apot, ...
     std::string backward = "ste"; // ste | ewgs
     int wbits = 4;
@@ -57,6 +57,11 @@ struct TrainConfig
     std::string init; // warm start from this checkpoint (ours or PyTorch), non-strict
     // EWGS
     double ewgsDeltaInit = 0.0;
+    // The unit of x_n - x_q in the EWGS backward of a grid method (uniform/pot/apot: APoT+EWGS): grid = the
+    // grid's own normalized units (signed weights in [-1, 1]), normalized = the EWGS code's [0, 1] (half the
+    // weight distance for a fixed delta; a Hessian delta is estimated in the same units). The ewgs method
+    // always uses [0, 1], as its code.
+    std::string ewgsDistanceUnits = "grid";
     std::string ewgsUpdate = "epochs"; // epochs | iterations | never
     int ewgsUpdateEvery = 10;
     int ewgsUpdateStart = 10; // first update at this epoch (or iteration)

@@ -12,6 +12,8 @@
 #include <QProcess>
 #include <QtTest>
 
+#include <cmath>
+
 namespace {
 using CliResult = qs::test::CliRun;
 
@@ -144,6 +146,42 @@ private Q_SLOTS:
         QCOMPARE(obj.value(QStringLiteral("x")).toArray().size(), 11);
         QCOMPARE(obj.value(QStringLiteral("dydx")).toArray().size(), 11);
         QCOMPARE(obj.value(QStringLiteral("method")).toString(), QStringLiteral("ewgs"));
+    }
+
+    // The ewgs method's own grid and paths (the official QConv, tests/data/ewgs for its values).
+    void ewgsMethodLevelsAndCurve()
+    {
+        auto r = runCli(split("levels --scheme ewgs --bits 2 --signed --format csv"));
+        QCOMPARE(r.exitCode, 0);
+        auto lines = r.out.trimmed().split('\n');
+        QCOMPARE(lines.size(), 5);
+        const double expected[] = {-1.0, -1.0 / 3.0, 1.0 / 3.0, 1.0};
+        for (int i = 0; i < 4; ++i)
+            QVERIFY(std::abs(lines[i + 1].split(',')[1].toDouble() - expected[i]) < 1e-12);
+        r = runCli(split("levels --scheme ewgs --bits 1 --signed --format csv"));
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.out.trimmed().split('\n').size(), 3); // -1, 1
+        r = runCli(split("levels --scheme ewgs --bits 9 --signed"));
+        QCOMPARE(r.exitCode, 2);
+
+        // Weight path, 2 bits, range [-1, 1]: x = -1/3 lies at a rounding midpoint of w_n (1/3 * 3 = 1: a
+        // level), x = 0 at w_n = 0.5, x_n (L-1) = 1.5: half to even gives 2, y = 1/3; slope 2/2 (1 + delta
+        // (0.5 - 2/3)).
+        r = runCli(
+            split("curve --method ewgs --bits 2 --signed --alpha 1 --from -1 --to 1 --points 3 --delta 0.6"));
+        QCOMPARE(r.exitCode, 0);
+        lines = r.out.trimmed().split('\n');
+        QCOMPARE(lines.size(), 4);
+        const auto middle = lines[2].split(',');
+        QCOMPARE(middle[0].toDouble(), 0.0);
+        QVERIFY(std::abs(middle[1].toDouble() - 1.0 / 3.0) < 1e-12);
+        QVERIFY(std::abs(middle[2].toDouble() - (1.0 + 0.6 * (0.5 - 2.0 / 3.0))) < 1e-12);
+        // Activation path: y in [0, 1], 0 gradient past the clamp.
+        r = runCli(split("curve --method ewgs --bits 1 --alpha 2 --from 0 --to 3 --points 4"));
+        QCOMPARE(r.exitCode, 0);
+        lines = r.out.trimmed().split('\n');
+        QCOMPARE(lines[4].split(',')[1].toDouble(), 1.0);
+        QCOMPARE(lines[4].split(',')[2].toDouble(), 0.0);
     }
 
     void errorsPrintOneLineAndExitTwo_data()

@@ -107,7 +107,7 @@ private Q_SLOTS:
             }
         }
         // EWGS applies to the hard quantizers with a straight-through backward only.
-        for (const char *hard : {"uniform", "lsq", "pot", "apot"})
+        for (const char *hard : {"uniform", "lsq", "pot", "apot", "ewgs"})
             QVERIFY(qs::quantMethod(hard).ewgs);
         for (const char *own : {"fp", "dsq", "daq"})
             QVERIFY(!qs::quantMethod(own).ewgs);

@@ -84,7 +84,14 @@ QString ewgs()
         "x<sub>q</sub>)) inside the clip range, 0 outside. With &delta; = 0 it is the STE. The seed paper "
         "sets "
         "&delta; = (Tr(H)/N)/G from a Hutchinson estimate; with APoT's 0 level it reports very large &delta; "
-        "and exploding loss (Fig. 8) &mdash; a hypothesis to test, not a fact.");
+        "and exploding loss (Fig. 8) &mdash; a hypothesis to test, not a fact.<br>"
+        "Units of x<sub>n</sub> &minus; x<sub>q</sub>: on a uniform/PoT/APoT grid (APoT+EWGS) the grid's "
+        "own, "
+        "signed weights in [&minus;1, 1] (<tt>ewgs_distance_units = grid</tt>, the default), or the EWGS "
+        "code's "
+        "[0, 1] normalization (<tt>ewgs_distance_units = normalized</tt>: half the weight distance for a "
+        "fixed "
+        "&delta;). The <tt>ewgs</tt> method (the official QConv) always measures it in [0, 1].");
 }
 
 QString ste()
