@@ -16,7 +16,7 @@ struct TrainConfig
 {
     // model
     int depth = 20;
-    std::string shortcut = "A";   // A (zero-pad) | B (1x1 conv + BN)
+    std::string shortcut = "A"; // A (zero-pad) | B (1x1 conv + BN)
     std::string method = "fp"; // a registered method (core/quant/methods.h): fp, uniform, lsq, pot, apot, ...
     std::string backward = "ste"; // ste | ewgs
     int wbits = 4;
@@ -63,7 +63,11 @@ struct TrainConfig
     int ewgsBatches = 3;
     int hutchinsonMaxIter = 50;
     double hutchinsonTol = 1e-3;
-    std::string hutchinsonMode = "per-tensor"; // per-tensor (reference) | joint (one product for all layers)
+    // per-tensor (reference) | joint (one product for all layers) | finite-difference (joint, each product by
+    // central differences of two forward/backward passes instead of a double backward)
+    std::string hutchinsonMode = "per-tensor";
+    std::string hutchinsonStop =
+        "abs"; // abs: |mean - prev| / (|prev| + 1e-6); reference: EWGS's, without abs
     // run
     uint64_t seed = 1;
     int threads = 0;             // 0: every core
