@@ -56,8 +56,10 @@ int runEwgsUpdateBench(const std::vector<std::string> &args, std::ostream &out)
     for (size_t i = 0; i < r.layers.size(); ++i)
         layers.push_back({{"layer", r.layers[i]},
                           {"delta_w", r.deltaW[i]},
+                          {"delta_w_unclipped", r.deltaWUnclipped[i]},
                           {"delta_w_se", r.deltaWError[i]},
                           {"delta_a", r.deltaA[i]},
+                          {"delta_a_unclipped", r.deltaAUnclipped[i]},
                           {"delta_a_se", r.deltaAError[i]}});
     const Json json{{"update_seconds", rounded(r.updateSeconds, 0.001)},
                     {"step_seconds", rounded(r.stepSeconds, 0.0001)},

@@ -105,7 +105,7 @@ DeltaEstimate estimateEwgsDeltas(ResNet &model, const std::function<Batch(int64_
     model->train(); // as the reference: batch statistics, running stats updated once per batch
     const size_t outputs = 2 * model->quantLayers().size();
     EwgsDeltaAccumulator acc(outputs);
-    std::vector<double> variances(outputs, 0.0);
+    std::vector<double> variances(outputs, 0.0), unclippedSums(outputs, 0.0);
     DeltaEstimate result;
     for (int64_t b = 0; b < batches; ++b) {
         const auto batch = batchAt(b);
@@ -124,6 +124,7 @@ DeltaEstimate estimateEwgsDeltas(ResNet &model, const std::function<Batch(int64_
             const double perTrace =
                 point.scales()[i] * ewgsDeltaSample(1.0, point.outputs()[i].numel(), point.gradients()[i]);
             acc.add(i, perTrace * traces[i].trace);
+            unclippedSums[i] += perTrace * traces[i].trace;
             variances[i] += std::pow(perTrace * traces[i].standardError(), 2);
             products = settings.mode == "per-tensor" ? products + traces[i].samples
                                                      : std::max<int64_t>(products, traces[i].samples);
@@ -132,6 +133,8 @@ DeltaEstimate estimateEwgsDeltas(ResNet &model, const std::function<Batch(int64_
         acc.finishBatch();
     }
     result.deltas = acc.deltas();
+    for (size_t i = 0; i < outputs; ++i)
+        result.unclipped.push_back(unclippedSums[i] / double(std::max<int64_t>(1, batches)));
     for (double v : variances)
         result.standardErrors.push_back(std::sqrt(v) / double(std::max<int64_t>(1, batches)));
     return result;

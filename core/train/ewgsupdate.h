@@ -63,6 +63,7 @@ struct DeltaEstimateSettings
 struct DeltaEstimate
 {
     std::vector<double> deltas;         // weight and activation of each layer in turn, clipped at 0
+    std::vector<double> unclipped;      // the same means before the clip
     std::vector<double> standardErrors; // of each unclipped mean, from the Hutchinson samples' spread
     int64_t products = 0;               // Hessian-vector products (a joint one counts once)
 };

@@ -908,6 +908,8 @@ EwgsUpdateBenchResult benchEwgsUpdate(const EwgsUpdateBenchRequest &req)
             result.deltaW.push_back(estimate.deltas[2 * i]);
             result.deltaA.push_back(estimate.deltas[2 * i + 1]);
             result.deltaWError.push_back(estimate.standardErrors[2 * i]);
+            result.deltaWUnclipped.push_back(estimate.unclipped[2 * i]);
+            result.deltaAUnclipped.push_back(estimate.unclipped[2 * i + 1]);
             result.deltaAError.push_back(estimate.standardErrors[2 * i + 1]);
         }
         return result;

@@ -122,6 +122,7 @@ struct EwgsUpdateBenchResult
     int64_t products = 0; // Hessian-vector products
     std::vector<std::string> layers;
     std::vector<double> deltaW, deltaA, deltaWError, deltaAError; // errors: standard errors of the means
+    std::vector<double> deltaWUnclipped, deltaAUnclipped;         // the means before the clip at 0
 };
 EwgsUpdateBenchResult benchEwgsUpdate(const EwgsUpdateBenchRequest &request);
 
