@@ -303,10 +303,13 @@ private Q_SLOTS:
         QVERIFY2(close(fused.gx, ops.gx, ops64.gx), "input gradient");
         QVERIFY(fused.gx.abs().sum().item<double>() > 0); // not vacuous
         for (size_t i = 0; i < fused.gparams.size(); ++i) {
-            // Sums of 50000 terms: the same rule, the chain's own float32 error measured the same way.
+            // Sums of 50000 signed terms: the same rule in float64; in float32 2e-5 relative plus the chain's
+            // own error. Measured: the kernels' float32 sums (DSQ's alpha, DAQ's range at 1 bit) sit up
+            // to 1.1e-5 from the float64 chain, the float32 chain up to 1e-5: cancellation among the terms,
+            // not the kernels.
             const double a = fused.gparams[i], b = ops.gparams[i];
             const double own = isDouble ? 0.0 : std::abs(b - ops64.gparams[i]);
-            QVERIFY2(std::abs(a - b) <= 1e-6 * std::max(1.0, std::abs(b)) + own,
+            QVERIFY2(std::abs(a - b) <= (isDouble ? 1e-6 : 2e-5) * std::max(1.0, std::abs(b)) + own,
                      qPrintable(QStringLiteral("parameter %1: fused %2, tensor ops %3 (float64: %4)")
                                     .arg(int(i))
                                     .arg(a, 0, 'g', 12)
