@@ -52,6 +52,9 @@ commands:
   compare --runs RUNDIR... [--format md|csv|latex] [--group-trials]
           final and best test top-1, steps and divergence of each run (the seed paper's tables)
   bench   train-step --arch resnet20 --quant METHOD --bits B [--ewgs] --batch N --steps K [--threads T]
+  bench   ewgs-update --arch resnet20 --quant METHOD --bits B --batch N [--batches 3] [--threads T]
+          [--estimator exact|fast] [--exact-mode per-tensor|joint] [--stop abs|reference] [--max-iter 50] [--tol 1e-3]
+          one EWGS delta update timed (fast: finite-difference Hessian products), one training step, per-layer deltas
 
 Malformed arguments or an undefined combination print one line and exit with status 2.
 )";

@@ -1,5 +1,7 @@
 #include "core/nn/models.h"
 
+#include "core/quant/hutchinson.h"
+
 #include <torch/torch.h>
 
 #include <cmath>
@@ -90,14 +92,18 @@ at::Tensor QuantConv2dImpl::forward(const at::Tensor &x)
     // delta (x_n - x_q) in the configured units is (delta * scale) times the quantizer's own distance.
     const double deltaW = m_config.ewgs ? m_deltaW.item<double>() * m_config.ewgsWeightDistanceScale : 0.0;
     const double deltaA = m_config.ewgs ? m_deltaA.item<double>() : 0.0;
-    // A method may capture its discretizer outputs itself (EWGS: w_q in [0, 1] before the map to [-1, 1]);
-    // otherwise the delta update differentiates at the quantizer outputs.
-    m_captured = DiscretizerCapture{};
-    const auto w = m_quantizer->quantizeWeight(deltaW, m_captured);
-    // The delta update estimates delta per unit of the configured distance: the quantized value in those
-    // units is the output over (weightScale / distance scale).
-    m_captured.weightScale /= m_config.ewgsWeightDistanceScale;
-    const auto a = m_quantizer->quantizeActivation(x, deltaA, m_captured);
+    at::Tensor w, a;
+    if (!HessianTape::replayQuantizers(this, x, w, a)) { // finite-difference Hessian products (hutchinson.h)
+        // A method may capture its discretizer outputs itself (EWGS: w_q in [0, 1] before the map to
+        // [-1, 1]); otherwise the delta update differentiates at the quantizer outputs.
+        m_captured = DiscretizerCapture{};
+        w = m_quantizer->quantizeWeight(deltaW, m_captured);
+        // The delta update estimates delta per unit of the configured distance: the quantized value in those
+        // units is the output over (weightScale / distance scale).
+        m_captured.weightScale /= m_config.ewgsWeightDistanceScale;
+        a = m_quantizer->quantizeActivation(x, deltaA, m_captured);
+        HessianTape::recordQuantizers(this, x, w, a);
+    }
     auto out = m_quantizer->scaleOutput(convolve(a, w));
     if (m_capture) {
         if (!m_captured.weightOut.defined())
@@ -189,7 +195,7 @@ BasicBlockImpl::BasicBlockImpl(int64_t in, int64_t planes, int64_t stride, Short
 
 at::Tensor BasicBlockImpl::forward(const at::Tensor &x)
 {
-    auto out = torch::relu(m_bn1(m_conv1(x)));
+    auto out = HessianTape::relu(m_bn1(m_conv1(x)));
     out = m_bn2(m_conv2(out));
     at::Tensor residual = x;
     if (m_downsample) {
@@ -200,7 +206,7 @@ at::Tensor BasicBlockImpl::forward(const at::Tensor &x)
                             Slice(torch::indexing::None, torch::indexing::None, m_stride)});
         residual = F::pad(residual, F::PadFuncOptions({0, 0, 0, 0, m_padChannels, m_padChannels}));
     }
-    return torch::relu(out + residual);
+    return HessianTape::relu(out + residual);
 }
 
 std::optional<std::string> checkResNetOptions(const ResNetOptions &o)
@@ -239,7 +245,7 @@ ResNetImpl::ResNetImpl(const ResNetOptions &options) : m_options(options)
 
 at::Tensor ResNetImpl::forward(const at::Tensor &x)
 {
-    auto out = torch::relu(m_bn1(m_conv1(x)));
+    auto out = HessianTape::relu(m_bn1(m_conv1(x)));
     out = m_layer3->forward(m_layer2->forward(m_layer1->forward(out)));
     // Global average pooling: the reference's AvgPool2d(8) on 32x32 inputs, and any other input size.
     out = F::adaptive_avg_pool2d(out, F::AdaptiveAvgPool2dFuncOptions(1)).flatten(1);

@@ -431,6 +431,287 @@ public:
 };
 
 // ---------------------------------------------------------------------------------------------------------------
+// Single-pass kernels of the grid (uniform, LSQ, LSQ+), DSQ and DAQ quantizers. Each is one loop with
+// branch-free selects and a declared reduction, so GCC vectorizes it; float32 gets AVX-512/AVX2/baseline
+// clones. They compute the tensor-op formulas below them element by element (tst_quantizers compares the two
+// paths).
+
+// Round half to even, as std::nearbyint and torch::round, for |v| < 2^22 (float) or 2^51 (double): adding and
+// subtracting 1.5 * 2^mantissa leaves the rounded value in round-to-nearest mode; it vectorizes, nearbyint
+// does not. Callers clamp first (at most 2^16 levels).
+template <typename T> inline T roundHalfEven(T v)
+{
+    const T magic = sizeof(T) == 4 ? T(12582912.0) : T(6755399441055744.0);
+    return (v + magic) - magic;
+}
+
+// exp(x) for x in [-87, 0] (float) by range reduction x = n ln2 + r, |r| <= ln2 / 2, and a degree-7 Taylor
+// polynomial (error 5e-9 relative, below float's 6e-8); 2^n built in the exponent bits. Vectorizes, unlike
+// std::exp without -ffast-math. Double tensors use std::exp.
+inline float expNonPositive(float x)
+{
+    x = std::max(x, -87.0f);
+    const float n = roundHalfEven(x * 1.44269504088896341f);
+    const float r = (x - n * 0.693145751953125f) - n * 1.42860682030941723212e-6f; // Cody-Waite ln2 split
+    float p = 1.0f / 5040;
+    p = p * r + 1.0f / 720;
+    p = p * r + 1.0f / 120;
+    p = p * r + 1.0f / 24;
+    p = p * r + 1.0f / 6;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    const int32_t bits = (int32_t(n) + 127) << 23;
+    float scale;
+    std::memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+inline double expNonPositive(double x)
+{
+    return std::exp(x);
+}
+
+// tanh(z) = sign(z) (1 - e) / (1 + e), e = exp(-2|z|): absolute error ~1e-7 in float.
+template <typename T> inline T tanhOf(T z)
+{
+    if constexpr (std::is_same_v<T, double>) {
+        return std::tanh(z);
+    } else {
+        const T e = expNonPositive(T(-2) * std::abs(z));
+        return std::copysign((T(1) - e) / (T(1) + e), z);
+    }
+}
+
+// exp(-f) and exp(f - 1) for f in [0, 1], DAQ's two candidate distances: e^(-1/2) E(-u), e^(-1/2) E(u) with
+// u = f - 1/2 and E the degree-8 Taylor polynomial of exp (|u| <= 1/2: error 5.4e-9 relative).
+template <typename T> inline void unitDistanceExps(T f, T &m0, T &m1)
+{
+    if constexpr (std::is_same_v<T, double>) {
+        m0 = std::exp(-f);
+        m1 = std::exp(f - 1);
+    } else {
+        const T u = f - T(0.5), u2 = u * u;
+        const T even =
+            T(1) + u2 * (T(1.0 / 2) + u2 * (T(1.0 / 24) + u2 * (T(1.0 / 720) + u2 * T(1.0 / 40320))));
+        const T odd = u * (T(1) + u2 * (T(1.0 / 6) + u2 * (T(1.0 / 120) + u2 * T(1.0 / 5040))));
+        const T c = T(0.60653065971263342); // e^(-1/2)
+        m0 = c * (even - odd);
+        m1 = c * (even + odd);
+    }
+}
+
+// The grid quantizers: u = (x - offset) / scale, uc = clamp(u, lo, hi), q = round(uc n) / n,
+// out = q scale + offset. Backward with f = 1 + delta sign(g) (uc - q) / norm (1 for the STE):
+// dx = g f inside [lo, hi], 0 outside; sums of d scale (g (q - u f) inside, g q outside) and d offset
+// (g (1 - f) inside, g outside), both before LSQ's gradient scale.
+template <typename T> struct GridParams
+{
+    T scale, offset, lo, hi, n, invNorm, delta;
+};
+
+template <typename T>
+__attribute__((always_inline)) inline void gridForwardImpl(const T *__restrict in, T *__restrict out,
+                                                           int64_t b, int64_t e, const GridParams<T> &p)
+{
+#pragma omp simd
+    for (int64_t i = b; i < e; ++i) {
+        const T uc = std::min(std::max((in[i] - p.offset) / p.scale, p.lo), p.hi);
+        out[i] = roundHalfEven(uc * p.n) / p.n * p.scale + p.offset;
+    }
+}
+
+template <typename T>
+__attribute__((always_inline)) inline void gridBackwardImpl(const T *__restrict in, const T *__restrict g,
+                                                            T *__restrict gi, int64_t b, int64_t e,
+                                                            const GridParams<T> &p, double *sums)
+{
+    double sumScale = 0, sumOffset = 0; // double: chunks of 32768 float terms
+#pragma omp simd reduction(+ : sumScale, sumOffset)
+    for (int64_t i = b; i < e; ++i) {
+        const T u = (in[i] - p.offset) / p.scale;
+        const T uc = std::min(std::max(u, p.lo), p.hi);
+        const T q = roundHalfEven(uc * p.n) / p.n;
+        const T gv = g[i];
+        const T f = T(1) + p.delta * signOf(gv) * (uc * p.invNorm - q * p.invNorm);
+        const bool inside = u >= p.lo && u <= p.hi;
+        gi[i] = selectIf(inside, gv * f, T(0));
+        sumScale += selectIf(inside, gv * (q - u * f), gv * q);
+        sumOffset += selectIf(inside, gv * (T(1) - f), gv);
+    }
+    sums[0] += sumScale;
+    sums[1] += sumOffset;
+}
+
+// DSQ (methods.md 5.1): forward l + Delta round(clamp((x - l) / Delta, 0, n)); backward the tanh slope with
+// s = 1 / (1 - alpha), k = ln(2 / alpha - 1) and the sums for lower, upper and alpha (DsqFn's tensor ops).
+template <typename T> struct DsqParams
+{
+    T lower, step, n, s, k, dsda, dkda;
+};
+
+template <typename T>
+__attribute__((always_inline)) inline void dsqForwardImpl(const T *__restrict in, T *__restrict out,
+                                                          int64_t b, int64_t e, const DsqParams<T> &p)
+{
+#pragma omp simd
+    for (int64_t i = b; i < e; ++i) {
+        const T t = std::min(std::max((in[i] - p.lower) / p.step, T(0)), p.n);
+        out[i] = roundHalfEven(t) * p.step + p.lower;
+    }
+}
+
+template <typename T>
+__attribute__((always_inline)) inline void dsqBackwardImpl(const T *__restrict in, const T *__restrict g,
+                                                           T *__restrict gi, int64_t b, int64_t e,
+                                                           const DsqParams<T> &p, double *sums)
+{
+    double sumLower = 0, sumUpper = 0, sumAlpha = 0;
+    const T invN = T(1) / p.n;
+#pragma omp simd reduction(+ : sumLower, sumUpper, sumAlpha)
+    for (int64_t i = b; i < e; ++i) {
+        const T t = (in[i] - p.lower) / p.step;
+        const bool inside = t >= T(0) && t <= p.n;
+        const T tc = std::min(std::max(t, T(0)), p.n);
+        const T cell = std::min(std::floor(tc), p.n - T(1));
+        const T offset = tc - cell - T(0.5);
+        const T th = tanhOf(p.k * offset);
+        const T sech2 = T(1) - th * th;
+        const T soft = cell + T(0.5) * p.s * th + T(0.5);
+        const T slope = selectIf(inside, T(0.5) * p.s * p.k * sech2, T(0));
+        const T dSoftdA = T(0.5) * (p.dsda * th + p.s * sech2 * offset * p.dkda);
+        const T gv = g[i];
+        gi[i] = gv * slope;
+        sumLower += gv * (T(1) - soft * invN + slope * (t - p.n) * invN);
+        sumUpper += gv * (soft * invN - slope * t * invN);
+        sumAlpha += gv * dSoftdA;
+    }
+    sums[0] += sumLower;
+    sums[1] += sumUpper;
+    sums[2] += sumAlpha;
+}
+
+// DAQ (methods.md 6.1) with t = (x - l) / Delta, tc = clamp(t, 0, br), f0 = floor(tc), f = tc - f0. Its two
+// scores s0 = e^-f k0 and s1 = e^(f-1) k1 (k = 1 for the nearer candidate, e^(-1/sigma^2) for the other) and
+// T = gamma / |s0 - s1| put the logits exactly gamma apart, so the softmax is the constant pair
+// 1 / (1 + e^-gamma), e^-gamma / (1 + e^-gamma), with p0 p1 = e^-gamma / (1 + e^-gamma)^2: y = f0 + [f > 1/2]
+// (the reference's forward; a tie picks the first candidate) and dy/dt = (1 + 2c) p0 p1 T (k1 e^(f-1) +
+// k0 e^-f) inside [0, br], c = 1 / (e^gamma - 1).
+template <typename T> struct DaqParams
+{
+    T lower, step, br, outScale, outShift, kFar, slopeConst; // slopeConst = (1 + 2c) p0 p1 gamma
+};
+
+template <typename T>
+__attribute__((always_inline)) inline void daqForwardImpl(const T *__restrict in, T *__restrict out,
+                                                          int64_t b, int64_t e, const DaqParams<T> &p)
+{
+#pragma omp simd
+    for (int64_t i = b; i < e; ++i) {
+        const T tc = std::min(std::max((in[i] - p.lower) / p.step, T(0)), p.br);
+        const T f0 = std::floor(tc);
+        const T y = f0 + selectIf(tc - f0 > T(0.5), T(1), T(0));
+        out[i] = y * p.outScale - p.outShift;
+    }
+}
+
+template <typename T>
+__attribute__((always_inline)) inline void daqBackwardImpl(const T *__restrict in, const T *__restrict g,
+                                                           T *__restrict gi, int64_t b, int64_t e,
+                                                           const DaqParams<T> &p, double *sums)
+{
+    double sumLower = 0, sumUpper = 0;
+    const T invRange = T(1) / (p.step * p.br);
+#pragma omp simd reduction(+ : sumLower, sumUpper)
+    for (int64_t i = b; i < e; ++i) {
+        const T t = (in[i] - p.lower) / p.step;
+        const bool inside = t >= T(0) && t <= p.br;
+        const T tc = std::min(std::max(t, T(0)), p.br);
+        const T f = tc - std::floor(tc);
+        T m0, m1;
+        unitDistanceExps(f, m0, m1);
+        const bool upper = m1 > m0; // the reference's argmax: the first candidate on a tie
+        const T k0 = selectIf(upper, p.kFar, T(1)), k1 = selectIf(upper, T(1), p.kFar);
+        const T dydt = p.slopeConst / std::abs(m0 * k0 - m1 * k1) * (k1 * m1 + k0 * m0);
+        const T gt = selectIf(inside, g[i] * dydt * p.outScale, T(0));
+        gi[i] = gt * p.br * invRange;
+        sumLower += gt * (t - p.br) * invRange;
+        sumUpper += gt * (-t) * invRange;
+    }
+    sums[0] += sumLower;
+    sums[1] += sumUpper;
+}
+
+// Generic instantiations (double), and float clones per instruction set.
+#define QS_KERNEL_WRAPPERS(NAME, PARAMS)                                                                     \
+    template <typename T> void NAME##Forward(const T *in, T *out, int64_t b, int64_t e, const PARAMS<T> &p)  \
+    {                                                                                                        \
+        NAME##ForwardImpl(in, out, b, e, p);                                                                 \
+    }                                                                                                        \
+    template <typename T>                                                                                    \
+    void NAME##Backward(const T *in, const T *g, T *gi, int64_t b, int64_t e, const PARAMS<T> &p,            \
+                        double *sums)                                                                        \
+    {                                                                                                        \
+        NAME##BackwardImpl(in, g, gi, b, e, p, sums);                                                        \
+    }                                                                                                        \
+    template <>                                                                                              \
+    QS_KERNEL_CLONES void NAME##Forward<float>(const float *in, float *out, int64_t b, int64_t e,            \
+                                               const PARAMS<float> &p)                                       \
+    {                                                                                                        \
+        NAME##ForwardImpl(in, out, b, e, p);                                                                 \
+    }                                                                                                        \
+    template <>                                                                                              \
+    QS_KERNEL_CLONES void NAME##Backward<float>(const float *in, const float *g, float *gi, int64_t b,       \
+                                                int64_t e, const PARAMS<float> &p, double *sums)             \
+    {                                                                                                        \
+        NAME##BackwardImpl(in, g, gi, b, e, p, sums);                                                        \
+    }
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define QS_KERNEL_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define QS_KERNEL_CLONES
+#endif
+QS_KERNEL_WRAPPERS(grid, GridParams)
+QS_KERNEL_WRAPPERS(dsq, DsqParams)
+QS_KERNEL_WRAPPERS(daq, DaqParams)
+#undef QS_KERNEL_WRAPPERS
+#undef QS_KERNEL_CLONES
+
+// Runs a forward kernel over x in parallel chunks.
+template <typename T, typename Params, typename Kernel>
+at::Tensor runForwardKernel(const at::Tensor &x, const Params &params, Kernel kernel)
+{
+    auto out = torch::empty_like(x);
+    const T *in = x.data_ptr<T>();
+    T *o = out.data_ptr<T>();
+    at::parallel_for(0, x.numel(), kGrain, [&](int64_t b, int64_t e) { kernel(in, o, b, e, params); });
+    return out;
+}
+
+// Runs a backward kernel: fills the input gradient, returns the K sums (added in chunk order, so the result
+// does not depend on the thread count).
+template <size_t K, typename T, typename Params, typename Kernel>
+std::array<double, K> runBackwardKernel(const at::Tensor &x, const at::Tensor &g, at::Tensor &gInput,
+                                        const Params &params, Kernel kernel)
+{
+    gInput = torch::empty_like(g);
+    const T *in = x.data_ptr<T>();
+    const T *gp = g.data_ptr<T>();
+    T *gi = gInput.data_ptr<T>();
+    return chunkedReduce<K>(g.numel(), [&](int64_t b, int64_t e, std::array<double, K> &acc) {
+        double sums[K] = {};
+        kernel(in, gp, gi, b, e, params, sums);
+        for (size_t k = 0; k < K; ++k)
+            acc[k] += sums[k];
+    });
+}
+
+bool fusedPair(const at::Tensor &x, const at::Tensor &g)
+{
+    return useFusedKernel(x) && useFusedKernel(g) && x.scalar_type() == g.scalar_type() &&
+           !torch::GradMode::is_enabled();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Uniform with learnable clip, and LSQ. Both are "integer grid between lo and hi" quantizers; they differ in
 // units.
 
@@ -445,29 +726,32 @@ struct GridSpec
 class GridQuantizeFn : public torch::autograd::Function<GridQuantizeFn>
 {
 public:
+    // offset: a 0-dim tensor (LSQ+'s learned beta; a constant 0 for uniform and LSQ).
     static at::Tensor forward(AutogradContext *ctx, const at::Tensor &input, const at::Tensor &scale,
-                              double lo, double hi, double n, double norm, double gradScale, double delta)
+                              const at::Tensor &offset, double lo, double hi, double n, double norm,
+                              double gradScale, double delta)
     {
-        TORCH_CHECK(scale.numel() == 1, "grid quantizer: the scale must hold one value");
+        TORCH_CHECK(scale.numel() == 1 && offset.numel() == 1,
+                    "grid quantizer: the scale and the offset must hold one value each");
         TORCH_CHECK(scale.item<double>() > 0, "grid quantizer: the scale must be positive, got ",
                     scale.item<double>());
-        ctx->save_for_backward({input, scale});
+        ctx->save_for_backward({input, scale, offset});
         ctx->saved_data["spec"] = std::vector<double>{lo, hi, n, norm, gradScale, delta};
         const auto x = input.contiguous();
         if (!useFusedKernel(x)) {
-            const auto xc = (x / scale).clamp(lo, hi);
-            return torch::round(xc * n) / n * scale;
+            const auto xc = ((x - offset) / scale).clamp(lo, hi);
+            return torch::round(xc * n) / n * scale + offset;
         }
-        auto out = torch::empty_like(x);
+        at::Tensor out;
         AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "gridQuantizeForward", [&] {
-            const auto s = scalar_t(scale.item<double>());
-            const auto l = scalar_t(lo), h = scalar_t(hi), nn = scalar_t(n);
-            const scalar_t *in = x.data_ptr<scalar_t>();
-            scalar_t *o = out.data_ptr<scalar_t>();
-            elementwise(x.numel(), [&](int64_t i) {
-                const scalar_t xc = std::min(std::max(in[i] / s, l), h);
-                o[i] = std::nearbyint(xc * nn) / nn * s;
-            });
+            const GridParams<scalar_t> p{scalar_t(scale.item<double>()),
+                                         scalar_t(offset.item<double>()),
+                                         scalar_t(lo),
+                                         scalar_t(hi),
+                                         scalar_t(n),
+                                         scalar_t(1.0 / norm),
+                                         scalar_t(delta)};
+            out = runForwardKernel<scalar_t>(x, p, gridForward<scalar_t>);
         });
         return out;
     }
@@ -477,16 +761,20 @@ public:
         const auto saved = ctx->get_saved_variables();
         const auto &input = saved[0];
         const auto &scale = saved[1];
+        const auto &offset = saved[2];
         const auto spec = ctx->saved_data["spec"].toDoubleVector();
         const double lo = spec[0], hi = spec[1], n = spec[2], norm = spec[3], gradScale = spec[4],
                      delta = spec[5];
         const auto g = grads[0].contiguous();
-        at::Tensor gInput, gScale;
-        if (!useFusedKernel(g) || torch::GradMode::is_enabled()) {
+        const auto xin = input.contiguous();
+        at::Tensor gInput, gScale, gOffset;
+        if (!fusedPair(xin, g)) {
+            // Under create_graph (EWGS's Hessian step) the backward must be made of differentiable tensor
+            // ops.
             at::Tensor x, xc, q, inside;
             {
                 torch::NoGradGuard noGrad;
-                x = input / scale;
+                x = (input - offset) / scale;
                 xc = x.clamp(lo, hi);
                 q = torch::round(xc * n) / n;
                 inside = (x >= lo).logical_and(x <= hi);
@@ -494,34 +782,22 @@ public:
             const auto e = ewgsFactor(g, xc / norm, q / norm, delta);
             gInput = torch::where(inside, g * e, torch::zeros_like(g));
             gScale = (torch::where(inside, g * (q - x * e), g * q).sum() * gradScale).reshape(scale.sizes());
+            gOffset = (torch::where(inside, g * (1 - e), g).sum() * gradScale).reshape(offset.sizes());
         } else {
-            gInput = torch::empty_like(g);
             AT_DISPATCH_FLOATING_TYPES(g.scalar_type(), "gridQuantizeBackward", [&] {
-                const auto s = scalar_t(scale.item<double>());
-                const auto l = scalar_t(lo), h = scalar_t(hi), nn = scalar_t(n), d = scalar_t(delta);
-                const auto invNorm = scalar_t(1.0 / norm);
-                const auto xin = input.contiguous();
-                const scalar_t *in = xin.data_ptr<scalar_t>();
-                const scalar_t *gp = g.data_ptr<scalar_t>();
-                scalar_t *gi = gInput.data_ptr<scalar_t>();
-                const auto sums =
-                    chunkedReduce<1>(g.numel(), [&](int64_t b, int64_t e, std::array<double, 1> &acc) {
-                        double gs = 0;
-                        for (int64_t i = b; i < e; ++i) {
-                            const scalar_t x = in[i] / s;
-                            const scalar_t xc = std::min(std::max(x, l), h);
-                            const scalar_t q = std::nearbyint(xc * nn) / nn;
-                            const bool inside = x >= l && x <= h;
-                            const scalar_t f = ewgsFactor(gp[i], xc * invNorm, q * invNorm, d);
-                            gi[i] = inside ? gp[i] * f : scalar_t(0);
-                            gs += inside ? gp[i] * (q - x * f) : gp[i] * q;
-                        }
-                        acc[0] += gs;
-                    });
+                const GridParams<scalar_t> p{scalar_t(scale.item<double>()),
+                                             scalar_t(offset.item<double>()),
+                                             scalar_t(lo),
+                                             scalar_t(hi),
+                                             scalar_t(n),
+                                             scalar_t(1.0 / norm),
+                                             scalar_t(delta)};
+                const auto sums = runBackwardKernel<2, scalar_t>(xin, g, gInput, p, gridBackward<scalar_t>);
                 gScale = scalarLike(sums[0] * gradScale, scale).reshape(scale.sizes());
+                gOffset = scalarLike(sums[1] * gradScale, offset).reshape(offset.sizes());
             });
         }
-        return {gInput,       gScale,       at::Tensor(), at::Tensor(),
+        return {gInput,       gScale,       gOffset,      at::Tensor(), at::Tensor(),
                 at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
     }
 };
@@ -559,7 +835,15 @@ public:
         ctx->saved_data["bits"] = bits;
         const double n = double((int64_t(1) << bits) - 1);
         const double step = (u - l) / n;
-        return torch::round(((input - l) / step).clamp(0, n)) * step + l;
+        const auto x = input.contiguous();
+        if (!useFusedKernel(x))
+            return torch::round(((input - l) / step).clamp(0, n)) * step + l;
+        at::Tensor out;
+        AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "dsqForward", [&] {
+            const DsqParams<scalar_t> p{scalar_t(l), scalar_t(step), scalar_t(n), 0, 0, 0, 0};
+            out = runForwardKernel<scalar_t>(x, p, dsqForward<scalar_t>);
+        });
+        return out;
     }
 
     static variable_list backward(AutogradContext *ctx, variable_list grads)
@@ -573,6 +857,18 @@ public:
         const double k = std::log(2.0 / a - 1.0);
         const double dsda = s * s, dkda = -2.0 / (a * (2.0 - a));
         const auto &g = grads[0];
+        if (const auto xin = input.contiguous(), gc = g.contiguous(); fusedPair(xin, gc)) {
+            at::Tensor gInput;
+            std::array<double, 3> sums{};
+            AT_DISPATCH_FLOATING_TYPES(gc.scalar_type(), "dsqBackward", [&] {
+                const DsqParams<scalar_t> p{scalar_t(l), scalar_t(step), scalar_t(n),   scalar_t(s),
+                                            scalar_t(k), scalar_t(dsda), scalar_t(dkda)};
+                sums = runBackwardKernel<3, scalar_t>(xin, gc, gInput, p, dsqBackward<scalar_t>);
+            });
+            return {gInput, scalarLike(sums[0], saved[1]).reshape(saved[1].sizes()),
+                    scalarLike(sums[1], saved[2]).reshape(saved[2].sizes()),
+                    scalarLike(sums[2] * step, saved[3]).reshape(saved[3].sizes()), at::Tensor()};
+        }
         at::Tensor slope, soft, t, inside, dSoftdA;
         {
             torch::NoGradGuard noGrad;
@@ -652,8 +948,31 @@ public:
         ctx->save_for_backward({input, lower, upper});
         ctx->saved_data["spec"] = std::vector<double>{double(bits), isSigned ? 1.0 : 0.0, gamma, sigma};
         const double br = double((int64_t(1) << bits) - 1);
+        const auto x = input.contiguous();
+        if (useFusedKernel(x)) {
+            at::Tensor out;
+            AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "daqForward", [&] {
+                out = runForwardKernel<scalar_t>(x, daqParams<scalar_t>(l, u, br, isSigned, gamma, sigma),
+                                                 daqForward<scalar_t>);
+            });
+            return out;
+        }
         const auto y = daqTerms(input, l, u, br, gamma, sigma).y;
         return isSigned ? (2 * y - br) / br : y / br;
+    }
+
+    template <typename T>
+    static DaqParams<T> daqParams(double l, double u, double br, bool isSigned, double gamma, double sigma)
+    {
+        const double c = 1.0 / std::expm1(gamma), e = std::exp(-gamma);
+        const double p0p1 = e / ((1 + e) * (1 + e));
+        return {T(l),
+                T((u - l) / br),
+                T(br),
+                T(isSigned ? 2.0 / br : 1.0 / br),
+                T(isSigned ? 1.0 : 0.0),
+                T(std::exp(-1.0 / (sigma * sigma))),
+                T((1 + 2 * c) * p0p1 * gamma)};
     }
 
     static variable_list backward(AutogradContext *ctx, variable_list grads)
@@ -663,6 +982,22 @@ public:
         const double br = double((int64_t(1) << int64_t(spec[0])) - 1);
         const bool isSigned = spec[1] != 0;
         const double l = saved[1].item<double>(), u = saved[2].item<double>();
+        if (const auto xin = saved[0].contiguous(), gc = grads[0].contiguous(); fusedPair(xin, gc)) {
+            at::Tensor gInput;
+            std::array<double, 2> sums{};
+            AT_DISPATCH_FLOATING_TYPES(gc.scalar_type(), "daqBackward", [&] {
+                sums = runBackwardKernel<2, scalar_t>(
+                    xin, gc, gInput, daqParams<scalar_t>(l, u, br, isSigned, spec[2], spec[3]),
+                    daqBackward<scalar_t>);
+            });
+            return {gInput,
+                    scalarLike(sums[0], saved[1]).reshape(saved[1].sizes()),
+                    scalarLike(sums[1], saved[2]).reshape(saved[2].sizes()),
+                    at::Tensor(),
+                    at::Tensor(),
+                    at::Tensor(),
+                    at::Tensor()};
+        }
         const auto terms = daqTerms(saved[0], l, u, br, spec[2], spec[3]);
         const double outScale = isSigned ? 2.0 / br : 1.0 / br; // dQ/dy
         const auto gt = grads[0] * terms.dydt * outScale;       // dL/dt (zero outside the clamp)
@@ -712,7 +1047,8 @@ at::Tensor uniformQuantize(const at::Tensor &x, const at::Tensor &alpha, int bit
                 "uniformQuantize: ", isSigned ? "signed" : "unsigned", " bits must be ", isSigned ? 2 : 1,
                 "..16, got ", bits);
     const double n = isSigned ? double((1 << (bits - 1)) - 1) : double((1 << bits) - 1);
-    return GridQuantizeFn::apply(x, alpha, isSigned ? -1.0 : 0.0, 1.0, n, 1.0, 1.0, ewgsDelta);
+    return GridQuantizeFn::apply(x, alpha, torch::zeros({}, alpha.options().requires_grad(false)),
+                                 isSigned ? -1.0 : 0.0, 1.0, n, 1.0, 1.0, ewgsDelta);
 }
 
 LsqRange lsqRange(int bits, bool isSigned)
@@ -737,8 +1073,14 @@ at::Tensor lsqQuantize(const at::Tensor &x, const at::Tensor &step, int bits, bo
                        double ewgsDelta)
 {
     const auto r = lsqRange(bits, isSigned);
-    return GridQuantizeFn::apply(x, step, -double(r.qn), double(r.qp), 1.0, double(r.qp), gradScale,
-                                 ewgsDelta);
+    return GridQuantizeFn::apply(x, step, torch::zeros({}, step.options().requires_grad(false)),
+                                 -double(r.qn), double(r.qp), 1.0, double(r.qp), gradScale, ewgsDelta);
+}
+
+at::Tensor lsqPlusActivationQuantize(const at::Tensor &x, const at::Tensor &step, const at::Tensor &offset,
+                                     double qp, double gradScale, double ewgsDelta)
+{
+    return GridQuantizeFn::apply(x, step, offset, 0.0, qp, 1.0, qp, gradScale, ewgsDelta);
 }
 
 at::Tensor maxScaled8BitQuantize(const at::Tensor &w)

@@ -68,6 +68,12 @@ at::Tensor lsqInitialStep(const at::Tensor &x, int bits, bool isSigned); // 2 me
 at::Tensor lsqQuantize(const at::Tensor &x, const at::Tensor &step, int bits, bool isSigned, double gradScale,
                        double ewgsDelta = 0.0);
 
+// LSQ+ activations (methods/lsqplus.cpp): s round(clamp((x - beta) / s, 0, qp)) + beta, straight-through
+// round (EWGS when delta > 0, x_n - x_q divided by qp); dx = f inside [0, qp], 0 outside; ds = q - u f
+// inside, q outside; dbeta = 1 - f inside, 1 outside; ds and dbeta scaled by gradScale.
+at::Tensor lsqPlusActivationQuantize(const at::Tensor &x, const at::Tensor &step, const at::Tensor &offset,
+                                     double qp, double gradScale, double ewgsDelta = 0.0);
+
 // The APoT reference's first/last layer: round(W / m * 127) / 127 * m with m = max(W) (not abs-max), STE.
 at::Tensor maxScaled8BitQuantize(const at::Tensor &w);
 

@@ -157,6 +157,7 @@ const std::vector<Field> &fields()
         field("hutchinson_max_iter", &TrainConfig::hutchinsonMaxIter),
         field("hutchinson_tol", &TrainConfig::hutchinsonTol),
         field("hutchinson_mode", &TrainConfig::hutchinsonMode),
+        field("hutchinson_stop", &TrainConfig::hutchinsonStop),
         field("seed", &TrainConfig::seed),
         field("threads", &TrainConfig::threads),
         field("device", &TrainConfig::device),
@@ -399,8 +400,11 @@ std::optional<std::string> checkTrainConfig(const TrainConfig &c)
         return "ewgs_update_every, ewgs_batches and hutchinson_max_iter must be positive";
     if (!oneOf(c.ewgsDistanceUnits, "grid", "normalized"))
         return "ewgs_distance_units must be grid or normalized, not '" + c.ewgsDistanceUnits + "'";
-    if (!oneOf(c.hutchinsonMode, "per-tensor", "joint"))
-        return "hutchinson_mode must be per-tensor or joint, not '" + c.hutchinsonMode + "'";
+    if (!oneOf(c.hutchinsonMode, "per-tensor", "joint", "finite-difference"))
+        return "hutchinson_mode must be per-tensor, joint or finite-difference, not '" + c.hutchinsonMode +
+               "'";
+    if (!oneOf(c.hutchinsonStop, "abs", "reference"))
+        return "hutchinson_stop must be abs or reference, not '" + c.hutchinsonStop + "'";
     if (c.backward == "ewgs" && !method->ewgs) {
         std::string hard;
         for (const auto &m : quantMethods())

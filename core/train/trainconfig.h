@@ -68,7 +68,11 @@ struct TrainConfig
     int ewgsBatches = 3;
     int hutchinsonMaxIter = 50;
     double hutchinsonTol = 1e-3;
-    std::string hutchinsonMode = "per-tensor"; // per-tensor (reference) | joint (one product for all layers)
+    // per-tensor (reference) | joint (one product for all layers) | finite-difference (joint, each product by
+    // central differences of two forward/backward passes instead of a double backward)
+    std::string hutchinsonMode = "per-tensor";
+    std::string hutchinsonStop =
+        "abs"; // abs: |mean - prev| / (|prev| + 1e-6); reference: EWGS's, without abs
     // run
     uint64_t seed = 1;
     int threads = 0;             // 0: every core

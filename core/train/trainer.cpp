@@ -3,7 +3,7 @@
 
 #include "core/data/datasets.h"
 #include "core/train/evaluation.h"
-#include "core/quant/hutchinson.h"
+#include "core/train/ewgsupdate.h"
 #include "core/runs/metrics.h"
 #include "core/io/atomicfile.h"
 #include "core/io/modelio.h"
@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -344,44 +345,23 @@ bool Run::ewgsDue(int64_t epoch, int64_t batch) const
 std::optional<Run::DeltaExplosion> Run::updateEwgsDeltas(int64_t epoch)
 {
     auto layers = m_model->quantLayers();
-    for (auto &[name, layer] : layers)
-        layer->setCapture(true);
-    m_model->train(); // as the reference: batch statistics, running stats updated once per batch
-    EwgsDeltaAccumulator acc(2 * layers.size());
-    HutchinsonOptions hopts;
-    hopts.maxIterations = m_config.hutchinsonMaxIter;
-    hopts.tolerance = m_config.hutchinsonTol;
+    DeltaEstimateSettings settings;
+    settings.mode = m_config.hutchinsonMode;
+    settings.hutchinson.maxIterations = m_config.hutchinsonMaxIter;
+    settings.hutchinson.tolerance = m_config.hutchinsonTol;
+    settings.hutchinson.referenceDenominator = m_config.hutchinsonStop == "reference";
+    settings.seedFor = [this](int64_t b) {
+        return m_config.seed * 1000003ULL + uint64_t(m_step) * 31ULL + uint64_t(b);
+    };
     const int64_t batches = std::min<int64_t>(m_config.ewgsBatches, m_train->batchesPerEpoch());
-    for (int64_t b = 0; b < batches; ++b) {
-        const auto batch = m_train->batch(b);
-        const auto loss = torch::nn::functional::cross_entropy(m_model->forward(batch.images.to(m_device)),
-                                                               batch.labels.to(m_device));
-        std::vector<at::Tensor> tensors;
-        std::vector<double> scales;
-        for (auto &[name, layer] : layers) {
-            tensors.push_back(layer->capture().weightOut);
-            scales.push_back(layer->capture().weightScale);
-            tensors.push_back(layer->capture().actOut);
-            scales.push_back(layer->capture().actScale);
-        }
-        const auto grads =
-            torch::autograd::grad({loss}, tensors, {}, /*retain_graph=*/true, /*create_graph=*/true);
-        hopts.seed = m_config.seed * 1000003ULL + uint64_t(m_step) * 31ULL + uint64_t(b);
-        const auto traces = m_config.hutchinsonMode == "joint"
-                                ? hutchinsonTracesJoint(grads, tensors, hopts)
-                                : hutchinsonTracesPerTensor(grads, tensors, hopts);
-        // delta is defined on the discretizer output in normalized units: output = scale * x_q, so
-        // Tr(H_q) / N / (3 std(g_q)) = scale * Tr(H_out) / N / (3 std(g_out)).
-        for (size_t i = 0; i < tensors.size(); ++i)
-            acc.add(i, scales[i] * ewgsDeltaSample(traces[i], tensors[i].numel(), grads[i]));
-        acc.finishBatch();
-    }
-    const auto deltas = acc.deltas();
+    const auto deltas =
+        estimateEwgsDeltas(
+            m_model, [this](int64_t b) { return m_train->batch(b); }, batches, settings, m_device)
+            .deltas;
     std::optional<DeltaExplosion> explosion;
     std::vector<double> dw, da;
     for (size_t i = 0; i < layers.size(); ++i) {
         auto &[name, layer] = layers[i];
-        layer->setCapture(false);
         layer->setEwgsDeltas(deltas[2 * i], deltas[2 * i + 1]);
         dw.push_back(deltas[2 * i]);
         da.push_back(deltas[2 * i + 1]);
@@ -872,6 +852,66 @@ TrainStepBenchResult benchTrainStep(const TrainStepBenchRequest &req)
         const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
         result.msPerStep = 1000.0 * seconds / req.steps;
         result.imagesPerSecond = double(req.batch) * req.steps / seconds;
+        return result;
+    });
+}
+
+EwgsUpdateBenchResult benchEwgsUpdate(const EwgsUpdateBenchRequest &req)
+{
+    return atCoreEdge(std::string("bench"), [&]() -> EwgsUpdateBenchResult {
+        EwgsUpdateBenchResult result;
+        result.threads = configureThreads(req.threads);
+        TrainConfig config;
+        config.depth = req.depth;
+        config.method = req.quant;
+        config.wbits = config.abits = req.bits;
+        config.backward = "ewgs";
+        config.ewgsDeltaInit = 1e-3;
+        config.lr = 0.01;
+        config.hutchinsonMode = req.mode;
+        if (auto why = checkTrainConfig(config))
+            throw std::runtime_error(*why);
+        torch::manual_seed(int64_t(req.seed));
+        ResNet model(resnetOptionsFromConfig(config, 3, 10));
+        auto opt = makeOptimizers(model, config);
+        std::vector<Batch> batches;
+        for (int b = 0; b < std::max(1, req.batches); ++b)
+            batches.push_back({torch::randn({req.batch, 3, 32, 32}), torch::randint(0, 10, {req.batch})});
+        model->train();
+        auto step = [&] {
+            opt.model->zero_grad();
+            torch::nn::functional::cross_entropy(model->forward(batches[0].images), batches[0].labels)
+                .backward();
+            opt.model->step();
+        };
+        for (int i = 0; i < std::max(1, req.warmupSteps); ++i)
+            step();
+        auto t0 = Clock::now();
+        step();
+        result.stepSeconds = std::chrono::duration<double>(Clock::now() - t0).count();
+
+        DeltaEstimateSettings settings;
+        settings.mode = req.mode;
+        settings.hutchinson.maxIterations = req.maxIterations;
+        settings.hutchinson.tolerance = req.tolerance;
+        settings.hutchinson.referenceDenominator = req.referenceStop;
+        settings.seedFor = [&](int64_t b) { return req.seed * 1000003ULL + uint64_t(b); };
+        t0 = Clock::now();
+        const auto estimate = estimateEwgsDeltas(
+            model, [&](int64_t b) { return batches[size_t(b)]; }, int64_t(batches.size()), settings,
+            torch::kCPU);
+        result.updateSeconds = std::chrono::duration<double>(Clock::now() - t0).count();
+        result.products = estimate.products;
+        const auto layers = model->quantLayers();
+        for (size_t i = 0; i < layers.size(); ++i) {
+            result.layers.push_back(layers[i].first);
+            result.deltaW.push_back(estimate.deltas[2 * i]);
+            result.deltaA.push_back(estimate.deltas[2 * i + 1]);
+            result.deltaWError.push_back(estimate.standardErrors[2 * i]);
+            result.deltaWUnclipped.push_back(estimate.unclipped[2 * i]);
+            result.deltaAUnclipped.push_back(estimate.unclipped[2 * i + 1]);
+            result.deltaAError.push_back(estimate.standardErrors[2 * i + 1]);
+        }
         return result;
     });
 }

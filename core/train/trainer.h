@@ -98,6 +98,34 @@ struct TrainStepBenchResult
 };
 TrainStepBenchResult benchTrainStep(const TrainStepBenchRequest &request);
 
+// One EWGS delta update (3 batches by default) on synthetic data, timed, next to one training step of the
+// same model: `quantscope-cli bench ewgs-update`.
+struct EwgsUpdateBenchRequest
+{
+    int depth = 20;
+    std::string quant = "apot"; // a registered method with EWGS
+    int bits = 2;
+    int batch = 128;
+    int batches = 3;
+    int threads = 0;
+    std::string mode = "finite-difference"; // hutchinson_mode: per-tensor | joint | finite-difference
+    int maxIterations = 50;
+    double tolerance = 1e-3;
+    bool referenceStop = false; // EWGS's stopping rule, without abs()
+    int warmupSteps = 2;        // training steps before the update (the first initializes the ranges)
+    uint64_t seed = 0;
+};
+struct EwgsUpdateBenchResult
+{
+    double updateSeconds = 0, stepSeconds = 0;
+    int threads = 0;
+    int64_t products = 0; // Hessian-vector products
+    std::vector<std::string> layers;
+    std::vector<double> deltaW, deltaA, deltaWError, deltaAError; // errors: standard errors of the means
+    std::vector<double> deltaWUnclipped, deltaAUnclipped;         // the means before the clip at 0
+};
+EwgsUpdateBenchResult benchEwgsUpdate(const EwgsUpdateBenchRequest &request);
+
 // Threads for LibTorch: 0 means every core; a request above kMaxThreadsPerCore per core is capped there.
 // Returns the count set.
 constexpr int kMaxThreadsPerCore = 4;

@@ -204,6 +204,120 @@ private Q_SLOTS:
                 }
     }
 
+    void fusedKernelsMatchTensorOpChains_data()
+    {
+        QTest::addColumn<QString>("quantizer");
+        QTest::addColumn<int>("bits");
+        QTest::addColumn<bool>("isDouble");
+        for (const char *name :
+             {"uniform-signed", "uniform-unsigned", "lsq-signed", "lsq-unsigned", "lsqplus", "lsqplus-ewgs",
+              "uniform-ewgs", "dsq", "daq-signed", "daq-unsigned"})
+            for (int bits : {1, 2, 4, 8})
+                for (bool isDouble : {false, true}) {
+                    const QString q = QString::fromLatin1(name);
+                    if (bits == 1 &&
+                        (q.contains(QLatin1String("signed")) && !q.contains(QLatin1String("unsigned")) &&
+                         !q.startsWith(QLatin1String("daq"))))
+                        continue; // signed uniform/LSQ grids need 2 bits
+                    QTest::addRow("%s-%db-%s", name, bits, isDouble ? "f64" : "f32") << q << bits << isDouble;
+                }
+    }
+
+    void fusedKernelsMatchTensorOpChains()
+    {
+        // The single-pass CPU kernels (uniform, LSQ, LSQ+, DSQ, DAQ) against the chains of tensor ops they
+        // replaced (still the path on other devices and under create_graph): forward, input gradient and
+        // every parameter gradient on random inputs, with the edge cases placed exactly: clamp bounds, just
+        // outside them, rounding midpoints (ties), zeros. Tolerance 1e-6 relative (float32's own rounding is
+        // 6e-8 per operation; DSQ and DAQ evaluate tanh and exp by polynomials good to a few float ulps).
+        QFETCH(QString, quantizer);
+        QFETCH(int, bits);
+        QFETCH(bool, isDouble);
+        const auto dtype = isDouble ? torch::kDouble : torch::kFloat;
+        torch::manual_seed(1000 + bits);
+        // A grid of n = 2^bits - 1 steps of 1/8 over [lo, hi]: levels and midpoints are exact in float, so
+        // ties are ties on both paths.
+        const double n = double((1 << bits) - 1);
+        const bool unsignedRange = quantizer.contains(QLatin1String("unsigned")) ||
+                                   quantizer == QLatin1String("dsq") ||
+                                   quantizer.startsWith(QLatin1String("lsqplus"));
+        const double lo = unsignedRange ? 0.0 : -n / 16, hi = lo + n / 8;
+        // Random inputs over the range and beyond, plus exact edge values.
+        std::vector<double> edges = {lo, hi, lo - 1e-3, hi + 1e-3, 0.0, -0.0, 2 * hi + 1, 2 * lo - 1};
+        for (int i = 0; i < std::min(int(n), 40); ++i) {
+            edges.push_back(lo + (i + 0.5) / 8); // midpoints between levels
+            edges.push_back(lo + i / 8.0);       // the levels
+        }
+        const auto input = torch::cat({torch::randn({50000}, kDouble) * (hi - lo) * 0.6 + (hi + lo) / 2,
+                                       torch::tensor(edges, kDouble)})
+                               .to(dtype);
+        const auto g = torch::randn(input.sizes(), kDouble).to(dtype);
+        struct Result
+        {
+            at::Tensor out, gx;
+            std::vector<double> gparams;
+        };
+        const auto run = [&](bool tensorOps, torch::ScalarType type) {
+            qs::detail::setForceTensorOpPath(tensorOps);
+            const auto x = input.to(type).clone().requires_grad_(true);
+            const auto param = [&](double v) { return torch::full({}, v, x.options()).requires_grad_(true); };
+            std::vector<at::Tensor> params;
+            at::Tensor out;
+            const bool isSigned = !quantizer.contains(QLatin1String("unsigned"));
+            if (quantizer.startsWith(QLatin1String("uniform"))) {
+                params = {param(hi)};
+                out = qs::uniformQuantize(x, params[0], std::max(bits, isSigned ? 2 : 1), isSigned,
+                                          quantizer.endsWith(QLatin1String("ewgs")) ? 0.2 : 0.0);
+            } else if (quantizer.startsWith(QLatin1String("lsqplus"))) {
+                params = {param((hi - lo) / n), param(-0.25)};
+                out = qs::lsqPlusActivationQuantize(x, params[0], params[1], n, 0.01,
+                                                    quantizer.endsWith(QLatin1String("ewgs")) ? 0.2 : 0.0);
+            } else if (quantizer.startsWith(QLatin1String("lsq"))) {
+                const int b = std::max(bits, isSigned ? 2 : 1);
+                params = {param(hi / double(qs::lsqRange(b, isSigned).qp))};
+                out = qs::lsqQuantize(x, params[0], b, isSigned, 0.01);
+            } else if (quantizer == QLatin1String("dsq")) {
+                params = {param(lo), param(hi), param(0.2)};
+                out = qs::dsqQuantize(x, params[0], params[1], params[2], bits);
+            } else {
+                params = {param(lo), param(hi)};
+                out = qs::daqQuantize(x, params[0], params[1], bits, isSigned, 2.0, isSigned ? 1.0 : 2.0);
+            }
+            out.backward(g.to(type));
+            Result r{out.detach(), x.grad(), {}};
+            for (const auto &p : params)
+                r.gparams.push_back(p.grad().item<double>());
+            return r;
+        };
+        const Result fused = run(false, dtype), ops = run(true, dtype), ops64 = run(true, torch::kDouble);
+        qs::detail::setForceTensorOpPath(false);
+        // |fused - chain| <= 1e-6 max(1, |chain|) plus, in float32, the chain's own rounding error (its
+        // distance to the same chain in float64): the chain of ~20 float32 operations is itself off by up to
+        // ~1e-6.
+        const auto close = [&](const at::Tensor &a, const at::Tensor &b, const at::Tensor &b64) {
+            const auto ad = a.to(torch::kDouble), bd = b.to(torch::kDouble);
+            const auto own = isDouble ? torch::zeros_like(bd) : (bd - b64).abs();
+            return ((ad - bd).abs() - 1e-6 * bd.abs().clamp_min(1) - own).max().item<double>() <= 0;
+        };
+        QVERIFY2(close(fused.out, ops.out, ops64.out), "forward");
+        QVERIFY2(close(fused.gx, ops.gx, ops64.gx), "input gradient");
+        QVERIFY(fused.gx.abs().sum().item<double>() > 0); // not vacuous
+        for (size_t i = 0; i < fused.gparams.size(); ++i) {
+            // Sums of 50000 signed terms: the same rule in float64; in float32 2e-5 relative plus the chain's
+            // own error. Measured: the kernels' float32 sums (DSQ's alpha, DAQ's range at 1 bit) sit up
+            // to 1.1e-5 from the float64 chain, the float32 chain up to 1e-5: cancellation among the terms,
+            // not the kernels.
+            const double a = fused.gparams[i], b = ops.gparams[i];
+            const double own = isDouble ? 0.0 : std::abs(b - ops64.gparams[i]);
+            QVERIFY2(std::abs(a - b) <= (isDouble ? 1e-6 : 2e-5) * std::max(1.0, std::abs(b)) + own,
+                     qPrintable(QStringLiteral("parameter %1: fused %2, tensor ops %3 (float64: %4)")
+                                    .arg(int(i))
+                                    .arg(a, 0, 'g', 12)
+                                    .arg(b, 0, 'g', 12)
+                                    .arg(ops64.gparams[i], 0, 'g', 12)));
+        }
+    }
+
     void maxScaled8BitIsStraightThrough()
     {
         const auto w = torch::tensor({-0.9, -0.1, 0.0, 0.25, 0.5}, kDouble).requires_grad_(true);

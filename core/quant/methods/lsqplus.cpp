@@ -11,54 +11,13 @@ namespace qs {
 
 namespace {
 
-using torch::autograd::AutogradContext;
-using torch::autograd::variable_list;
-
-// x_q = s round(clamp((x - beta) / s, 0, Qp)) + beta, with a straight-through round (EWGS when delta > 0).
-// Backward, with u = (x - beta) / s, q = round(clamp(u, 0, Qp)) and f the round's gradient factor (1 for
-// the STE, 1 + delta sign(g) (u - q) / Qp for EWGS in units where the largest level is 1):
+// Activations: x_q = s round(clamp((x - beta) / s, 0, Qp)) + beta with a straight-through round (EWGS when
+// delta > 0): lsqPlusActivationQuantize (quantizers.h), one fused pass on the CPU, differentiable tensor ops
+// under create_graph. With u = (x - beta) / s, q = round(clamp(u, 0, Qp)) and f the round's gradient factor
+// (1 for the STE, 1 + delta sign(g) (u - q) / Qp for EWGS in units where the largest level is 1):
 //   dx = f inside [0, Qp], 0 outside;
 //   ds = q - u f inside, q (0 or Qp) outside;    dbeta = 1 - f inside (0 for the STE), 1 outside;
-// ds and dbeta summed and scaled by gradScale (LSQ's 1 / sqrt(N Qp)). Written with tensor ops, so it is
-// differentiable in the incoming gradient (EWGS's Hessian runs backward with create_graph).
-class LsqPlusActivationFn : public torch::autograd::Function<LsqPlusActivationFn>
-{
-public:
-    static at::Tensor forward(AutogradContext *ctx, const at::Tensor &x, const at::Tensor &step,
-                              const at::Tensor &offset, double qp, double gradScale, double ewgsDelta)
-    {
-        TORCH_CHECK(step.numel() == 1 && offset.numel() == 1, "LSQ+: step and offset hold one value each");
-        TORCH_CHECK(step.item<double>() > 0, "LSQ+: the step must be positive, got ", step.item<double>());
-        ctx->save_for_backward({x, step, offset});
-        ctx->saved_data["qp"] = qp;
-        ctx->saved_data["grad_scale"] = gradScale;
-        ctx->saved_data["ewgs_delta"] = ewgsDelta;
-        return torch::round(((x - offset) / step).clamp(0.0, qp)) * step + offset;
-    }
-
-    static variable_list backward(AutogradContext *ctx, variable_list grads)
-    {
-        const auto saved = ctx->get_saved_variables();
-        const auto &x = saved[0], &step = saved[1], &offset = saved[2];
-        const double qp = ctx->saved_data["qp"].toDouble();
-        const double gradScale = ctx->saved_data["grad_scale"].toDouble();
-        const double delta = ctx->saved_data["ewgs_delta"].toDouble();
-        const auto &g = grads[0];
-        at::Tensor u, q, inside;
-        {
-            torch::NoGradGuard noGrad;
-            u = (x - offset) / step;
-            q = torch::round(u.clamp(0.0, qp));
-            inside = (u >= 0).logical_and(u <= qp);
-        }
-        const auto f = delta > 0 ? 1 + delta * torch::sign(g) * (u - q) / qp : torch::ones_like(g);
-        const auto gInput = torch::where(inside, g * f, torch::zeros_like(g));
-        const auto gStep =
-            (torch::where(inside, g * (q - u * f), g * q).sum() * gradScale).reshape(step.sizes());
-        const auto gOffset = (torch::where(inside, g * (1 - f), g).sum() * gradScale).reshape(offset.sizes());
-        return {gInput, gStep, gOffset, at::Tensor(), at::Tensor(), at::Tensor()};
-    }
-};
+// ds and dbeta summed and scaled by gradScale (LSQ's 1 / sqrt(N Qp)).
 
 class LsqPlusQuantizer : public LayerQuantizer
 {
@@ -89,8 +48,8 @@ public:
         const int bits = config().actBits;
         const double qp = double(lsqRange(bits, false).qp);
         capture.actScale = m_actStep.item<double>() * qp; // output = beta + scale * (level in [0, 1])
-        return LsqPlusActivationFn::apply(x, m_actStep, m_actOffset, qp, lsqGradScale(x.numel(), bits, false),
-                                          ewgsDelta);
+        return lsqPlusActivationQuantize(x, m_actStep, m_actOffset, qp, lsqGradScale(x.numel(), bits, false),
+                                         ewgsDelta);
     }
 
     double weightClip() const override
