@@ -547,6 +547,7 @@ __attribute__((always_inline)) inline void gridBackwardImpl(const T *__restrict 
 template <typename T> struct DsqParams
 {
     T lower, step, n, s, k, dsda, dkda;
+    T upper; // the range's closed end, tested on x itself (x = u keeps its gradient, as DsqFn's tensor ops)
 };
 
 template <typename T>
@@ -570,7 +571,7 @@ __attribute__((always_inline)) inline void dsqBackwardImpl(const T *__restrict i
 #pragma omp simd reduction(+ : sumLower, sumUpper, sumAlpha)
     for (int64_t i = b; i < e; ++i) {
         const T t = (in[i] - p.lower) / p.step;
-        const bool inside = t >= T(0) && t <= p.n;
+        const bool inside = in[i] >= p.lower && in[i] <= p.upper;
         const T tc = std::min(std::max(t, T(0)), p.n);
         const T cell = std::min(std::floor(tc), p.n - T(1));
         const T offset = tc - cell - T(0.5);
@@ -840,7 +841,7 @@ public:
             return torch::round(((input - l) / step).clamp(0, n)) * step + l;
         at::Tensor out;
         AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "dsqForward", [&] {
-            const DsqParams<scalar_t> p{scalar_t(l), scalar_t(step), scalar_t(n), 0, 0, 0, 0};
+            const DsqParams<scalar_t> p{scalar_t(l), scalar_t(step), scalar_t(n), 0, 0, 0, 0, scalar_t(u)};
             out = runForwardKernel<scalar_t>(x, p, dsqForward<scalar_t>);
         });
         return out;
@@ -861,8 +862,8 @@ public:
             at::Tensor gInput;
             std::array<double, 3> sums{};
             AT_DISPATCH_FLOATING_TYPES(gc.scalar_type(), "dsqBackward", [&] {
-                const DsqParams<scalar_t> p{scalar_t(l), scalar_t(step), scalar_t(n),   scalar_t(s),
-                                            scalar_t(k), scalar_t(dsda), scalar_t(dkda)};
+                const DsqParams<scalar_t> p{scalar_t(l), scalar_t(step), scalar_t(n),    scalar_t(s),
+                                            scalar_t(k), scalar_t(dsda), scalar_t(dkda), scalar_t(u)};
                 sums = runBackwardKernel<3, scalar_t>(xin, gc, gInput, p, dsqBackward<scalar_t>);
             });
             return {gInput, scalarLike(sums[0], saved[1]).reshape(saved[1].sizes()),
