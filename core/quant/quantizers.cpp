@@ -466,10 +466,6 @@ inline float expNonPositive(float x)
     std::memcpy(&scale, &bits, sizeof scale);
     return p * scale;
 }
-inline double expNonPositive(double x)
-{
-    return std::exp(x);
-}
 
 // tanh(z) = sign(z) (1 - e) / (1 + e), e = exp(-2|z|): absolute error ~1e-7 in float.
 template <typename T> inline T tanhOf(T z)
