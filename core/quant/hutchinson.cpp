@@ -238,7 +238,8 @@ void HessianTape::startRecording()
 void HessianTape::finishRecording()
 {
     stop();
-    for (auto &[key, layer] : m_state->layers) {
+    for (auto &entry : m_state->layers) {
+        auto &layer = entry.second; // a plain reference: C++17 lambdas cannot capture a structured binding
         TORCH_CHECK(layer.input.requires_grad() && layer.actOut.requires_grad(),
                     "HessianTape: a quantized layer's input does not require grad, so its quantizer's "
                     "backward cannot be read");
