@@ -34,7 +34,7 @@ echo
 echo "| method | ms per step | FP ms before / after | FP step / method step |"
 echo "|---|---:|---:|---:|"
 fp_prev=$(step_ms fp)
-for entry in "uniform" "apot" "lsq" "lsqplus" "dsq" "daq" "apot --ewgs" "lsq --ewgs"; do
+for entry in "uniform" "apot" "lsq" "lsqplus" "dsq" "daq" "ewgs" "apot --ewgs" "lsq --ewgs"; do
     read -r quant flag <<<"$entry"
     ms=$(step_ms "$quant" "${flag:-}")
     fp_next=$(step_ms fp)

@@ -127,8 +127,8 @@ template <typename T, int K> struct SelectChain
 // official code (APoT's uniform_quant, EWGS's discretizer), computed in T as they compute it. Below 0 it
 // gives the lowest level, 0, as the projection does. Adding and subtracting 1.5 * 2^(digits - 1) rounds half
 // to even in the default rounding mode (no -ffast-math here) and, unlike nearbyint, vectorizes; m n <= n <
-// 2^22. It needs m * n rounded before the add: its kernels are the generic (baseline ISA) ones, with no FMA
-// to fuse them into.
+// 2^22. It needs m * n rounded before the add, which -ffp-contract=off on this file guarantees in every
+// instruction-set clone (a fused multiply-add would round once, and differently).
 template <typename T> struct UniformRounder
 {
     T n;
@@ -180,10 +180,10 @@ __attribute__((always_inline)) inline void powerForwardRangeImpl(const T *__rest
     for (int64_t i = b; i < e; ++i) {
         const T x = in[i] / a;
         if constexpr (Weight) {
-            const T xc = x < T(-1) ? T(-1) : (x > T(1) ? T(1) : x);
+            const T xc = std::min(std::max(x, T(-1)), T(1)); // min/max, not ?:, so it vectorizes
             out[i] = std::copysign(proj.nearest(std::abs(xc)), xc) * a;
         } else {
-            out[i] = proj.nearest(x > T(1) ? T(1) : x) * a;
+            out[i] = proj.nearest(std::min(x, T(1))) * a;
         }
     }
 }
@@ -237,34 +237,39 @@ double powerBackwardRange(std::integral_constant<bool, Weight>, const T *in, con
     return powerBackwardRangeImpl<Weight>(in, g, gi, b, e, a, delta, proj);
 }
 
-// float32 with up to 16 levels, the training case: one clone per instruction set (AVX-512, AVX2, baseline),
+// float32 with up to 16 levels or the uniform grid, the training case: one clone per instruction set (AVX-512, AVX2, baseline),
 // picked at load time, so the same binary runs everywhere and uses the wide registers where they exist.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define QS_TARGET_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define QS_TARGET_CLONES // other architectures and compilers: one build for the baseline
 #endif
-#define QS_CLONED_POWER_KERNELS(W, K)                                                                        \
+#define QS_CLONED_POWER_KERNELS(W, Proj)                                                                     \
     QS_TARGET_CLONES void powerForwardRange(std::integral_constant<bool, W>, const float *in, float *out,    \
-                                            int64_t b, int64_t e, float a,                                   \
-                                            const SelectChain<float, K> &proj)                               \
+                                            int64_t b, int64_t e, float a, const Proj &proj)                 \
     {                                                                                                        \
         powerForwardRangeImpl<W>(in, out, b, e, a, proj);                                                    \
     }                                                                                                        \
     QS_TARGET_CLONES double powerBackwardRange(std::integral_constant<bool, W>, const float *in,             \
                                                const float *g, float *gi, int64_t b, int64_t e, float a,     \
-                                               float delta, const SelectChain<float, K> &proj)               \
+                                               float delta, const Proj &proj)                                \
     {                                                                                                        \
         return powerBackwardRangeImpl<W>(in, g, gi, b, e, a, delta, proj);                                   \
     }
-QS_CLONED_POWER_KERNELS(true, 1)
-QS_CLONED_POWER_KERNELS(true, 3)
-QS_CLONED_POWER_KERNELS(true, 7)
-QS_CLONED_POWER_KERNELS(true, 15)
-QS_CLONED_POWER_KERNELS(false, 1)
-QS_CLONED_POWER_KERNELS(false, 3)
-QS_CLONED_POWER_KERNELS(false, 7)
-QS_CLONED_POWER_KERNELS(false, 15)
+using SelectChain1 = SelectChain<float, 1>;
+using SelectChain3 = SelectChain<float, 3>;
+using SelectChain7 = SelectChain<float, 7>;
+using SelectChain15 = SelectChain<float, 15>;
+QS_CLONED_POWER_KERNELS(true, SelectChain1)
+QS_CLONED_POWER_KERNELS(true, SelectChain3)
+QS_CLONED_POWER_KERNELS(true, SelectChain7)
+QS_CLONED_POWER_KERNELS(true, SelectChain15)
+QS_CLONED_POWER_KERNELS(true, UniformRounder<float>)
+QS_CLONED_POWER_KERNELS(false, SelectChain1)
+QS_CLONED_POWER_KERNELS(false, SelectChain3)
+QS_CLONED_POWER_KERNELS(false, SelectChain7)
+QS_CLONED_POWER_KERNELS(false, SelectChain15)
+QS_CLONED_POWER_KERNELS(false, UniformRounder<float>)
 #undef QS_CLONED_POWER_KERNELS
 #undef QS_TARGET_CLONES
 
@@ -445,6 +450,14 @@ template <typename T> inline T roundHalfEven(T v)
     return (v + magic) - magic;
 }
 
+// floor(v) for |v| < 2^22 (float): GCC vectorizes std::floor only without -ftrapping-math, so it would
+// leave the DSQ and DAQ loops scalar (measured 15x slower).
+template <typename T> inline T floorOf(T v)
+{
+    const T r = roundHalfEven(v);
+    return r - selectIf(r > v, T(1), T(0));
+}
+
 // exp(x) for x in [-87, 0] (float) by range reduction x = n ln2 + r, |r| <= ln2 / 2, and a degree-7 Taylor
 // polynomial (error 5e-9 relative, below float's 6e-8); 2^n built in the exponent bits. Vectorizes, unlike
 // std::exp without -ffast-math. Double tensors use std::exp.
@@ -507,8 +520,9 @@ template <typename T> struct GridParams
 
 template <typename T>
 __attribute__((always_inline)) inline void gridForwardImpl(const T *__restrict in, T *__restrict out,
-                                                           int64_t b, int64_t e, const GridParams<T> &p)
+                                                           int64_t b, int64_t e, const GridParams<T> &params)
 {
+    const GridParams<T> p = params; // a local copy: the stores to the output cannot alias it
 #pragma omp simd
     for (int64_t i = b; i < e; ++i) {
         const T uc = std::min(std::max((in[i] - p.offset) / p.scale, p.lo), p.hi);
@@ -519,8 +533,9 @@ __attribute__((always_inline)) inline void gridForwardImpl(const T *__restrict i
 template <typename T>
 __attribute__((always_inline)) inline void gridBackwardImpl(const T *__restrict in, const T *__restrict g,
                                                             T *__restrict gi, int64_t b, int64_t e,
-                                                            const GridParams<T> &p, double *sums)
+                                                            const GridParams<T> &params, double *sums)
 {
+    const GridParams<T> p = params; // a local copy: the stores to the output cannot alias it
     double sumScale = 0, sumOffset = 0; // double: chunks of 32768 float terms
 #pragma omp simd reduction(+ : sumScale, sumOffset)
     for (int64_t i = b; i < e; ++i) {
@@ -529,7 +544,7 @@ __attribute__((always_inline)) inline void gridBackwardImpl(const T *__restrict 
         const T q = roundHalfEven(uc * p.n) / p.n;
         const T gv = g[i];
         const T f = T(1) + p.delta * signOf(gv) * (uc * p.invNorm - q * p.invNorm);
-        const bool inside = u >= p.lo && u <= p.hi;
+        const bool inside = (u >= p.lo) & (u <= p.hi);
         gi[i] = selectIf(inside, gv * f, T(0));
         sumScale += selectIf(inside, gv * (q - u * f), gv * q);
         sumOffset += selectIf(inside, gv * (T(1) - f), gv);
@@ -548,8 +563,9 @@ template <typename T> struct DsqParams
 
 template <typename T>
 __attribute__((always_inline)) inline void dsqForwardImpl(const T *__restrict in, T *__restrict out,
-                                                          int64_t b, int64_t e, const DsqParams<T> &p)
+                                                          int64_t b, int64_t e, const DsqParams<T> &params)
 {
+    const DsqParams<T> p = params; // a local copy: the stores to the output cannot alias it
 #pragma omp simd
     for (int64_t i = b; i < e; ++i) {
         const T t = std::min(std::max((in[i] - p.lower) / p.step, T(0)), p.n);
@@ -560,16 +576,17 @@ __attribute__((always_inline)) inline void dsqForwardImpl(const T *__restrict in
 template <typename T>
 __attribute__((always_inline)) inline void dsqBackwardImpl(const T *__restrict in, const T *__restrict g,
                                                            T *__restrict gi, int64_t b, int64_t e,
-                                                           const DsqParams<T> &p, double *sums)
+                                                           const DsqParams<T> &params, double *sums)
 {
+    const DsqParams<T> p = params; // a local copy: the stores to the output cannot alias it
     double sumLower = 0, sumUpper = 0, sumAlpha = 0;
     const T invN = T(1) / p.n;
 #pragma omp simd reduction(+ : sumLower, sumUpper, sumAlpha)
     for (int64_t i = b; i < e; ++i) {
         const T t = (in[i] - p.lower) / p.step;
-        const bool inside = in[i] >= p.lower && in[i] <= p.upper;
+        const bool inside = (in[i] >= p.lower) & (in[i] <= p.upper);
         const T tc = std::min(std::max(t, T(0)), p.n);
-        const T cell = std::min(std::floor(tc), p.n - T(1));
+        const T cell = std::min(floorOf(tc), p.n - T(1));
         const T offset = tc - cell - T(0.5);
         const T th = tanhOf(p.k * offset);
         const T sech2 = T(1) - th * th;
@@ -600,12 +617,13 @@ template <typename T> struct DaqParams
 
 template <typename T>
 __attribute__((always_inline)) inline void daqForwardImpl(const T *__restrict in, T *__restrict out,
-                                                          int64_t b, int64_t e, const DaqParams<T> &p)
+                                                          int64_t b, int64_t e, const DaqParams<T> &params)
 {
+    const DaqParams<T> p = params; // a local copy: the stores to the output cannot alias it
 #pragma omp simd
     for (int64_t i = b; i < e; ++i) {
         const T tc = std::min(std::max((in[i] - p.lower) / p.step, T(0)), p.br);
-        const T f0 = std::floor(tc);
+        const T f0 = floorOf(tc);
         const T y = f0 + selectIf(tc - f0 > T(0.5), T(1), T(0));
         out[i] = y * p.outScale - p.outShift;
     }
@@ -614,16 +632,17 @@ __attribute__((always_inline)) inline void daqForwardImpl(const T *__restrict in
 template <typename T>
 __attribute__((always_inline)) inline void daqBackwardImpl(const T *__restrict in, const T *__restrict g,
                                                            T *__restrict gi, int64_t b, int64_t e,
-                                                           const DaqParams<T> &p, double *sums)
+                                                           const DaqParams<T> &params, double *sums)
 {
+    const DaqParams<T> p = params; // a local copy: the stores to the output cannot alias it
     double sumLower = 0, sumUpper = 0;
     const T invRange = T(1) / (p.step * p.br);
 #pragma omp simd reduction(+ : sumLower, sumUpper)
     for (int64_t i = b; i < e; ++i) {
         const T t = (in[i] - p.lower) / p.step;
-        const bool inside = t >= T(0) && t <= p.br;
+        const bool inside = (t >= T(0)) & (t <= p.br);
         const T tc = std::min(std::max(t, T(0)), p.br);
-        const T f = tc - std::floor(tc);
+        const T f = tc - floorOf(tc);
         T m0, m1;
         unitDistanceExps(f, m0, m1);
         const bool upper = m1 > m0; // the reference's argmax: the first candidate on a tie
