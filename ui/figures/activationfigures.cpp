@@ -30,8 +30,8 @@ FigureSpec makeActivationFigure(const LayerWeightAnalysis &a, const LayerActivat
         binLo = options.rangeLo;
         binHi = options.rangeHi;
     } else if (options.range == HistogramRange::Percentiles) {
-        const double p0 = std::min(0.0, percentileOf(layer.values, 0.001));
-        const double p1 = percentileOf(layer.values, 0.999);
+        const BulkPercentiles bulk = options.bulk ? *options.bulk : bulkPercentiles(layer.values);
+        const double p0 = std::min(0.0, bulk.lo), p1 = bulk.hi;
         if (p1 > p0) {
             binLo = p0;
             binHi = p1;

@@ -23,7 +23,8 @@ struct ActivationFigureOptions
     // Percentiles: bins over [min(0, 0.1th percentile), 99.9th percentile] so a few outliers do not squeeze
     // the bulk into one bin; the axis also reaches the clip. Full: bins over [min(0, min x), max x].
     HistogramRange range = HistogramRange::Percentiles;
-    double rangeLo = 0, rangeHi = 1; // HistogramRange::Custom only
+    double rangeLo = 0, rangeHi = 1;     // HistogramRange::Custom only
+    std::optional<BulkPercentiles> bulk; // of layer.values, if cached by the caller
 };
 
 // Panels "histogram" (series "histogram", "levels.<scheme>", "clip") over options.range and the clip, and

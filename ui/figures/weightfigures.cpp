@@ -89,19 +89,25 @@ Histogram histogramOf(const std::vector<float> &values, double lo, double hi, in
     return h;
 }
 
-double percentileOf(const std::vector<float> &values, double fraction)
+BulkPercentiles bulkPercentiles(const std::vector<float> &values)
 {
     if (values.empty())
-        return 0.0;
+        return {};
     std::vector<float> copy(values);
-    const auto rank = size_t(std::clamp(std::llround(fraction * double(copy.size() - 1)), 0LL,
-                                        static_cast<long long>(copy.size() - 1)));
-    std::nth_element(copy.begin(), copy.begin() + std::ptrdiff_t(rank), copy.end());
-    return double(copy[rank]);
+    const auto rankOf = [&](double fraction) {
+        return std::ptrdiff_t(std::clamp(std::llround(fraction * double(copy.size() - 1)), 0LL,
+                                         static_cast<long long>(copy.size() - 1)));
+    };
+    const auto lo = copy.begin() + rankOf(0.001), hi = copy.begin() + rankOf(0.999);
+    std::nth_element(copy.begin(), lo, copy.end());
+    const double low = double(*lo);
+    if (hi > lo) // everything after lo is >= *lo, so hi's rank holds within (lo, end); that pass moves *lo
+        std::nth_element(lo + 1, hi, copy.end());
+    return {low, double(*hi)};
 }
 
 HistogramSpan histogramSpan(const std::vector<float> &normalized, double alpha, HistogramRange range,
-                            double customLo, double customHi)
+                            double customLo, double customHi, const std::optional<BulkPercentiles> &bulk)
 {
     float maxAbs = 0;
     for (float v : normalized)
@@ -130,7 +136,8 @@ HistogramSpan histogramSpan(const std::vector<float> &normalized, double alpha, 
     }
     // The bulk of the weights: 0.1-99.9 percentiles (alpha-independent, so dragging the clip never
     // re-bins); the axis also shows the clip lines, with a 5 % margin.
-    double lo = percentileOf(normalized, 0.001), hi = percentileOf(normalized, 0.999);
+    const BulkPercentiles percentiles = bulk ? *bulk : bulkPercentiles(normalized);
+    double lo = percentiles.lo, hi = percentiles.hi;
     if (!(hi > lo)) {
         lo = -dataRange;
         hi = dataRange;
@@ -151,7 +158,7 @@ FigureSpec makeLayerFigure(const LayerWeightAnalysis &a, const std::vector<float
         throw std::invalid_argument(*why);
     const int bins = std::clamp(options.bins, 4, 2000);
     const HistogramSpan span =
-        histogramSpan(normalized, a.alpha, options.range, options.rangeLo, options.rangeHi);
+        histogramSpan(normalized, a.alpha, options.range, options.rangeLo, options.rangeHi, options.bulk);
     const Histogram h = histogramOf(normalized, span.binLo, span.binHi, bins);
     const int64_t outside = int64_t(normalized.size()) - h.total();
 

@@ -39,8 +39,14 @@ struct Histogram
 // Every value inside [lo, hi] lands in a bin; values outside are dropped (choose the range to cover them).
 Histogram histogramOf(const std::vector<float> &values, double lo, double hi, int bins);
 
-// The value below which `fraction` (0..1) of `values` lie (nearest rank); 0 for no values.
-double percentileOf(const std::vector<float> &values, double fraction);
+// The 0.1 and 99.9 percentiles (nearest rank) of `values`, the bulk a histogram bins by default; 0 and 0
+// for no values. One copy and two partial sorts: views that redraw one layer often (a dragged clip) compute
+// it once per layer and pass it in the figure options.
+struct BulkPercentiles
+{
+    double lo = 0, hi = 0;
+};
+BulkPercentiles bulkPercentiles(const std::vector<float> &values);
 
 struct HistogramSpan
 {
@@ -48,8 +54,10 @@ struct HistogramSpan
     double axisLo = -1, axisHi = 1; // what the x axis shows (the bins, and for Percentiles the clip too)
 };
 // The span for `range` (HistogramRange) over `normalized` with the clip at +-alpha.
+// `bulk`: bulkPercentiles(normalized) if the caller has it.
 HistogramSpan histogramSpan(const std::vector<float> &normalized, double alpha, HistogramRange range,
-                            double customLo, double customHi);
+                            double customLo, double customHi,
+                            const std::optional<BulkPercentiles> &bulk = std::nullopt);
 
 struct LayerFigureOptions
 {
@@ -60,6 +68,7 @@ struct LayerFigureOptions
     double rangeLo = -3, rangeHi = 3; // HistogramRange::Custom only
     bool logScale = false;            // histogram y as log10(1 + count)
     std::optional<Scheme> overlay;    // a second scheme's levels at the same bits and alpha
+    std::optional<BulkPercentiles> bulk; // of the normalized weights, if cached by the caller
 };
 
 // Panels "histogram" (series "histogram", "levels.<scheme>", "levels.overlay", "clip") and "occupancy"

@@ -267,6 +267,13 @@ void ActivationsPage::rebuildFigure()
     o.bits = activationBits();
     o.bins = m_bins();
     o.logScale = m_logScale->isChecked();
+    // The percentiles of one layer's capture, once: the figure is rebuilt on every clip or grid change.
+    if (m_bulkCapture.lock() != capture || m_bulkLayer != layer->name) {
+        m_bulk = bulkPercentiles(layer->values);
+        m_bulkCapture = capture;
+        m_bulkLayer = layer->name;
+    }
+    o.bulk = m_bulk;
     try {
         m_figure->setFigure(makeActivationFigure(*m_selected, *layer, o));
     } catch (const std::exception &e) {

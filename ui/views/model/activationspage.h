@@ -5,6 +5,7 @@
 
 #include "core/analysis/activations.h"
 #include "core/analysis/analysis.h"
+#include "ui/figures/weightfigures.h" // BulkPercentiles
 #include "ui/views/clipcontrol.h"
 #include "ui/views/model/capturebar.h"
 
@@ -82,6 +83,9 @@ private:
     std::function<int()> m_bins;
     std::shared_ptr<const ModelSnapshot> m_snapshot;
     std::optional<LayerWeightAnalysis> m_selected;
+    BulkPercentiles m_bulk; // of m_bulkLayer's values in m_bulkCapture
+    std::weak_ptr<const ActivationCapture> m_bulkCapture;
+    std::string m_bulkLayer;
     std::string m_selectedFor; // the layer the slider's range was fitted to
     ClipOverrides m_overrides; // per layer, cleared when the grid changes
 

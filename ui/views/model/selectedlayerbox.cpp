@@ -195,6 +195,7 @@ void SelectedLayerBox::setModel(std::shared_ptr<const ModelSnapshot> snapshot)
     m_selected.reset();
     m_normalized.clear();
     m_normalizedFor.clear();
+    m_bulk.reset();
 }
 
 bool SelectedLayerBox::recomputePending() const
@@ -239,6 +240,7 @@ void SelectedLayerBox::recompute()
     if (m_normalizedFor != key) {
         m_normalized = normalizeWeights(values, m_selected->mean, m_selected->std);
         m_normalizedFor = key;
+        m_bulk.reset();
         float maxAbs = 0;
         for (float v : m_normalized)
             maxAbs = std::max(maxAbs, std::abs(v));
@@ -286,6 +288,11 @@ void SelectedLayerBox::rebuildFigure()
     o.range = HistogramRange(std::clamp(m_range->currentIndex(), 0, 2));
     o.rangeLo = m_rangeLo->value();
     o.rangeHi = m_rangeHi->value();
+    if (o.range == HistogramRange::Percentiles) {
+        if (!m_bulk)
+            m_bulk = bulkPercentiles(m_normalized);
+        o.bulk = m_bulk;
+    }
     try {
         const FigureSpec figure = makeLayerFigure(*m_selected, m_normalized, o);
         m_figure->setFigure(figure);

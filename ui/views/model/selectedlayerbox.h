@@ -5,6 +5,7 @@
 // Analysed synchronously: one layer is fast.
 
 #include "core/analysis/analysis.h"
+#include "ui/figures/weightfigures.h" // BulkPercentiles
 #include "ui/views/clipcontrol.h"
 
 #include <QGroupBox>
@@ -82,6 +83,7 @@ private:
     std::optional<LayerWeightAnalysis> m_selected;
     std::vector<float> m_normalized; // of the selected layer; mean/std do not depend on the grid
     std::string m_normalizedFor;
+    std::optional<BulkPercentiles> m_bulk; // of m_normalized, computed on first use
     ClipOverrides m_overrides; // per layer, cleared when the grid changes
 
     ClipControl *m_clip = nullptr;
