@@ -237,8 +237,9 @@ double powerBackwardRange(std::integral_constant<bool, Weight>, const T *in, con
     return powerBackwardRangeImpl<Weight>(in, g, gi, b, e, a, delta, proj);
 }
 
-// float32 with up to 16 levels or the uniform grid, the training case: one clone per instruction set (AVX-512, AVX2, baseline),
-// picked at load time, so the same binary runs everywhere and uses the wide registers where they exist.
+// float32 with up to 16 levels or the uniform grid, the training case: one clone per instruction set
+// (AVX-512, AVX2, baseline), picked at load time, so the same binary runs everywhere and uses the wide
+// registers where they exist.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define QS_TARGET_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
@@ -535,7 +536,7 @@ __attribute__((always_inline)) inline void gridBackwardImpl(const T *__restrict 
                                                             T *__restrict gi, int64_t b, int64_t e,
                                                             const GridParams<T> &params, double *sums)
 {
-    const GridParams<T> p = params; // a local copy: the stores to the output cannot alias it
+    const GridParams<T> p = params;     // a local copy: the stores to the output cannot alias it
     double sumScale = 0, sumOffset = 0; // double: chunks of 32768 float terms
 #pragma omp simd reduction(+ : sumScale, sumOffset)
     for (int64_t i = b; i < e; ++i) {
@@ -657,6 +658,55 @@ __attribute__((always_inline)) inline void daqBackwardImpl(const T *__restrict i
     sums[1] += sumUpper;
 }
 
+// EWGS's normalize-and-round, the official QConv's activation path and its weight path before the map to
+// [-1, 1]: xn = clamp((x - l) / d, 0, 1) with d = u - l, xq = round(xn n) / n with n = 2^b - 1, in the
+// reference's float order. Backward as autograd runs the reference's ops: g2 = g (1 + delta sign(g)
+// (xn - xq)) where (x - l) / d lies in [0, 1] (clamp), else 0; dx = g2 / d; through the sub and the div,
+// dl = -g2 / d + g2 (x - l) / d^2 and du = -g2 (x - l) / d^2, summed.
+template <typename T> struct EwgsParams
+{
+    T lower, range, n, delta;
+};
+
+template <typename T>
+__attribute__((always_inline)) inline void ewgsForwardImpl(const T *__restrict in, T *__restrict out,
+                                                           int64_t b, int64_t e, const EwgsParams<T> &params)
+{
+    const EwgsParams<T> p = params; // a local copy: the stores to the output cannot alias it
+#pragma omp simd
+    for (int64_t i = b; i < e; ++i) {
+        const T xn = std::min(std::max((in[i] - p.lower) / p.range, T(0)), T(1));
+        out[i] = roundHalfEven(xn * p.n) / p.n;
+    }
+}
+
+template <typename T>
+__attribute__((always_inline)) inline void ewgsBackwardImpl(const T *__restrict in, const T *__restrict g,
+                                                            T *__restrict gi, int64_t b, int64_t e,
+                                                            const EwgsParams<T> &params, double *sums)
+{
+    const EwgsParams<T> p = params; // a local copy: the stores to the output cannot alias it
+    const T rangeSquared = p.range * p.range;
+    double sumLower = 0, sumUpper = 0;
+#pragma omp simd reduction(+ : sumLower, sumUpper)
+    for (int64_t i = b; i < e; ++i) {
+        const T shifted = in[i] - p.lower;
+        const T r = shifted / p.range;
+        const bool inside = (r >= T(0)) & (r <= T(1));
+        const T xn = std::min(std::max(r, T(0)), T(1));
+        const T xq = roundHalfEven(xn * p.n) / p.n;
+        const T gv = g[i];
+        const T g2 = selectIf(inside, gv * (T(1) + p.delta * signOf(gv) * (xn - xq)), T(0));
+        const T gx = g2 / p.range;
+        const T gRange = -g2 * shifted / rangeSquared;
+        gi[i] = gx;
+        sumLower += -gx - gRange;
+        sumUpper += gRange;
+    }
+    sums[0] += sumLower;
+    sums[1] += sumUpper;
+}
+
 // Generic instantiations (double), and float clones per instruction set.
 #define QS_KERNEL_WRAPPERS(NAME, PARAMS)                                                                     \
     template <typename T> void NAME##Forward(const T *in, T *out, int64_t b, int64_t e, const PARAMS<T> &p)  \
@@ -689,6 +739,7 @@ __attribute__((always_inline)) inline void daqBackwardImpl(const T *__restrict i
 QS_KERNEL_WRAPPERS(grid, GridParams)
 QS_KERNEL_WRAPPERS(dsq, DsqParams)
 QS_KERNEL_WRAPPERS(daq, DaqParams)
+QS_KERNEL_WRAPPERS(ewgs, EwgsParams)
 #undef QS_KERNEL_WRAPPERS
 #undef QS_KERNEL_CLONES
 
@@ -1030,6 +1081,81 @@ public:
     }
 };
 
+// ---------------------------------------------------------------------------------------------------------------
+// EWGS's normalize-and-round (the official EWGS_discretizer after its QConv's normalization), fused.
+
+class EwgsRangeFn : public torch::autograd::Function<EwgsRangeFn>
+{
+public:
+    static at::Tensor forward(AutogradContext *ctx, const at::Tensor &input, const at::Tensor &lower,
+                              const at::Tensor &upper, int64_t levels, double delta)
+    {
+        TORCH_CHECK(levels >= 2 && levels <= 65536, "EWGS: 2 to 65536 levels, got ", levels);
+        ctx->save_for_backward({input, lower, upper});
+        ctx->saved_data["levels"] = levels;
+        ctx->saved_data["delta"] = delta;
+        const auto x = input.contiguous();
+        if (!useFusedKernel(x) || x.scalar_type() != lower.scalar_type()) {
+            const auto xn = ((x - lower) / (upper - lower)).clamp(0, 1);
+            return torch::round(xn * (levels - 1)) / (levels - 1);
+        }
+        at::Tensor out;
+        AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "ewgsRangeForward", [&] {
+            out = runForwardKernel<scalar_t>(x, params<scalar_t>(lower, upper, levels, delta),
+                                             ewgsForward<scalar_t>);
+        });
+        return out;
+    }
+
+    static variable_list backward(AutogradContext *ctx, variable_list grads)
+    {
+        const auto saved = ctx->get_saved_variables();
+        const auto &input = saved[0], &lower = saved[1], &upper = saved[2];
+        const int64_t levels = ctx->saved_data["levels"].toInt();
+        const double delta = ctx->saved_data["delta"].toDouble();
+        const auto xin = input.contiguous(), g = grads[0].contiguous();
+        at::Tensor gInput, gLower, gUpper;
+        if (fusedPair(xin, g) && xin.scalar_type() == lower.scalar_type()) {
+            AT_DISPATCH_FLOATING_TYPES(g.scalar_type(), "ewgsRangeBackward", [&] {
+                const auto sums = runBackwardKernel<2, scalar_t>(
+                    xin, g, gInput, params<scalar_t>(lower, upper, levels, delta), ewgsBackward<scalar_t>);
+                gLower = scalarLike(sums[0], lower).reshape(lower.sizes());
+                gUpper = scalarLike(sums[1], upper).reshape(upper.sizes());
+            });
+        } else {
+            // Under create_graph (the delta update's exact Hessian products) the backward is made of tensor
+            // ops, differentiable in g as the reference's: its x_n - x_q, clamp mask and range are constants.
+            at::Tensor shifted, range, scale, inside;
+            {
+                torch::NoGradGuard noGrad;
+                range = upper - lower;
+                shifted = xin - lower;
+                const auto r = shifted / range;
+                inside = (r >= 0).logical_and(r <= 1);
+                const auto xn = r.clamp(0, 1);
+                scale = xn - torch::round(xn * (levels - 1)) / (levels - 1);
+            }
+            const auto g2 =
+                torch::where(inside, g * (1 + delta * torch::sign(g) * scale), torch::zeros_like(g));
+            gInput = g2 / range;
+            const auto gRange = -g2 * shifted / (range * range);
+            gLower = (-gInput - gRange).sum().reshape(lower.sizes());
+            gUpper = gRange.sum().reshape(upper.sizes());
+        }
+        return {gInput, gLower, gUpper, at::Tensor(), at::Tensor()};
+    }
+
+private:
+    // The range in the tensor's type first, as the reference's (u - l) on float scalars.
+    template <typename T>
+    static EwgsParams<T> params(const at::Tensor &lower, const at::Tensor &upper, int64_t levels,
+                                double delta)
+    {
+        const T l = lower.item<T>(), u = upper.item<T>();
+        return {l, T(u - l), T(levels - 1), T(delta)};
+    }
+};
+
 } // namespace
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1114,6 +1240,12 @@ at::Tensor daqQuantize(const at::Tensor &x, const at::Tensor &lower, const at::T
                        bool isSigned, double gamma, double sigma)
 {
     return DaqFn::apply(x, lower, upper, int64_t(bits), isSigned, gamma, sigma);
+}
+
+at::Tensor ewgsRangeQuantize(const at::Tensor &x, const at::Tensor &lower, const at::Tensor &upper,
+                             int64_t levels, double ewgsDelta)
+{
+    return EwgsRangeFn::apply(x, lower, upper, levels, ewgsDelta);
 }
 
 } // namespace qs

@@ -88,6 +88,13 @@ at::Tensor dsqQuantize(const at::Tensor &x, const at::Tensor &lower, const at::T
 at::Tensor daqQuantize(const at::Tensor &x, const at::Tensor &lower, const at::Tensor &upper, int bits,
                        bool isSigned, double gamma, double sigma);
 
+// EWGS's official QConv quantizer before its weights' map to [-1, 1] (methods.md 4): x_n = clamp((x - lower)
+// / (upper - lower), 0, 1), x_q = round(x_n (levels - 1)) / (levels - 1) in [0, 1], ties to even; backward
+// EWGS in those [0, 1] units (ewgsDelta 0: the official STE_discretizer), with lower/upper's gradients
+// through the normalization. One fused pass where the others take five tensor ops.
+at::Tensor ewgsRangeQuantize(const at::Tensor &x, const at::Tensor &lower, const at::Tensor &upper,
+                             int64_t levels, double ewgsDelta);
+
 namespace detail {
 // Tests and benchmarks compare the fused CPU kernels with the tensor-op path used on other devices.
 void setForceTensorOpPath(bool force);

@@ -211,7 +211,7 @@ private Q_SLOTS:
         QTest::addColumn<bool>("isDouble");
         for (const char *name :
              {"uniform-signed", "uniform-unsigned", "lsq-signed", "lsq-unsigned", "lsqplus", "lsqplus-ewgs",
-              "uniform-ewgs", "dsq", "daq-signed", "daq-unsigned"})
+              "uniform-ewgs", "dsq", "daq-signed", "daq-unsigned", "ewgs", "ewgs-ste"})
             for (int bits : {1, 2, 4, 8})
                 for (bool isDouble : {false, true}) {
                     const QString q = QString::fromLatin1(name);
@@ -225,7 +225,7 @@ private Q_SLOTS:
 
     void fusedKernelsMatchTensorOpChains()
     {
-        // The single-pass CPU kernels (uniform, LSQ, LSQ+, DSQ, DAQ) against the chains of tensor ops they
+        // The single-pass CPU kernels (uniform, LSQ, LSQ+, DSQ, DAQ, EWGS's range) against the chains of tensor ops they
         // replaced (still the path on other devices and under create_graph): forward, input gradient and
         // every parameter gradient on random inputs, with the edge cases placed exactly: clamp bounds, just
         // outside them, rounding midpoints (ties), zeros. Tolerance 1e-6 relative (float32's own rounding is
@@ -276,6 +276,11 @@ private Q_SLOTS:
                 const int b = std::max(bits, isSigned ? 2 : 1);
                 params = {param(hi / double(qs::lsqRange(b, isSigned).qp))};
                 out = qs::lsqQuantize(x, params[0], b, isSigned, 0.01);
+            } else if (quantizer.startsWith(QLatin1String("ewgs"))) {
+                // 2^bits levels over [lo, hi]: n steps of 1/8, as the grid above.
+                params = {param(lo), param(hi)};
+                out = qs::ewgsRangeQuantize(x, params[0], params[1], int64_t(1) << bits,
+                                            quantizer == QLatin1String("ewgs") ? 0.2 : 0.0);
             } else if (quantizer == QLatin1String("dsq")) {
                 params = {param(lo), param(hi), param(0.2)};
                 out = qs::dsqQuantize(x, params[0], params[1], params[2], bits);

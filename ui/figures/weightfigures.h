@@ -65,9 +65,9 @@ struct LayerFigureOptions
     int bits = 4;
     int bins = 80;
     HistogramRange range = HistogramRange::Percentiles;
-    double rangeLo = -3, rangeHi = 3; // HistogramRange::Custom only
-    bool logScale = false;            // histogram y as log10(1 + count)
-    std::optional<Scheme> overlay;    // a second scheme's levels at the same bits and alpha
+    double rangeLo = -3, rangeHi = 3;    // HistogramRange::Custom only
+    bool logScale = false;               // histogram y as log10(1 + count)
+    std::optional<Scheme> overlay;       // a second scheme's levels at the same bits and alpha
     std::optional<BulkPercentiles> bulk; // of the normalized weights, if cached by the caller
 };
 

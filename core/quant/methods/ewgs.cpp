@@ -5,6 +5,7 @@
 // |output_scale|. The backward of the rounding is g (1 + delta sign(g) (x_n - x_q)) in those [0, 1] units.
 
 #include "core/quant/layerquantizer.h"
+#include "core/quant/quantizers.h"
 
 #include <torch/torch.h>
 
@@ -15,50 +16,6 @@
 namespace qs {
 
 namespace {
-
-using torch::autograd::AutogradContext;
-using torch::autograd::variable_list;
-
-// round(x_n (L - 1)) / (L - 1) with the reference's ops in its order: torch.round rounds half to even.
-at::Tensor discretizeForward(const at::Tensor &xn, int64_t levels)
-{
-    return torch::round(xn * (levels - 1)) / (levels - 1);
-}
-
-// The official EWGS_discretizer. Its backward is made of tensor ops, so that the Hessian-vector products of
-// the delta update (create_graph) differentiate through it; sign(g) has zero derivative.
-class EwgsDiscretizeFn : public torch::autograd::Function<EwgsDiscretizeFn>
-{
-public:
-    static at::Tensor forward(AutogradContext *ctx, const at::Tensor &xn, int64_t levels, double delta)
-    {
-        const auto xq = discretizeForward(xn, levels);
-        ctx->save_for_backward({xn - xq});
-        ctx->saved_data["delta"] = delta;
-        return xq;
-    }
-
-    static variable_list backward(AutogradContext *ctx, variable_list grads)
-    {
-        const auto diff = ctx->get_saved_variables()[0];
-        const double delta = ctx->saved_data["delta"].toDouble();
-        const auto &g = grads[0];
-        const auto scale = 1 + delta * torch::sign(g) * diff;
-        return {g * scale, at::Tensor(), at::Tensor()};
-    }
-};
-
-// The official STE_discretizer (`--baseline True`): the same forward, the gradient passed through.
-class SteDiscretizeFn : public torch::autograd::Function<SteDiscretizeFn>
-{
-public:
-    static at::Tensor forward(AutogradContext *, const at::Tensor &xn, int64_t levels)
-    {
-        return discretizeForward(xn, levels);
-    }
-
-    static variable_list backward(AutogradContext *, variable_list grads) { return {grads[0], at::Tensor()}; }
-};
 
 class EwgsQuantizer : public LayerQuantizer
 {
@@ -87,8 +44,7 @@ public:
 
     at::Tensor quantizeWeight(double ewgsDelta, DiscretizerCapture &capture) override
     {
-        const auto wn = ((weight() - m_lowerW) / (m_upperW - m_lowerW)).clamp(0, 1);
-        const auto wq = discretize(wn, int64_t(1) << config().weightBits, ewgsDelta);
+        const auto wq = discretize(weight(), m_lowerW, m_upperW, config().weightBits, ewgsDelta);
         // The delta update differentiates at the discretizer output in [0, 1], as the reference's
         // buff_weight.
         capture.weightOut = wq;
@@ -98,8 +54,7 @@ public:
 
     at::Tensor quantizeActivation(const at::Tensor &x, double ewgsDelta, DiscretizerCapture &capture) override
     {
-        const auto xn = ((x - m_lowerA) / (m_upperA - m_lowerA)).clamp(0, 1);
-        const auto xq = discretize(xn, int64_t(1) << config().actBits, ewgsDelta);
+        const auto xq = discretize(x, m_lowerA, m_upperA, config().actBits, ewgsDelta);
         capture.actOut = xq;
         capture.actScale = 1;
         return xq;
@@ -120,11 +75,12 @@ public:
     double actClip() const override { return m_upperA.item<double>(); }
 
 private:
-    at::Tensor discretize(const at::Tensor &xn, int64_t levels, double delta) const
+    // The official normalization and EWGS_discretizer (or, backward = ste, its STE_discretizer: delta 0),
+    // fused: clamp((x - lower) / (upper - lower), 0, 1) rounded to 2^bits levels in [0, 1].
+    at::Tensor discretize(const at::Tensor &x, const at::Tensor &lower, const at::Tensor &upper, int bits,
+                          double delta) const
     {
-        if (config().ewgs)
-            return EwgsDiscretizeFn::apply(xn, levels, delta);
-        return SteDiscretizeFn::apply(xn, levels);
+        return ewgsRangeQuantize(x, lower, upper, int64_t(1) << bits, config().ewgs ? delta : 0.0);
     }
 
     at::Tensor m_upperW, m_lowerW, m_upperA, m_lowerA, m_outputScale;

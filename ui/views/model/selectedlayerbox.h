@@ -84,7 +84,7 @@ private:
     std::vector<float> m_normalized; // of the selected layer; mean/std do not depend on the grid
     std::string m_normalizedFor;
     std::optional<BulkPercentiles> m_bulk; // of m_normalized, computed on first use
-    ClipOverrides m_overrides; // per layer, cleared when the grid changes
+    ClipOverrides m_overrides;             // per layer, cleared when the grid changes
 
     ClipControl *m_clip = nullptr;
     QLabel *m_errorLabel = nullptr;
