@@ -93,7 +93,11 @@ at::Tensor QuantConv2dImpl::forward(const at::Tensor &x)
     const double deltaW = m_config.ewgs ? m_deltaW.item<double>() * m_config.ewgsWeightDistanceScale : 0.0;
     const double deltaA = m_config.ewgs ? m_deltaA.item<double>() : 0.0;
     at::Tensor w, a;
-    if (!HessianTape::replayQuantizers(this, x, w, a)) { // finite-difference Hessian products (hutchinson.h)
+    // Finite-difference Hessian products (hutchinson.h) perturb the discretizer outputs the delta update
+    // differentiates at: the captured ones where the method captures (EWGS's w_q), else the quantizer's.
+    if (at::Tensor discretized; HessianTape::replayQuantizers(this, x, discretized, a)) {
+        w = m_quantizer->weightFromDiscretizerOutput(discretized);
+    } else {
         // A method may capture its discretizer outputs itself (EWGS: w_q in [0, 1] before the map to
         // [-1, 1]); otherwise the delta update differentiates at the quantizer outputs.
         m_captured = DiscretizerCapture{};
@@ -102,7 +106,10 @@ at::Tensor QuantConv2dImpl::forward(const at::Tensor &x)
         // units is the output over (weightScale / distance scale).
         m_captured.weightScale /= m_config.ewgsWeightDistanceScale;
         a = m_quantizer->quantizeActivation(x, deltaA, m_captured);
-        HessianTape::recordQuantizers(this, x, w, a);
+        TORCH_CHECK(!m_captured.actOut.defined() || m_captured.actOut.is_same(a),
+                    "a method captured an activation output other than the one the conv uses: the "
+                    "finite-difference Hessian replay would perturb the wrong tensor");
+        HessianTape::recordQuantizers(this, x, m_captured.weightOut.defined() ? m_captured.weightOut : w, a);
     }
     auto out = m_quantizer->scaleOutput(convolve(a, w));
     if (m_capture) {

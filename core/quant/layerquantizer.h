@@ -106,6 +106,10 @@ public:
     virtual at::Tensor quantizeWeight(double ewgsDelta, DiscretizerCapture &capture) = 0;
     virtual at::Tensor quantizeActivation(const at::Tensor &x, double ewgsDelta,
                                           DiscretizerCapture &capture) = 0;
+    // The weight the conv uses from the discretizer output quantizeWeight() put in capture.weightOut, for
+    // methods that capture one (EWGS: w_q in [0, 1] -> 2 (w_q - 0.5)); the finite-difference Hessian replay
+    // perturbs that output, as the exact estimator differentiates at it. Identity otherwise.
+    virtual at::Tensor weightFromDiscretizerOutput(const at::Tensor &captured) const { return captured; }
     // The conv output, rescaled where the method learns an output scale (DAQ).
     virtual at::Tensor scaleOutput(const at::Tensor &out) { return out; }
     // The weight quantizer's input and output in the same units, under no-grad. Default: raw weights.

@@ -113,6 +113,8 @@ private Q_SLOTS:
         QTest::newRow("dsq") << QStringLiteral("dsq") << 0.0;
         QTest::newRow("daq") << QStringLiteral("daq") << 0.0;
         QTest::newRow("apot+ewgs") << QStringLiteral("apot") << 0.05;
+        QTest::newRow("ewgs-ste") << QStringLiteral("ewgs") << 0.0; // the official QConv, --baseline True
+        QTest::newRow("ewgs") << QStringLiteral("ewgs") << 0.05;
     }
 
     void finiteDifferenceProductMatchesDoubleBackward()
@@ -144,7 +146,11 @@ private Q_SLOTS:
         // Measured here: APoT 3e-4; DAQ 6e-3 (its slope 1 / |s0 - s1| is steep); APoT+EWGS 7e-3 (the sign
         // above); LSQ 4% and DSQ 2% on the first layer's raw weights (rms ~0.05, their gradients large next
         // to h |Hv|: float32 rounding of the gradient). Rounding noise has mean zero: the traces below agree.
+        // The EWGS method: 2% on every output, truncation (it scales as h^2: 0.5%, 2%, 7.7% measured at
+        // 0.5x, 1x, 2x the step), presumably the curvature of the BatchNorm1d before its classifier, which
+        // only this method has. Before its captured w_q was what the replay perturbed, it was 69% off.
         const double tolerance = method == QLatin1String("lsq") || method == QLatin1String("dsq") ? 6e-2
+                                 : method == QLatin1String("ewgs")                                ? 4e-2
                                  : method == QLatin1String("daq") || ewgsDelta > 0                ? 1e-2
                                                                                                   : 1e-3;
         for (size_t i = 0; i < probes.size(); ++i) {

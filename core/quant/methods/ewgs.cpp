@@ -49,8 +49,10 @@ public:
         // buff_weight.
         capture.weightOut = wq;
         capture.weightScale = 1;
-        return (wq - 0.5) * 2;
+        return weightFromDiscretizerOutput(wq);
     }
+
+    at::Tensor weightFromDiscretizerOutput(const at::Tensor &wq) const override { return (wq - 0.5) * 2; }
 
     at::Tensor quantizeActivation(const at::Tensor &x, double ewgsDelta, DiscretizerCapture &capture) override
     {
