@@ -52,7 +52,7 @@ softround:[--method dsq|daq|ewgs] (default: all) [--dsq-alpha a] [--gamma g] [--
 models (a .qsckpt or a PyTorch state_dict; weights on signed grids, normalized as the quantizer does;
 activations raw, on unsigned grids):
   histogram:   --weights FILE [--layer NAME] [--scheme S] [--bits B] [--alpha X | --alpha-search]
-               [--bins N] [--log] [--overlay uniform|pot|apot] [--range R]
+               [--bins N] [--log] [--overlay uniform|pot|apot] [--range R] [--no-zero]
                one layer's histogram, levels, occupancy
   layer-error: --weights FILE [--scheme S] [--bits B] [--alpha X | --alpha-search] [--no-zero]   per-layer SQNR
   bit-sweep:   --weights FILE [--alpha-search] [--no-zero]   mean SQNR at 2..6 bits for uniform, PoT and APoT
@@ -200,10 +200,9 @@ ui::FigureSpec buildWeightsFigure(const ArgParser &parser, const std::string &ki
     const bool activations = kind == "activations"; // unsigned grids; signed ones for the weights
     // --no-zero: the weight grids without their zero level (LevelSpec::zeroLevel).
     const bool zeroLevel = !parser.flag("no-zero");
-    if (!zeroLevel && parser.flag("accuracy"))
-        throw UsageError("figure: --no-zero has no post-training accuracy sweep yet; leave out --accuracy");
-    if (!zeroLevel && kind != "bit-sweep" && kind != "layer-error")
-        throw UsageError("figure: --no-zero is for --kind levels (with --signed), bit-sweep and layer-error");
+    if (!zeroLevel && kind != "bit-sweep" && kind != "layer-error" && kind != "histogram")
+        throw UsageError(
+            "figure: --no-zero is for --kind levels (with --signed), histogram, bit-sweep and layer-error");
     if (auto why = checkLevelSpec({scheme, bits, !activations, zeroLevel}))
         throw UsageError("figure: " + *why);
     const bool search = parser.flag("alpha-search");
@@ -268,13 +267,15 @@ ui::FigureSpec buildWeightsFigure(const ArgParser &parser, const std::string &ki
         // Without --layer, the first quantized conv, as the GUI.
         const std::string name = layerName.empty() ? layers[layers.size() > 2 ? 1 : 0].name : layerName;
         const SnapshotLayer *layer = snapshot.layer(name);
-        auto a = analyzeWeightValues(name, snapshot.weights(name), layer->shape, {scheme, bits, true},
-                                     alpha ? alpha : layer->checkpointAlpha, search);
+        auto a =
+            analyzeWeightValues(name, snapshot.weights(name), layer->shape, {scheme, bits, true, zeroLevel},
+                                alpha ? alpha : layer->checkpointAlpha, search);
         if (!alpha && !search && layer->checkpointAlpha)
             a.alphaSource = "checkpoint";
         ui::LayerFigureOptions o;
         o.scheme = scheme;
         o.bits = bits;
+        o.zeroLevel = zeroLevel;
         o.bins = bins;
         o.logScale = logScale;
         o.overlay = overlay;
@@ -298,6 +299,7 @@ ui::FigureSpec buildWeightsFigure(const ArgParser &parser, const std::string &ki
         request.data = parser.value("data");
         request.testImages = images;
         request.alphaSearch = search;
+        request.zeroLevel = zeroLevel;
         accuracy = ptqAccuracySweep(request, {}); // a bad data set: std::runtime_error, exit 1
     }
     return ui::makeBitSweepFigure(

@@ -38,14 +38,6 @@ ResNet asFullPrecision(ResNet &model, TrainConfig config, int64_t channels, int6
 PtqResult ptqAccuracySweep(const PtqRequest &req, const std::function<bool(int done, int total)> &progress)
 {
     return atCoreEdge(req.weights, [&]() -> PtqResult {
-        std::vector<std::pair<Scheme, int>> jobs;
-        for (Scheme scheme : req.schemes)
-            for (int bits = req.fromBits; bits <= req.toBits; ++bits)
-                if (!checkLevelSpec({scheme, bits, true}))
-                    jobs.emplace_back(scheme, bits);
-        if (jobs.empty())
-            throw std::invalid_argument("PTQ sweep: no scheme is defined at the bits asked for");
-
         torch::NoGradGuard noGrad; // grad mode is per thread: set it where the work runs
         // The setting the reference runs in: as trained unless asked otherwise.
         EvalRequest eval;
@@ -60,6 +52,14 @@ PtqResult ptqAccuracySweep(const PtqRequest &req, const std::function<bool(int d
         const TrainedAs trained = inferTrainedAs(req.weights);
         if (!trained.evaluable())
             throw Error(req.weights + ": " + trained.notEvaluable);
+        const bool zeroLevel = req.zeroLevel.value_or(trained.zeroLevel);
+        std::vector<std::pair<Scheme, int>> jobs;
+        for (Scheme scheme : req.schemes)
+            for (int bits = req.fromBits; bits <= req.toBits; ++bits)
+                if (!checkLevelSpec({scheme, bits, true, zeroLevel}))
+                    jobs.emplace_back(scheme, bits);
+        if (jobs.empty())
+            throw std::invalid_argument("PTQ sweep: no scheme is defined at the bits asked for");
         const std::string wanted = req.quant.empty() ? trained.method : req.quant;
         if (req.quant.empty() && trained.quantized() && !trained.bitsKnown() &&
             (req.wbits <= 0 || req.abits <= 0))
@@ -152,12 +152,13 @@ PtqResult ptqAccuracySweep(const PtqRequest &req, const std::function<bool(int d
         for (const auto &[scheme, bits] : jobs) {
             if (cancelled)
                 break;
-            const LevelSpec spec{scheme, bits, true};
+            const LevelSpec spec{scheme, bits, true, zeroLevel};
             double top1 = 0;
             if (gridSetting) {
                 TrainConfig config = p.config;
                 config.method = schemeName(scheme);
                 config.wbits = bits;
+                config.methodOptions["zero_level"] = zeroLevel ? 1.0 : 0.0;
                 ResNet model(resnetOptionsFromConfig(config, channels, classes));
                 loadStateDict(model, referenceState, /*strict=*/true, req.weights);
                 if (req.alphaSearch)

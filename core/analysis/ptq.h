@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct PtqRequest
     std::string quant;
     int wbits = 0, abits = 0;      // 0: the checkpoint's own
     std::vector<double> mean, std; // normalization; empty: the checkpoint's, else the data set's default
+    // The points' grids with or without their zero level; unset: as the checkpoint was trained
+    // (TrainedAs::zeroLevel).
+    std::optional<bool> zeroLevel;
 };
 
 struct PtqPoint

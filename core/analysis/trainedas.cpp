@@ -76,6 +76,8 @@ std::string TrainedAs::describe() const
     std::string s = label() + " (from " + source + (evidence.empty() ? "" : ": " + evidence) + ")";
     if (quantized() && !bitsKnown() && fileNameBits)
         s += "; the file name suggests " + std::to_string(*fileNameBits) + " bits";
+    if (quantized() && !zeroLevel && method != "ewgs") // EWGS's grid never has one
+        s += "; weights on the grid without its zero level (zero_level = false)";
     return s;
 }
 
@@ -164,6 +166,7 @@ TrainedAs inferTrainedAsFromTensors(const std::vector<TensorShape> &tensors, con
     if (!ewgsNames.empty()) {
         t.method = "ewgs"; // the official QConv, loaded by its own names
         t.ewgs = true;
+        t.zeroLevel = false; // its weight grid is 2^b levels without 0
         t.evidence = "uW/lW/uA/lA keys (EWGS's QConv)";
         return t;
     }
@@ -217,6 +220,11 @@ TrainedAs inferTrainedAs(const std::string &path)
                 t.wbits = config.wbits;
                 t.abits = config.abits;
                 t.ewgs = config.backward == "ewgs";
+                const auto &keys = quantMethod(config.method).configKeys;
+                const bool switchable = std::any_of(keys.begin(), keys.end(),
+                                                    [](const auto &key) { return key.key == "zero_level"; });
+                t.zeroLevel =
+                    config.method != "ewgs" && (!switchable || methodOption(config, "zero_level") != 0);
             } else {
                 t.method = "fp";
             }

@@ -36,8 +36,11 @@ struct TrainedAs
     std::string method = "fp"; // a registered method (quantMethods()); "fp": full precision
     int wbits = 0, abits = 0;  // 0: unknown (a PyTorch file does not store them)
     bool ewgs = false;         // trained with EWGS's backward
-    std::string source;        // where the method came from: "checkpoint config", "checkpoint keys", ...
-    std::string evidence;      // what in the file says so, e.g. "wgt_alpha/act_alpha keys"
+    // False: the weights were trained on their grid without its zero level (config zero_level = false on a
+    // grid method, or EWGS's own 2^b-level weight grid), so they are seen against that grid.
+    bool zeroLevel = true;
+    std::string source;   // where the method came from: "checkpoint config", "checkpoint keys", ...
+    std::string evidence; // what in the file says so, e.g. "wgt_alpha/act_alpha keys"
     std::optional<int> fileNameBits; // bits the file name suggests ("w4a4", "4bit", "_4_"); unverified
 
     ModelFamily family = ModelFamily::CifarResNet;

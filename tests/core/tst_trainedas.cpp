@@ -237,6 +237,30 @@ private Q_SLOTS:
         QVERIFY2(t.evaluable(), t.notEvaluable.c_str());
         QVERIFY(t.evidence.find("uW") != std::string::npos);
         QCOMPARE(t.label(), std::string("EWGS, bits unknown"));
+        QVERIFY(!t.zeroLevel); // EWGS's weight grid has no zero level
+    }
+
+    void zeroLevelComesFromTheConfig()
+    {
+        // Ours: the config's zero_level on a grid method; a method without the switch keeps the zero level.
+        QVERIFY(qs::inferTrainedAs(m_apotW3).zeroLevel);
+        QVERIFY(qs::inferTrainedAs(m_ewgsW2).zeroLevel);
+        auto config = tinyConfig("apot", 3);
+        config.methodOptions["zero_level"] = 0;
+        qs::ResNet model(qs::resnetOptionsFromConfig(config, 3, 10));
+        qs::CheckpointState state;
+        state.configText = qs::serializeTrainConfig(config);
+        const auto path = m_dir.filePath(QStringLiteral("apot-no-zero.qsckpt")).toStdString();
+        qs::saveCheckpoint(path, model, nullptr, nullptr, state);
+        const auto t = qs::inferTrainedAs(path);
+        QVERIFY(!t.zeroLevel);
+        QVERIFY2(t.describe().find("without its zero level") != std::string::npos, t.describe().c_str());
+        auto lsq = tinyConfig("lsq", 3);
+        qs::ResNet lsqModel(qs::resnetOptionsFromConfig(lsq, 3, 10));
+        state.configText = qs::serializeTrainConfig(lsq);
+        const auto lsqPath = m_dir.filePath(QStringLiteral("lsq.qsckpt")).toStdString();
+        qs::saveCheckpoint(lsqPath, lsqModel, nullptr, nullptr, state);
+        QVERIFY(qs::inferTrainedAs(lsqPath).zeroLevel);
     }
 
     void torchvisionResNetsAreRecognized()

@@ -10,6 +10,7 @@
 #include "ui/figures/palette.h"
 
 #include <algorithm>
+#include <set>
 
 #include <QDir>
 #include <QFile>
@@ -511,6 +512,30 @@ private Q_SLOTS:
         QCOMPARE(full.first, -full.second); // +-max|w~|
         QS_COMPARE_NEAR(zoom.first, -1.5, 1e-9);
         QS_COMPARE_NEAR(zoom.second, 2.5, 1e-9);
+    }
+
+    // --no-zero on a layer's histogram: the levels drawn are the zero-free grid's (2^b, none at 0); without
+    // it, 2^b - 1 with one at 0.
+    void histogramWithoutZero()
+    {
+        const auto levelXs = [this](const QStringList &extra) {
+            const QString path = m_dir.filePath(QStringLiteral("nozero.svg"));
+            const Run run = runCli(
+                list({"--kind", "histogram", "--scheme", "uniform", "--bits", "3"}) + extra +
+                QStringList{QStringLiteral("--weights"), kDefaultModel, QStringLiteral("--out"), path});
+            if (run.exitCode != 0)
+                qWarning("%s", run.err.constData());
+            std::set<double> xs;
+            for (const QPointF &p : readCsv(path).value(QStringLiteral("histogram/Uniform levels")))
+                xs.insert(p.x());
+            return xs;
+        };
+        const auto withZero = levelXs({});
+        const auto withoutZero = levelXs({QStringLiteral("--no-zero")});
+        QCOMPARE(int(withZero.size()), 7);
+        QCOMPARE(int(withZero.count(0.0)), 1);
+        QCOMPARE(int(withoutZero.size()), 8);
+        QCOMPARE(int(withoutZero.count(0.0)), 0);
     }
 
     // compare --group-trials: runs that differ only in seed are one curve, the mean of their trials.

@@ -971,6 +971,67 @@ private Q_SLOTS:
         QS_COMPARE_NEAR(view.accuracy()->referenceTop1, fp.value(QStringLiteral("top1")).toDouble(), 1e-9);
     }
 
+    void zeroFreeCheckpointIsSeenOnItsOwnGrid()
+    {
+        // Trained with zero_level = false: the sidebar opens without the zero level, so the layer's levels,
+        // the per-layer SQNR and the SQNR sweep are on the grid the weights were trained on; the box puts
+        // 0 back.
+        TrainConfig config;
+        config.dataset = "synthetic:64";
+        config.method = "apot";
+        config.wbits = config.abits = 3;
+        config.methodOptions["zero_level"] = 0;
+        config.epochs = 1;
+        config.batchSize = 32;
+        config.augment = false;
+        config.threads = 1;
+        config.device = "cpu";
+        const QString run = m_dir.filePath(QStringLiteral("run-no-zero"));
+        QCOMPARE(runTraining(config, run.toStdString(), nullptr, {}).outcome, TrainOutcome::Completed);
+
+        ModelView view;
+        view.resize(1300, 800);
+        view.show();
+        QVERIFY(view.openModel(run + QStringLiteral("/last.qsckpt")));
+        QVERIFY(!view.sidebar()->zeroLevel());
+        QVERIFY2(
+            view.sidebar()->trainedAsLabel()->toolTip().contains(QStringLiteral("without its zero level")),
+            qPrintable(view.sidebar()->trainedAsLabel()->toolTip()));
+        view.setScheme(Scheme::APoT);
+        view.setBits(3);
+        QVERIFY(view.selectLayer(QStringLiteral("layer1.0.conv1.weight")));
+        QVERIFY(waitForJobs(view));
+        QVERIFY(view.selectedAnalysis());
+        const auto &levels = view.selectedAnalysis()->levels;
+        QCOMPARE(int(levels.size()), 8); // 2^3 levels, none at 0
+        QVERIFY(std::none_of(levels.begin(), levels.end(), [](double l) { return l == 0.0; }));
+        QVERIFY2(
+            view.layerFigure()->figure().panels.front().title.contains(QStringLiteral("APoT W3 without 0")),
+            qPrintable(view.layerFigure()->figure().panels.front().title));
+
+        view.startSweep();
+        QVERIFY(waitForJobs(view));
+        QVERIFY(!view.sweepPoints().empty());
+        for (const auto &point : view.sweepPoints())
+            QVERIFY(!point.zeroLevel);
+
+        // The box back on: the grid has its 7 levels with 0, and the sweep shown is redone on them.
+        auto *box = view.findChild<QCheckBox *>(QStringLiteral("modelZeroLevelCheck"));
+        QVERIFY(box && box->isVisibleTo(&view));
+        box->setChecked(true);
+        QVERIFY(waitForJobs(view));
+        const auto &withZero = view.selectedAnalysis()->levels;
+        QCOMPARE(int(withZero.size()), 7);
+        QVERIFY(std::count(withZero.begin(), withZero.end(), 0.0) == 1);
+        QVERIFY(!view.sweepPoints().empty());
+        for (const auto &point : view.sweepPoints())
+            QVERIFY(point.zeroLevel);
+
+        // A model trained with the zero level opens with it again.
+        QVERIFY(view.openModel(m_runModel));
+        QVERIFY(view.sidebar()->zeroLevel());
+    }
+
     void apotReferenceFileTakesBitsAndNormalization()
     {
         // The APoT reference state_dict stores no bits: the view says so, suggests the file name's, and

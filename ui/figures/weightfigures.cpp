@@ -169,15 +169,16 @@ FigureSpec makeLayerFigure(const LayerWeightAnalysis &a, const std::vector<float
     panels.xMax = span.axisHi;
     panels.clipAt = {-a.alpha, a.alpha};
     if (options.overlay && *options.overlay != options.scheme &&
-        !checkLevelSpec({*options.overlay, options.bits, true})) {
+        !checkLevelSpec({*options.overlay, options.bits, true, options.zeroLevel})) {
         panels.overlay = options.overlay;
-        for (double l : levelSet({*options.overlay, options.bits, true}))
+        for (double l : levelSet({*options.overlay, options.bits, true, options.zeroLevel}))
             panels.overlayLevels.push_back(l * a.alpha);
     }
     const QString title = shortLayerName(a.name);
-    panels.title = QStringLiteral("%1 \u00b7 %2 W%3 \u00b7 \u03b1 = %4")
+    panels.title = QStringLiteral("%1 \u00b7 %2 W%3%4 \u00b7 \u03b1 = %5")
                        .arg(title, schemeLabel(options.scheme))
                        .arg(options.bits)
+                       .arg(options.zeroLevel ? QString() : QStringLiteral(" without 0"))
                        .arg(a.alpha, 0, 'f', 3);
     panels.xLabel = QStringLiteral("normalized weight w\u0303 = (w \u2212 mean)/std");
     panels.seriesName = QStringLiteral("weights");

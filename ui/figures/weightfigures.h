@@ -63,6 +63,7 @@ struct LayerFigureOptions
 {
     Scheme scheme = Scheme::APoT;
     int bits = 4;
+    bool zeroLevel = true; // false: the grid without its zero level (the title says so; the overlay too)
     int bins = 80;
     HistogramRange range = HistogramRange::Percentiles;
     double rangeLo = -3, rangeHi = 3;    // HistogramRange::Custom only

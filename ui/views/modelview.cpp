@@ -137,6 +137,10 @@ void ModelView::wire()
     connect(m_sidebar, &ModelSidebar::bitsChanged, this, &ModelView::onGridChanged);
     // The sweep has its own clip rule (re-optimized per point, or fixed): it does not follow this one.
     connect(m_sidebar, &ModelSidebar::searchAllToggled, this, &ModelView::onGridChanged);
+    connect(m_sidebar, &ModelSidebar::zeroLevelToggled, this, [this] {
+        onGridChanged();
+        m_sweep->zeroLevelChanged(); // its grids follow the sidebar's zero level
+    });
     connect(m_sidebar, &ModelSidebar::overlayChanged, m_layer, &SelectedLayerBox::rebuildFigure);
     connect(m_sidebar, &ModelSidebar::dataEdited, m_activations, &ActivationsPage::dataEdited);
     connect(m_sidebar->tree(), &QTreeWidget::currentItemChanged, this, [this] {

@@ -162,10 +162,11 @@ void BitSweepPage::startSweep()
         return;
     const auto snapshot = m_snapshot;
     const bool search = !fixedClip();
+    const bool zero = m_sidebar->zeroLevel();
     m_sweepJob->start(
-        [this, snapshot, search](const BackgroundJob::Progress &progress) -> BackgroundJob::Finish {
+        [this, snapshot, search, zero](const BackgroundJob::Progress &progress) -> BackgroundJob::Finish {
             auto points = bitSweep(*snapshot, {Scheme::Uniform, Scheme::PoT, Scheme::APoT}, kSweepFrom,
-                                   kSweepTo, search, progress);
+                                   kSweepTo, search, progress, zero);
             return [this, points = std::move(points), search] {
                 m_sweep = points;
                 m_sweepSearched = search;
@@ -175,6 +176,13 @@ void BitSweepPage::startSweep()
         [this](const QString &error) { m_figure->setError(error); });
     if (m_sweep.empty())
         rebuildFigure();
+}
+
+void BitSweepPage::zeroLevelChanged()
+{
+    // The SQNR curves shown were made on the other grids: redo them; an accuracy sweep is started by hand.
+    if (m_snapshot && !m_sweep.empty())
+        startSweep();
 }
 
 void BitSweepPage::cancelSweep()
@@ -201,6 +209,7 @@ void BitSweepPage::startAccuracySweep()
     request.mean = setting.mean;
     request.std = setting.std;
     request.data = m_sidebar->dataSpec().toStdString();
+    request.zeroLevel = m_sidebar->zeroLevel();
     request.fromBits = kSweepFrom;
     request.toBits = kSweepTo;
     request.testImages = m_accuracyImages->value();

@@ -62,6 +62,7 @@ public:
 public Q_SLOTS:
     void startSweep();
     void cancelSweep();
+    void zeroLevelChanged(); // the sidebar's zero level: the SQNR sweep shown is redone
     void startAccuracySweep();
     void cancelAccuracySweep();
 

@@ -55,7 +55,8 @@ void LayerSqnrPage::requestAnalysis()
     const int b = m_sidebar->bits();
     const Scheme primary = m_sidebar->scheme();
     const bool search = m_sidebar->searchAll();
-    m_thread.run([this, snapshot, b, primary, search](const WorkerThread::Job &job) {
+    const bool zero = m_sidebar->zeroLevel();
+    m_thread.run([this, snapshot, b, primary, search, zero](const WorkerThread::Job &job) {
         QList<SchemeLayers> results;
         QList<Scheme> order{primary};
         for (Scheme s : {Scheme::Uniform, Scheme::PoT, Scheme::APoT})
@@ -64,10 +65,10 @@ void LayerSqnrPage::requestAnalysis()
         for (Scheme s : order) {
             if (job.cancelled()) // a newer request is queued: skip this one
                 return;
-            if (checkLevelSpec({s, b, true}))
+            if (checkLevelSpec({s, b, true, zero}))
                 continue;
             try {
-                results << SchemeLayers{s, analyzeSnapshot(*snapshot, s, b, std::nullopt, search)};
+                results << SchemeLayers{s, analyzeSnapshot(*snapshot, s, b, std::nullopt, search, zero)};
             } catch (const std::exception &) {
                 continue; // e.g. a constant layer; that scheme is left out of the chart
             }

@@ -162,6 +162,13 @@ ModelSidebar::ModelSidebar(QWidget *parent) : QWidget(parent)
     form->addRow(QStringLiteral("&Scheme"), m_scheme);
     form->addRow(QStringLiteral("&Bits"), m_bitsSpin);
     form->addRow(QStringLiteral("O&verlay"), m_overlay);
+    m_zeroLevel = new QCheckBox(QStringLiteral("&Zero level"));
+    m_zeroLevel->setObjectName(QStringLiteral("modelZeroLevelCheck"));
+    m_zeroLevel->setChecked(true);
+    m_zeroLevel->setToolTip(QStringLiteral(
+        "Off: the grid without its zero level (2<sup>b</sup> levels, config zero_level = false; on the "
+        "uniform grid, EWGS's own weight grid). Set from the checkpoint when a model is opened."));
+    form->addRow(m_zeroLevel);
     form->addRow(m_searchAll);
     m_layout->addWidget(gridBox);
 
@@ -175,6 +182,7 @@ ModelSidebar::ModelSidebar(QWidget *parent) : QWidget(parent)
     connect(m_bitsSpin, &QSpinBox::valueChanged, this, &ModelSidebar::bitsChanged);
     connect(m_overlay, &QComboBox::currentIndexChanged, this, &ModelSidebar::overlayChanged);
     connect(m_searchAll, &QCheckBox::toggled, this, &ModelSidebar::searchAllToggled);
+    connect(m_zeroLevel, &QCheckBox::toggled, this, &ModelSidebar::zeroLevelToggled);
     connect(m_dataEdit, &QLineEdit::editingFinished, this, &ModelSidebar::dataEdited);
     connect(m_evaluateAs, &QComboBox::currentIndexChanged, this, [this] {
         updateTrainedAs();
@@ -220,8 +228,11 @@ void ModelSidebar::setModel(const std::shared_ptr<const ModelSnapshot> &snapshot
         // A new model: as trained, with the bits it stores (else the file name's suggestion, marked as such),
         // and the normalization its config names.
         const TrainedAs &trained = m_snapshot->trainedAs();
-        const QSignalBlocker blockEval(m_evaluateAs), blockBits(m_trainedBits);
+        const QSignalBlocker blockEval(m_evaluateAs), blockBits(m_trainedBits), blockZero(m_zeroLevel);
         m_evaluateAs->setCurrentIndex(0);
+        // Its weights against the grid they were trained on: without 0 if so (the pages recompute on a
+        // new model anyway).
+        m_zeroLevel->setChecked(trained.zeroLevel);
         m_trainedBits->setValue(trained.bitsKnown() ? trained.wbits : trained.fileNameBits.value_or(0));
         m_meanEdit->setText(joinValues(trained.mean));
         m_stdEdit->setText(joinValues(trained.std));
@@ -339,6 +350,16 @@ std::optional<Scheme> ModelSidebar::overlay() const
 {
     const int s = m_overlay->currentData().toInt();
     return s >= 0 ? std::optional<Scheme>(Scheme(s)) : std::nullopt;
+}
+
+bool ModelSidebar::zeroLevel() const
+{
+    return m_zeroLevel->isChecked();
+}
+
+void ModelSidebar::setZeroLevel(bool zeroLevel)
+{
+    m_zeroLevel->setChecked(zeroLevel);
 }
 
 bool ModelSidebar::searchAll() const

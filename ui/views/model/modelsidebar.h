@@ -60,7 +60,10 @@ public:
     void setScheme(Scheme scheme);
     int bits() const;
     void setBits(int bits);
-    LevelSpec spec() const { return {scheme(), bits(), true}; } // signed weights
+    // Without the zero level when the checkpoint was trained so (TrainedAs::zeroLevel) or the box is cleared.
+    bool zeroLevel() const;
+    void setZeroLevel(bool zeroLevel);
+    LevelSpec spec() const { return {scheme(), bits(), true, zeroLevel()}; } // signed weights
     std::optional<Scheme> overlay() const;
     bool searchAll() const;   // every layer's clip MSE-optimal (else the checkpoint's, or 3.0)
     QString dataSpec() const; // trimmed; empty: the checkpoint's own
@@ -84,6 +87,7 @@ Q_SIGNALS:
     void bitsChanged();
     void overlayChanged();
     void searchAllToggled();
+    void zeroLevelToggled();
     void dataEdited();        // editing finished
     void evaluationChanged(); // evaluate as, trained bits or mean/std
 
@@ -99,6 +103,7 @@ private:
     QSpinBox *m_bitsSpin = nullptr;
     QComboBox *m_overlay = nullptr;
     QCheckBox *m_searchAll = nullptr;
+    QCheckBox *m_zeroLevel = nullptr;
     LayerTree *m_tree = nullptr;
     QLabel *m_trainedAs = nullptr;
     QComboBox *m_evaluateAs = nullptr;

@@ -282,6 +282,7 @@ void SelectedLayerBox::rebuildFigure()
     LayerFigureOptions o;
     o.scheme = m_sidebar->scheme();
     o.bits = m_sidebar->bits();
+    o.zeroLevel = m_sidebar->zeroLevel();
     o.bins = m_bins->value();
     o.logScale = m_logScale->isChecked();
     o.overlay = m_sidebar->overlay();
