@@ -1014,6 +1014,7 @@ private Q_SLOTS:
         QVERIFY(!view.sweepPoints().empty());
         for (const auto &point : view.sweepPoints())
             QVERIFY(!point.zeroLevel);
+        QVERIFY(view.sweepFigure()->figure().panels.front().title.contains(QStringLiteral("without 0")));
 
         // The box back on: the grid has its 7 levels with 0, and the sweep shown is redone on them.
         auto *box = view.findChild<QCheckBox *>(QStringLiteral("modelZeroLevelCheck"));
@@ -1026,6 +1027,7 @@ private Q_SLOTS:
         QVERIFY(!view.sweepPoints().empty());
         for (const auto &point : view.sweepPoints())
             QVERIFY(point.zeroLevel);
+        QVERIFY(!view.sweepFigure()->figure().panels.front().title.contains(QStringLiteral("without 0")));
 
         // A model trained with the zero level opens with it again.
         QVERIFY(view.openModel(m_runModel));

@@ -352,6 +352,8 @@ FigureSpec makeBitSweepFigure(const std::vector<SweepPoint> &points, bool alphaS
                                               : QStringLiteral("fixed: checkpoint's, else 3.0")}};
     figure.panels.front().title +=
         alphaSearch ? QStringLiteral(" (clip re-optimized per point)") : QStringLiteral(" (fixed clip)");
+    if (!points.empty() && !points.front().zeroLevel) // every point of one sweep shares it
+        figure.panels.front().title += QStringLiteral(", grids without 0");
     figure.note = alphaSearch
                       ? QStringLiteral("Clip re-optimized for every scheme and bit width: each layer's "
                                        "MSE-optimal \u03b1 on that grid.")
