@@ -2,7 +2,6 @@
 
 #include "argparse.h"
 #include "commands.h"
-#include "format.h"
 #include "stopsignals.h"
 
 #include "core/error.h"
@@ -364,10 +363,6 @@ int runSweepTaskCommand(const std::vector<std::string> &args, std::ostream &out)
                                   "\n");
     TrainCallbacks callbacks;
     callbacks.onMessage = [](const std::string &line) { std::cerr << line << '\n'; };
-    callbacks.onEpoch = [](const EpochSample &e) {
-        std::cerr << "epoch " << e.epoch + 1 << ": train loss " << formatNumber(e.trainLoss)
-                  << ", test top-1 " << formatNumber(e.testTop1) << '\n';
-    };
     TrainResult result;
     try {
         StopSignals stopSignals(g_taskStop);
