@@ -277,6 +277,7 @@ int runSweepCommand(const std::vector<std::string> &args, std::ostream &out)
         slurm.maxParallel = parser.intValue("max-parallel", 0, 1, 100000);
         for (const auto &option : parser.values("sbatch-option"))
             slurm.extraLines.push_back(option.rfind("-", 0) == 0 ? option : "--" + option);
+        slurm.workDir = fs::current_path().string();
         slurm.cli = parser.has("cli") ? fs::absolute(parser.value("cli")).string() : selfExecutable();
     }
 

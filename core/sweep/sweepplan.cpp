@@ -38,9 +38,30 @@ std::vector<std::string> split(const std::string &text, char separator)
     return parts;
 }
 
+// A run's settings with coupled axes ("k1+k2" = "v1|v2") split into one pair per key.
+std::vector<std::pair<std::string, std::string>>
+expandSettings(const std::vector<std::pair<std::string, std::string>> &settings)
+{
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto &[key, value] : settings) {
+        const auto keys = split(key, '+');
+        const auto values = split(value, '|');
+        if (keys.size() == 1 || keys.size() != values.size()) {
+            out.emplace_back(key, value);
+            continue;
+        }
+        for (size_t k = 0; k < keys.size(); ++k)
+            out.emplace_back(keys[k], values[k]);
+    }
+    return out;
+}
+
 bool hasAxis(const SweepManifest &m, const std::string &key)
 {
-    return std::any_of(m.axes.begin(), m.axes.end(), [&](const SweepAxis &a) { return a.key == key; });
+    return std::any_of(m.axes.begin(), m.axes.end(), [&](const SweepAxis &a) {
+        const auto keys = split(a.key, '+');
+        return std::find(keys.begin(), keys.end(), key) != keys.end();
+    });
 }
 
 void apply(TrainConfig &config, const std::string &assignment, const std::string &run)
@@ -74,9 +95,21 @@ std::vector<SweepAxis> parseSweepGrid(const std::string &grid)
             throw std::invalid_argument("--grid: key '" + axis.key + "' is given twice");
         if (std::set<std::string>(axis.values.begin(), axis.values.end()).size() != axis.values.size())
             throw std::invalid_argument("--grid: key '" + axis.key + "' repeats a value");
-        if (!sweepOwnKeys().count(axis.key) && !isConfigKey(axis.key, axis.values.front()))
-            throw std::invalid_argument("--grid: unknown key '" + axis.key +
-                                        "' (a training config key, or preset or bits)");
+        // A coupled axis, "key1+key2=a1|a2,b1|b2": each value sets every key of it at once.
+        const std::vector<std::string> keys = split(axis.key, '+');
+        for (const auto &value : axis.values)
+            if (split(value, '|').size() != keys.size())
+                throw std::invalid_argument("--grid: key '" + axis.key + "': value '" + value + "' has " +
+                                            std::to_string(split(value, '|').size()) + " parts, not " +
+                                            std::to_string(keys.size()) + " (join them with '|')");
+        const std::vector<std::string> sample = split(axis.values.front(), '|');
+        for (size_t k = 0; k < keys.size(); ++k) {
+            if (keys[k].empty() || sample[k].empty())
+                throw std::invalid_argument("--grid: key '" + axis.key + "' has an empty part");
+            if (!sweepOwnKeys().count(keys[k]) && !isConfigKey(keys[k], sample[k]))
+                throw std::invalid_argument("--grid: unknown key '" + keys[k] +
+                                            "' (a training config key, or preset or bits)");
+        }
         axes.push_back(std::move(axis));
     }
     if (axes.empty())
@@ -137,8 +170,9 @@ SweepManifest planSweep(const std::string &preset, const std::vector<SweepAxis> 
 
 TrainConfig sweepRunConfig(const SweepManifest &manifest, const SweepRun &run)
 {
+    const auto settings = expandSettings(run.settings);
     std::string preset = manifest.preset;
-    for (const auto &[key, value] : run.settings)
+    for (const auto &[key, value] : settings)
         if (key == "preset")
             preset = value;
     const auto text = presetText(preset);
@@ -154,7 +188,7 @@ TrainConfig sweepRunConfig(const SweepManifest &manifest, const SweepRun &run)
         apply(config, manifest.extraArguments[++i], run.directory);
     }
     const bool backwardAxis = hasAxis(manifest, "backward");
-    for (const auto &[key, value] : run.settings) {
+    for (const auto &[key, value] : settings) {
         if (key == "preset")
             continue;
         if (key == "bits") {
@@ -238,6 +272,7 @@ std::string slurmScript(const std::string &sweepDir, const std::vector<int> &ind
       << (options.maxParallel > 0 ? "%" + std::to_string(options.maxParallel) : std::string()) << "\n"
       << "#SBATCH --output=" << sweepDir << "/slurm/%A_%a.out\n"
       << "#SBATCH --open-mode=append\n"
+      << (options.workDir.empty() ? std::string() : "#SBATCH --chdir=" + options.workDir + "\n")
       << "#SBATCH --ntasks=1\n";
     if (!options.partition.empty())
         s << "#SBATCH --partition=" << options.partition << "\n";

@@ -9,6 +9,8 @@
 //   bits    wbits and abits together
 //   method  as the config key, and NAME-ewgs means method NAME with backward = ewgs (plain NAME: backward =
 //           ste), unless backward is an axis of its own
+// A coupled axis sets several keys at once: "preset+init=seed-table1-apot|fp10/best.qsckpt,seed-table2-apot|
+// fp100/best.qsckpt" (keys joined by '+', each value's parts by '|').
 // Runs are the Cartesian product, the first axis outermost; a run's directory is "key-value" per axis joined
 // by '_' (method-apot_wbits-2_seed-1), characters outside [A-Za-z0-9.+=-] replaced by '-'.
 
@@ -49,6 +51,9 @@ struct SlurmOptions
     int maxParallel = 0;   // > 0: at most this many array tasks at once (--array=...%N)
     std::vector<std::string> extraLines; // more #SBATCH options, e.g. "--account=abc" or "--qos=long"
     std::string cli;                     // absolute path of quantscope-cli on the cluster
+    // The tasks' working directory (--chdir), where relative paths in the configs (dataset, init) resolve:
+    // the directory `quantscope-cli sweep` ran in. Empty: not set (sbatch's own: where sbatch ran).
+    std::string workDir;
 };
 // The job-array script for the runs `indices` of the sweep in `sweepDir` (absolute): each array task runs
 // `quantscope-cli sweep-task SWEEPDIR $SLURM_ARRAY_TASK_ID`; with signalSeconds it traps USR1, forwards it to

@@ -107,6 +107,11 @@ private Q_SLOTS:
                                << QStringLiteral("key 'seed' is given twice");
         QTest::newRow("repeated value")
             << QStringLiteral("seed=1,1") << QStringLiteral("key 'seed' repeats a value");
+        QTest::newRow("coupled parts")
+            << QStringLiteral("preset+init=quick-synthetic")
+            << QStringLiteral("key 'preset+init': value 'quick-synthetic' has 1 parts, not 2");
+        QTest::newRow("coupled unknown")
+            << QStringLiteral("wbits+hue=2|red") << QStringLiteral("unknown key 'hue'");
         QTest::newRow("nothing") << QStringLiteral("") << QStringLiteral("--grid: no axis");
     }
     void gridErrorsNameTheKey()
@@ -170,6 +175,15 @@ private Q_SLOTS:
         const auto presets = planSweep(
             "quick-synthetic", parseSweepGrid("preset=quick-synthetic,seed-table1-apot"), {}, "local");
         QCOMPARE(sweepRunConfig(presets, presets.runs[1]).dataset, std::string("cifar10:data/cifar10"));
+        // A coupled axis sets its keys together.
+        const auto coupled =
+            planSweep("quick-synthetic",
+                      parseSweepGrid("dataset+depth=synthetic:64|20,synthetic:128|32 seed=1"), {}, "local");
+        QCOMPARE(coupled.runs[1].directory, std::string("dataset+depth-synthetic-128-32_seed-1"));
+        const TrainConfig second = sweepRunConfig(coupled, coupled.runs[1]);
+        QCOMPARE(second.dataset, std::string("synthetic:128"));
+        QCOMPARE(second.depth, 32);
+        QCOMPARE(sweepRunConfig(coupled, coupled.runs[0]).depth, 20);
         // Values the config refuses name the run.
         const auto bad = planSweep("quick-synthetic", parseSweepGrid("wbits=2,9"), {}, "local");
         try {
@@ -194,19 +208,29 @@ private Q_SLOTS:
         o.maxParallel = 4;
         o.extraLines = {"--account=lab", "--constraint=a100"};
         o.cli = "/opt/quant scope/quantscope-cli";
+        o.workDir = "/shared/work";
         const QString s = QString::fromStdString(slurmScript("/shared/sweeps/seed", {0, 1, 2, 5, 7, 8}, o));
-        for (const char *line :
-             {"#SBATCH --job-name=seed\n", "#SBATCH --array=0-2,5,7-8%4\n",
-              "#SBATCH --output=/shared/sweeps/seed/slurm/%A_%a.out\n", "#SBATCH --open-mode=append\n",
-              "#SBATCH --partition=gpu\n", "#SBATCH --gpus-per-task=1\n", "#SBATCH --cpus-per-task=8\n",
-              "#SBATCH --time=1-00:00:00\n", "#SBATCH --mem=16G\n", "#SBATCH --signal=B:USR1@300\n",
-              "#SBATCH --requeue\n", "#SBATCH --account=lab\n", "#SBATCH --constraint=a100\n",
-              "cli='/opt/quant scope/quantscope-cli'\n", "sweep='/shared/sweeps/seed'\n",
-              "\"$cli\" sweep-task \"$sweep\" \"$SLURM_ARRAY_TASK_ID\" --threads "
-              "\"${SLURM_CPUS_PER_TASK:-0}\" &\n",
-              "trap 'signalled=1; kill -USR1 \"$child\" 2>/dev/null' USR1\n",
-              "if [ \"$signalled\" = 1 ] && [ \"$rc\" = 130 ]; then\n",
-              "scontrol requeue \"${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\"\n"})
+        for (const char *line : {"#SBATCH --job-name=seed\n",
+                                 "#SBATCH --array=0-2,5,7-8%4\n",
+                                 "#SBATCH --output=/shared/sweeps/seed/slurm/%A_%a.out\n",
+                                 "#SBATCH --open-mode=append\n",
+                                 "#SBATCH --chdir=/shared/work\n",
+                                 "#SBATCH --partition=gpu\n",
+                                 "#SBATCH --gpus-per-task=1\n",
+                                 "#SBATCH --cpus-per-task=8\n",
+                                 "#SBATCH --time=1-00:00:00\n",
+                                 "#SBATCH --mem=16G\n",
+                                 "#SBATCH --signal=B:USR1@300\n",
+                                 "#SBATCH --requeue\n",
+                                 "#SBATCH --account=lab\n",
+                                 "#SBATCH --constraint=a100\n",
+                                 "cli='/opt/quant scope/quantscope-cli'\n",
+                                 "sweep='/shared/sweeps/seed'\n",
+                                 "\"$cli\" sweep-task \"$sweep\" \"$SLURM_ARRAY_TASK_ID\" --threads "
+                                 "\"${SLURM_CPUS_PER_TASK:-0}\" &\n",
+                                 "trap 'signalled=1; kill -USR1 \"$child\" 2>/dev/null' USR1\n",
+                                 "if [ \"$signalled\" = 1 ] && [ \"$rc\" = 130 ]; then\n",
+                                 "scontrol requeue \"${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\"\n"})
             QVERIFY2(s.contains(QString::fromUtf8(line)), line);
         QVERIFY(s.startsWith(QStringLiteral("#!/bin/bash\n")));
         // Every #SBATCH line comes before the first command (sbatch stops reading them there).
