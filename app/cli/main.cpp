@@ -39,7 +39,8 @@ commands:
 
   train   --config FILE | --preset NAME [--set key=value ...] --out RUNDIR      (or --resume RUNDIR)
           train or resume a run: RUNDIR/config.ini, metrics.jsonl, last.qsckpt, best.qsckpt;
-          Ctrl-C stops after the current step and leaves a resumable checkpoint; --list-presets
+          Ctrl-C, SIGTERM or SIGUSR1 stops after the current step and leaves a resumable checkpoint
+          (exit 130); --list-presets
   eval    --weights FILE --data cifar10:DIR|cifar100:DIR|mnist:DIR|fashion-mnist:DIR|synthetic
           [--arch resnet20|32|44|56] [--quant METHOD --bits B | --wbits B --abits B] [--edges fp|8bit]
           [--mean a,b,c --std a,b,c] [--batch N] [--format json|text]     METHOD: )" +
