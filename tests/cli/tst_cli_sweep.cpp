@@ -240,6 +240,27 @@ private Q_SLOTS:
         QCOMPARE(int(epochs.size()), 4);
     }
 
+    // train itself: SIGTERM stops it like Ctrl-C (checkpoint, exit 130) and --resume finishes it.
+    void trainStopsOnSigterm()
+    {
+        const QString run = m_dir.filePath(QStringLiteral("train-term"));
+        QProcess process;
+        process.start(QStringLiteral(QUANTSCOPE_CLI_PATH),
+                      {QStringLiteral("train"), QStringLiteral("--preset"), QStringLiteral("quick-synthetic"),
+                       QStringLiteral("--set"), QStringLiteral("epochs=2"), QStringLiteral("--out"), run});
+        QVERIFY(process.waitForStarted());
+        QVERIFY2(waitForSteps(process, run, 2), "the run did not start");
+        ::kill(pid_t(process.processId()), SIGTERM);
+        QVERIFY(process.waitForFinished(120000));
+        QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(process.exitCode(), 130);
+        QCOMPARE(int(records(run, QStringLiteral("stop")).size()), 1);
+        const auto resumed = runQuantscopeCli({QStringLiteral("train"), QStringLiteral("--resume"), run});
+        QVERIFY2(resumed.exitCode == 0, resumed.err.constData());
+        QCOMPARE(int(records(run, QStringLiteral("done")).size()), 1);
+        QCOMPARE(countSteps(run), 16); // 2 epochs of 8 steps, each once
+    }
+
     void dryRunPrintsThePlanAndTheScript()
     {
         const QString fresh = m_dir.filePath(QStringLiteral("dry"));
