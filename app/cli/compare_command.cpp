@@ -35,7 +35,17 @@ int compareSweep(const std::string &dir, const std::string &format, std::ostream
             if (k == "seed")
                 continue;
             key += k + "=" + v + "\n";
-            label += (label.empty() ? "" : " ") + k + "=" + v;
+            // A coupled axis ("preset+init" = "A|a") reads as "preset=A init=a" (no '|' in a Markdown cell).
+            size_t keyStart = 0, valueStart = 0;
+            for (;;) {
+                const size_t keyEnd = k.find('+', keyStart), valueEnd = v.find('|', valueStart);
+                label += (label.empty() ? "" : " ") + k.substr(keyStart, keyEnd - keyStart) + "=" +
+                         v.substr(valueStart, valueEnd - valueStart);
+                if (keyEnd == std::string::npos || valueEnd == std::string::npos)
+                    break;
+                keyStart = keyEnd + 1;
+                valueStart = valueEnd + 1;
+            }
         }
         if (label.empty())
             label = "all seeds";

@@ -282,8 +282,8 @@ int runSweepCommand(const std::vector<std::string> &args, std::ostream &out)
     }
 
     if (parser.flag("dry-run")) {
-        out << "# sweep " << dir << ": " << manifest.runs.size() << " runs, " << todo.size() << " to train ("
-            << backend
+        out << "# sweep " << dir << ": " << manifest.runs.size()
+            << (manifest.runs.size() == 1 ? " run, " : " runs, ") << todo.size() << " to train (" << backend
             << (backend == "local"
                     ? ", " + std::to_string(jobs) + " at a time, " + std::to_string(threads) + " threads each"
                     : std::string())

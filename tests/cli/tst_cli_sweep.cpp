@@ -181,6 +181,17 @@ private Q_SLOTS:
         QCOMPARE(md.exitCode, 0);
         QVERIFY(QString::fromUtf8(md.out).contains(QStringLiteral("| wbits=2 (2 trials) | 2 | ")));
         QVERIFY(QString::fromUtf8(md.out).contains(QStringLiteral(" ± ")));
+        // A coupled axis is labelled key by key (no '|' to break a Markdown table).
+        const QString coupled = m_dir.filePath(QStringLiteral("coupled"));
+        auto cargs = sweepArgs(coupled, QStringLiteral("wbits+abits=2|3"), 1);
+        cargs << QStringLiteral("--set") << QStringLiteral("train_subset=128") << QStringLiteral("--set")
+              << QStringLiteral("test_subset=64");
+        const auto c = runQuantscopeCli(cargs);
+        QVERIFY2(c.exitCode == 0, c.err.constData());
+        const auto cmd = runQuantscopeCli({QStringLiteral("compare"), QStringLiteral("--sweep"), coupled});
+        QCOMPARE(cmd.exitCode, 0);
+        QVERIFY2(QString::fromUtf8(cmd.out).contains(QStringLiteral("| wbits=2 abits=3 | 1 | ")),
+                 cmd.out.constData());
         const auto notSweep = runQuantscopeCli({QStringLiteral("compare"), QStringLiteral("--sweep"),
                                                 m_dir.filePath(QStringLiteral("nothing"))});
         QCOMPARE(notSweep.exitCode, 1);
