@@ -1,5 +1,6 @@
-// Sweeps (core/sweep/): the manifest's round trip and its one-line errors for damaged files, and each run's
-// state read from its directory.
+// Sweeps (core/sweep/): grid parsing and its errors, run names, each run's config, the Slurm script, the
+// manifest's round trip and its one-line errors for damaged files, and each run's state read from its
+// directory.
 
 #include "core/error.h"
 #include "core/io/atomicfile.h"
