@@ -1,0 +1,191 @@
+#include "ui/views/sweepfollower.h"
+
+#include "core/runs/runreader.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+namespace qs::ui {
+
+namespace fs = std::filesystem;
+
+const char *sweepRunStateName(SweepRunState state)
+{
+    switch (state) {
+    case SweepRunState::Pending:
+        return "pending";
+    case SweepRunState::Running:
+        return "running";
+    case SweepRunState::Stopped:
+        return "stopped";
+    case SweepRunState::Finished:
+        return "finished";
+    case SweepRunState::Failed:
+        return "failed";
+    }
+    return "pending";
+}
+
+SweepRunState sweepRunStateOf(const RunHistory &history)
+{
+    if (history.recordCount() == 0)
+        return SweepRunState::Pending;
+    if (!history.finished())
+        return SweepRunState::Running;
+    if (history.divergence())
+        return SweepRunState::Failed;
+    return history.stopReason().empty() ? SweepRunState::Finished : SweepRunState::Stopped;
+}
+
+namespace {
+
+// A file's size and modification time; both -1 when it does not exist.
+struct Stamp
+{
+    intmax_t size = -1;
+    fs::file_time_type time{};
+    bool operator==(const Stamp &o) const { return size == o.size && time == o.time; }
+    bool operator!=(const Stamp &o) const { return !(*this == o); }
+};
+
+Stamp stampOf(const fs::path &path)
+{
+    std::error_code ec;
+    Stamp s;
+    const auto size = fs::file_size(path, ec);
+    if (ec)
+        return s;
+    s.size = intmax_t(size);
+    s.time = fs::last_write_time(path, ec);
+    return s;
+}
+
+} // namespace
+
+struct SweepFollower::Followed
+{
+    explicit Followed(std::string d) : dir(std::move(d)) { reset(); }
+    void reset()
+    {
+        follower = std::make_unique<MetricsFollower>(dir);
+        history = std::make_unique<RunHistory>();
+        metrics = Stamp{};
+    }
+    std::string dir;
+    std::unique_ptr<MetricsFollower> follower;
+    std::unique_ptr<RunHistory> history; // no label: only the records matter here
+    Stamp metrics, config;
+};
+
+SweepFollower::SweepFollower(const std::string &directory)
+    : m_directory(directory), m_manifest(readSweepManifest(directory))
+{
+    for (size_t i = 0; i < m_manifest.runs.size(); ++i)
+        m_runs.push_back(std::make_unique<Followed>(runDirectory(i)));
+    m_status.resize(m_runs.size());
+    poll();
+}
+
+SweepFollower::~SweepFollower() = default;
+
+std::string SweepFollower::runDirectory(size_t index) const
+{
+    return (fs::path(m_directory) / m_manifest.runs.at(index).directory).lexically_normal().string();
+}
+
+std::string SweepFollower::runLabel(size_t index) const
+{
+    std::string out;
+    for (const auto &[key, value] : m_manifest.runs.at(index).settings)
+        out += (out.empty() ? "" : " ") + key + "=" + value;
+    return out.empty() ? m_manifest.runs.at(index).directory : out;
+}
+
+bool SweepFollower::poll()
+{
+    bool changed = false;
+    m_lastReads = 0;
+    for (size_t i = 0; i < m_runs.size(); ++i) {
+        Followed &f = *m_runs[i];
+        SweepRunStatus next = m_status[i];
+        const Stamp config = stampOf(fs::path(f.dir) / "config.ini");
+        if (config != f.config) {
+            f.config = config;
+            const auto values = readRunConfig(f.dir);
+            const auto it = values.find("epochs");
+            next.epochsPlanned = 0;
+            if (it != values.end()) {
+                try {
+                    next.epochsPlanned = std::max<int64_t>(0, std::stoll(it->second));
+                } catch (const std::exception &) { // a damaged value: unknown
+                }
+            }
+        }
+        const Stamp metrics = stampOf(fs::path(f.dir) / "metrics.jsonl");
+        if (metrics != f.metrics) {
+            if (metrics.size < f.metrics.size) // truncated or replaced (a run restarted): read it again
+                f.reset();
+            f.metrics = metrics;
+            ++m_lastReads;
+            f.history->append(f.follower->poll());
+            const RunHistory &h = *f.history;
+            next.state = sweepRunStateOf(h);
+            next.epochsDone = h.epochs().empty() ? 0 : h.epochs().back().epoch + 1;
+            next.latestTop1.reset();
+            next.bestTop1.reset();
+            for (const EpochSample &e : h.epochs())
+                next.bestTop1 = std::max(next.bestTop1.value_or(e.testTop1), e.testTop1);
+            if (!h.epochs().empty())
+                next.latestTop1 = h.epochs().back().testTop1;
+            next.problem =
+                damageLine(f.follower->path(), f.follower->problems(), f.follower->malformedLines());
+        }
+        const bool same = next.state == m_status[i].state && next.epochsDone == m_status[i].epochsDone &&
+                          next.epochsPlanned == m_status[i].epochsPlanned &&
+                          next.latestTop1 == m_status[i].latestTop1 &&
+                          next.bestTop1 == m_status[i].bestTop1 && next.problem == m_status[i].problem;
+        if (!same) {
+            m_status[i] = std::move(next);
+            changed = true;
+        }
+    }
+    return changed;
+}
+
+std::vector<SweepRow> groupSweepRuns(const SweepManifest &manifest, const std::vector<SweepRunStatus> &status,
+                                     const std::vector<std::string> &groupKeys)
+{
+    std::vector<SweepRow> rows;
+    std::map<std::vector<std::string>, size_t> rowOf;
+    for (size_t i = 0; i < manifest.runs.size() && i < status.size(); ++i) {
+        std::vector<std::string> values;
+        for (const auto &[key, value] : manifest.runs[i].settings)
+            if (std::find(groupKeys.begin(), groupKeys.end(), key) != groupKeys.end())
+                values.push_back(value);
+        auto [it, inserted] = rowOf.emplace(values, rows.size());
+        if (inserted) {
+            rows.emplace_back();
+            rows.back().values = values;
+        }
+        rows[it->second].members.push_back(i);
+    }
+    for (SweepRow &row : rows) {
+        std::vector<double> latest, best;
+        for (size_t i : row.members) {
+            const SweepRunStatus &s = status[i];
+            ++row.states[size_t(s.state)];
+            row.epochsDone += s.epochsDone;
+            row.epochsPlanned += s.epochsPlanned;
+            if (s.latestTop1)
+                latest.push_back(*s.latestTop1);
+            if (s.bestTop1)
+                best.push_back(*s.bestTop1);
+        }
+        row.latestTop1 = meanStd(latest);
+        row.bestTop1 = meanStd(best);
+    }
+    return rows;
+}
+
+} // namespace qs::ui
