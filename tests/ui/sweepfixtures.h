@@ -1,17 +1,20 @@
 #pragma once
 // A sweep directory for the ui tests, as `quantscope-cli sweep` lays it out: sweep.json (written here as
 // text, not by the code under test) and one run directory per grid point, method {apot, dsq} x wbits {2, 4}
-// x seed {1, 2, 3}. The runs are in every state a sweep shows: finished, running, stopped, failed (diverged)
-// and pending (no directory, or a directory with only config.ini). Numbers follow RunFixture's formulas, each
-// run's accuracies shifted by offset(index).
+// x seed {1, 2, 3}. The runs are in every state a sweep shows (core/sweep/sweepstate.h): finished, running
+// (its task's lock names this process), stopped (a "stop" record), failed (diverged, or the task's error
+// file) and pending (no directory, or an empty one). Numbers follow RunFixture's formulas, each run's
+// accuracies shifted by offset(index).
 
 #include "runfixtures.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QString>
 #include <QStringList>
+#include <QSysInfo>
 
 namespace qs::test {
 
@@ -32,10 +35,11 @@ struct SweepFixture
     enum class Kind
     {
         Finished,
-        Running,    // two of three epochs
+        Running,    // two of three epochs, and the task's lock naming this (live) process
         Stopped,    // one epoch, then a "stop" record
         Failed,     // three epochs, then a divergence
-        NoMetrics,  // the directory with config.ini only
+        TaskFailed, // config.ini and sweep-error.txt: the task failed before training
+        NoMetrics,  // an empty directory (created, nothing written yet)
         NoDirectory // not created yet
     };
     static Kind kindOf(int i)
@@ -54,6 +58,8 @@ struct SweepFixture
             return Kind::Stopped; // (dsq, 2) seed 2
         case 8:
             return Kind::NoMetrics; // (dsq, 2) seed 3
+        case 9:
+            return Kind::TaskFailed; // (dsq, 4) seed 1
         default:
             return Kind::NoDirectory; // (apot, 4) seed 3; (dsq, 4) all
         }
@@ -70,6 +76,17 @@ struct SweepFixture
         return f;
     }
     static QByteArray start() { return "{\"type\":\"start\",\"step\":0,\"epoch\":0,\"threads\":2}\n"; }
+    static constexpr const char *kTaskError = "data set cifar10:/nowhere: no such directory";
+    // The lock `sweep-task` holds while it trains a run: this process, on this host, so it is alive.
+    static void writeLock(const QString &dir)
+    {
+        QFile lock(dir + QStringLiteral("/sweep-task.json"));
+        if (lock.open(QIODevice::WriteOnly))
+            lock.write(QStringLiteral("{\"host\":\"%1\",\"pid\":%2,\"started\":0}\n")
+                           .arg(QSysInfo::machineHostName())
+                           .arg(QCoreApplication::applicationPid())
+                           .toUtf8());
+    }
     // The lines that finish run i from where Kind::Running leaves it.
     static QByteArray rest(int i) { return run(i).epochLines(2) + run(i).endLines(); }
 
@@ -113,17 +130,24 @@ struct SweepFixture
                 metrics = start() + f.epochLines(0) +
                           "{\"type\":\"stop\",\"reason\":\"stopped\",\"step\":4,\"epoch\":1,\"batch\":0}\n";
                 break;
-            case Kind::NoMetrics:
+            case Kind::TaskFailed:
                 QDir().mkpath(dir);
                 if (QFile c(dir + QStringLiteral("/config.ini")); c.open(QIODevice::WriteOnly))
                     c.write(f.config());
+                if (QFile e(dir + QStringLiteral("/sweep-error.txt")); e.open(QIODevice::WriteOnly))
+                    e.write(QByteArray(kTaskError) + "\n");
+                break;
+            case Kind::NoMetrics:
+                QDir().mkpath(dir);
                 break;
             case Kind::NoDirectory:
                 break;
             }
             if (!metrics.isEmpty())
                 f.write(dir, metrics);
-            if (QFileInfo(dir).isDir())
+            if (kindOf(i) == Kind::Running)
+                writeLock(dir);
+            if (QFileInfo::exists(dir + QStringLiteral("/config.ini")))
                 appendBytes(dir + QStringLiteral("/config.ini"),
                             QStringLiteral("seed = %1\n").arg(seeds()[i % 3]).toUtf8());
         }

@@ -15,6 +15,7 @@
 #include <QLabel>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QSysInfo>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -122,16 +123,18 @@ private Q_SLOTS:
             const QString state = kind == Kind::Finished  ? QStringLiteral("finished")
                                   : kind == Kind::Running ? QStringLiteral("running")
                                   : kind == Kind::Stopped ? QStringLiteral("stopped")
-                                  : kind == Kind::Failed  ? QStringLiteral("failed")
-                                                          : QStringLiteral("pending");
+                                  : kind == Kind::Failed || kind == Kind::TaskFailed
+                                      ? QStringLiteral("failed")
+                                      : QStringLiteral("pending");
             QCOMPARE(cell(table, i, QStringLiteral("Status")), state);
             const QString epochs = kind == Kind::Finished || kind == Kind::Failed ? QStringLiteral("3/3")
                                    : kind == Kind::Running                        ? QStringLiteral("2/3")
                                    : kind == Kind::Stopped                        ? QStringLiteral("1/3")
-                                   : kind == Kind::NoMetrics                      ? QStringLiteral("0/3")
+                                   : kind == Kind::TaskFailed                     ? QStringLiteral("0/3")
                                                                                   : QStringLiteral("0");
             QCOMPARE(cell(table, i, QStringLiteral("Epochs")), epochs);
-            const bool pending = kind == Kind::NoMetrics || kind == Kind::NoDirectory;
+            const bool pending =
+                kind == Kind::NoMetrics || kind == Kind::NoDirectory || kind == Kind::TaskFailed;
             QCOMPARE(cell(table, i, QStringLiteral("Latest top-1 (%)")),
                      pending ? QStringLiteral("\u2014") : QString::number(finalTop1(i), 'f', 2));
             QCOMPARE(cell(table, i, QStringLiteral("Best top-1 (%)")),
@@ -139,7 +142,15 @@ private Q_SLOTS:
         }
         auto *summary = panel.findChild<QLabel *>(QStringLiteral("sweepSummary"));
         QCOMPARE(summary->text(),
-                 QStringLiteral("Sweep of 12 runs: 4 finished, 1 running, 1 stopped, 1 failed, 5 pending"));
+                 QStringLiteral("Sweep of 12 runs: 4 finished, 1 running, 1 stopped, 2 failed, 4 pending"));
+        // Why a run failed, and which task runs one, is in its row's tooltip (sweepRunStatus's line).
+        QVERIFY2(table->item(9, 0)->toolTip().contains(QString::fromLatin1(SweepFixture::kTaskError)),
+                 qPrintable(table->item(9, 0)->toolTip()));
+        QVERIFY2(table->item(6, 0)->toolTip().contains(QStringLiteral("loss is NaN")),
+                 qPrintable(table->item(6, 0)->toolTip()));
+        QVERIFY2(table->item(4, 0)->toolTip().contains(
+                     QStringLiteral("running on %1").arg(QSysInfo::machineHostName())),
+                 qPrintable(table->item(4, 0)->toolTip()));
     }
 
     // By default every key but seed makes a row: the three seeds are one row, with mean ± std over the runs
@@ -174,12 +185,12 @@ private Q_SLOTS:
             {QStringLiteral("dsq"),
              QStringLiteral("2"),
              QStringLiteral("1 stopped, 1 failed, 1 pending"),
-             QStringLiteral("4/9"),
+             QStringLiteral("4/6"),
              {6, 7}},
             {QStringLiteral("dsq"),
              QStringLiteral("4"),
-             QStringLiteral("3 pending"),
-             QStringLiteral("0"),
+             QStringLiteral("1 failed, 2 pending"),
+             QStringLiteral("0/3"),
              {}},
         };
         for (int r = 0; r < 4; ++r) {
@@ -236,8 +247,14 @@ private Q_SLOTS:
         qs::test::appendBytes(running + QStringLiteral("/metrics.jsonl"), SweepFixture::rest(4));
         panel->pollNow();
         QCOMPARE(panel->follower()->lastPollReads(), 1);
-        QCOMPARE(cell(table, 1, QStringLiteral("Status")), QStringLiteral("2 finished, 1 pending"));
         QCOMPARE(cell(table, 1, QStringLiteral("Epochs")), QStringLiteral("6/6"));
+        // Its "done" is written; the task still holds its lock until it exits.
+        QCOMPARE(cell(table, 1, QStringLiteral("Status")),
+                 QStringLiteral("1 running, 1 finished, 1 pending"));
+        QVERIFY(QFile::remove(running + QStringLiteral("/sweep-task.json")));
+        panel->pollNow();
+        QCOMPARE(panel->follower()->lastPollReads(), 0); // only the lock went: no metrics read
+        QCOMPARE(cell(table, 1, QStringLiteral("Status")), QStringLiteral("2 finished, 1 pending"));
         const double top4 = SweepFixture::run(4).testTop1(2);
         QCOMPARE(cell(table, 1, QStringLiteral("Latest top-1 (%)")), meanStdText({finalTop1(3), top4}));
 
@@ -246,6 +263,7 @@ private Q_SLOTS:
         QVERIFY(!view.runs().contains(pending));
         const int before = int(view.runs().size());
         SweepFixture::run(5).write(pending, SweepFixture::start() + SweepFixture::run(5).epochLines(0));
+        SweepFixture::writeLock(pending);
         panel->pollNow();
         QCOMPARE(cell(table, 1, QStringLiteral("Status")), QStringLiteral("1 running, 2 finished"));
         QCOMPARE(int(view.runs().size()), before + 1);

@@ -10,34 +10,6 @@ namespace qs::ui {
 
 namespace fs = std::filesystem;
 
-const char *sweepRunStateName(SweepRunState state)
-{
-    switch (state) {
-    case SweepRunState::Pending:
-        return "pending";
-    case SweepRunState::Running:
-        return "running";
-    case SweepRunState::Stopped:
-        return "stopped";
-    case SweepRunState::Finished:
-        return "finished";
-    case SweepRunState::Failed:
-        return "failed";
-    }
-    return "pending";
-}
-
-SweepRunState sweepRunStateOf(const RunHistory &history)
-{
-    if (history.recordCount() == 0)
-        return SweepRunState::Pending;
-    if (!history.finished())
-        return SweepRunState::Running;
-    if (history.divergence())
-        return SweepRunState::Failed;
-    return history.stopReason().empty() ? SweepRunState::Finished : SweepRunState::Stopped;
-}
-
 namespace {
 
 // A file's size and modification time; both -1 when it does not exist.
@@ -75,7 +47,7 @@ struct SweepFollower::Followed
     std::string dir;
     std::unique_ptr<MetricsFollower> follower;
     std::unique_ptr<RunHistory> history; // no label: only the records matter here
-    Stamp metrics, config;
+    Stamp metrics, config, lock, error;
 };
 
 SweepFollower::SweepFollower(const std::string &directory)
@@ -108,10 +80,9 @@ bool SweepFollower::poll()
     m_lastReads = 0;
     for (size_t i = 0; i < m_runs.size(); ++i) {
         Followed &f = *m_runs[i];
-        SweepRunStatus next = m_status[i];
+        SweepRunProgress next = m_status[i];
         const Stamp config = stampOf(fs::path(f.dir) / "config.ini");
         if (config != f.config) {
-            f.config = config;
             const auto values = readRunConfig(f.dir);
             const auto it = values.find("epochs");
             next.epochsPlanned = 0;
@@ -123,14 +94,14 @@ bool SweepFollower::poll()
             }
         }
         const Stamp metrics = stampOf(fs::path(f.dir) / "metrics.jsonl");
-        if (metrics != f.metrics) {
+        const bool metricsChanged = metrics != f.metrics;
+        if (metricsChanged) {
             if (metrics.size < f.metrics.size) // truncated or replaced (a run restarted): read it again
                 f.reset();
             f.metrics = metrics;
             ++m_lastReads;
             f.history->append(f.follower->poll());
             const RunHistory &h = *f.history;
-            next.state = sweepRunStateOf(h);
             next.epochsDone = h.epochs().empty() ? 0 : h.epochs().back().epoch + 1;
             next.latestTop1.reset();
             next.bestTop1.reset();
@@ -141,7 +112,19 @@ bool SweepFollower::poll()
             next.problem =
                 damageLine(f.follower->path(), f.follower->problems(), f.follower->malformedLines());
         }
-        const bool same = next.state == m_status[i].state && next.epochsDone == m_status[i].epochsDone &&
+        const Stamp lock = stampOf(fs::path(f.dir) / kSweepTaskLockName);
+        const Stamp error = stampOf(fs::path(f.dir) / kSweepErrorName);
+        if (m_first || metricsChanged || config != f.config || lock != f.lock || error != f.error ||
+            next.state == SweepRunState::Running) {
+            f.config = config;
+            f.lock = lock;
+            f.error = error;
+            const SweepRunStatus state = sweepRunStatus(m_directory, m_manifest.runs[i]);
+            next.state = state.state;
+            next.detail = state.detail;
+        }
+        const bool same = next.state == m_status[i].state && next.detail == m_status[i].detail &&
+                          next.epochsDone == m_status[i].epochsDone &&
                           next.epochsPlanned == m_status[i].epochsPlanned &&
                           next.latestTop1 == m_status[i].latestTop1 &&
                           next.bestTop1 == m_status[i].bestTop1 && next.problem == m_status[i].problem;
@@ -150,10 +133,12 @@ bool SweepFollower::poll()
             changed = true;
         }
     }
+    m_first = false;
     return changed;
 }
 
-std::vector<SweepRow> groupSweepRuns(const SweepManifest &manifest, const std::vector<SweepRunStatus> &status,
+std::vector<SweepRow> groupSweepRuns(const SweepManifest &manifest,
+                                     const std::vector<SweepRunProgress> &status,
                                      const std::vector<std::string> &groupKeys)
 {
     std::vector<SweepRow> rows;
@@ -173,7 +158,7 @@ std::vector<SweepRow> groupSweepRuns(const SweepManifest &manifest, const std::v
     for (SweepRow &row : rows) {
         std::vector<double> latest, best;
         for (size_t i : row.members) {
-            const SweepRunStatus &s = status[i];
+            const SweepRunProgress &s = status[i];
             ++row.states[size_t(s.state)];
             row.epochsDone += s.epochsDone;
             row.epochsPlanned += s.epochsPlanned;

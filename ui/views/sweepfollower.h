@@ -1,8 +1,9 @@
 #pragma once
 // A sweep directory followed as it runs: sweep.json (core/sweep/sweepmanifest.h) names one run directory per
-// grid point; each is followed through its metrics.jsonl (MetricsFollower, only what was appended since the
-// last poll, and only for files whose size or time changed) into a state (pending, running, stopped,
-// finished, failed), its epochs done of those configured, and its latest and best test top-1. Rows of the
+// grid point; each is followed into its state (core/sweep/sweepstate.h: pending, running, stopped, finished,
+// failed), its epochs done of those configured, and its latest and best test top-1, read from its
+// metrics.jsonl (MetricsFollower: only what was appended since the last poll, and only for files whose size
+// or time changed). Rows of the
 // sweep table group the runs by a choice of the grid's keys, with the runs differing only in the other keys
 // (the seed, by default) aggregated as mean ± sample standard deviation. No widgets: the Runs tab's sweep
 // panel shows it, the tests check it.
@@ -10,6 +11,7 @@
 #include "core/runs/runhistory.h"
 #include "core/runs/trials.h"
 #include "core/sweep/sweepmanifest.h"
+#include "core/sweep/sweepstate.h"
 
 #include <array>
 #include <cstdint>
@@ -20,25 +22,16 @@
 
 namespace qs::ui {
 
-enum class SweepRunState
-{
-    Pending,  // nothing written yet (no directory, no metrics.jsonl, or no record in it)
-    Running,  // records, and neither a "done", "stop" nor "divergence" record after the last start
-    Stopped,  // a "stop" record (Pause/Stop, max_steps, a pre-timeout signal): last.qsckpt resumes it
-    Finished, // a "done" record: every epoch trained
-    Failed    // a "divergence" record: it stopped on a NaN/Inf loss or an exploding delta
-};
-inline constexpr int kSweepRunStates = 5;
-const char *sweepRunStateName(SweepRunState state); // "pending", "running", ...
+inline constexpr int kSweepRunStates = 5; // qs::SweepRunState's values
 
-// The state of a run from what its metrics.jsonl holds so far.
-SweepRunState sweepRunStateOf(const RunHistory &history);
-
-struct SweepRunStatus
+// What the sweep table shows of one run: its state as core/sweep/sweepstate.h judges it (so the table and
+// `quantscope-cli compare --sweep` agree), and its progress from the records of its metrics.jsonl.
+struct SweepRunProgress
 {
     SweepRunState state = SweepRunState::Pending;
-    int64_t epochsDone = 0;                     // epochs with a test evaluation
-    int64_t epochsPlanned = 0;                  // config.ini's "epochs"; 0 while unknown
+    std::string detail;        // sweepRunStatus's line: the running task, the error, the divergence
+    int64_t epochsDone = 0;    // epochs with a test evaluation
+    int64_t epochsPlanned = 0; // config.ini's "epochs"; 0 while unknown
     std::optional<double> latestTop1, bestTop1; // test top-1 (%) of the last epoch, and the best epoch
     std::string problem;                        // a damaged metrics.jsonl, one line; empty when none
 };
@@ -55,7 +48,8 @@ struct SweepRow
 
 // Rows for `groupKeys` (a subset of the manifest's axis keys; others are aggregated over), in the order each
 // combination first appears in the manifest.
-std::vector<SweepRow> groupSweepRuns(const SweepManifest &manifest, const std::vector<SweepRunStatus> &status,
+std::vector<SweepRow> groupSweepRuns(const SweepManifest &manifest,
+                                     const std::vector<SweepRunProgress> &status,
                                      const std::vector<std::string> &groupKeys);
 
 class SweepFollower
@@ -72,11 +66,12 @@ public:
     size_t size() const { return m_manifest.runs.size(); }
     std::string runDirectory(size_t index) const; // the sweep directory joined with the run's directory
     std::string runLabel(size_t index) const;     // "method=apot wbits=2 seed=1"
-    const SweepRunStatus &status(size_t index) const { return m_status[index]; }
-    const std::vector<SweepRunStatus> &statuses() const { return m_status; }
+    const SweepRunProgress &status(size_t index) const { return m_status[index]; }
+    const std::vector<SweepRunProgress> &statuses() const { return m_status; }
 
-    // Reads what is new in every run whose metrics.jsonl (or config.ini) changed in size or time since the
-    // last poll. True when a status changed.
+    // Reads what is new in every run whose files (metrics.jsonl, config.ini, the task's lock or error file)
+    // changed in size or time since the last poll; a running run's state is asked again every poll (its task
+    // may have died: that reads no more than its lock). True when a status changed.
     bool poll();
     // How many metrics.jsonl files the last poll read (0 when nothing changed): the tests check it is cheap.
     int lastPollReads() const { return m_lastReads; }
@@ -86,8 +81,9 @@ private:
     std::string m_directory;
     SweepManifest m_manifest;
     std::vector<std::unique_ptr<Followed>> m_runs;
-    std::vector<SweepRunStatus> m_status;
+    std::vector<SweepRunProgress> m_status;
     int m_lastReads = 0;
+    bool m_first = true;
 };
 
 } // namespace qs::ui

@@ -43,11 +43,11 @@ QString statesText(const SweepRow &row)
     if (row.members.size() == 1)
         for (SweepRunState s : order)
             if (row.states[size_t(s)] == 1)
-                return QString::fromLatin1(sweepRunStateName(s));
+                return QString::fromStdString(sweepRunStateName(s));
     QStringList parts;
     for (SweepRunState s : order)
         if (const int n = row.states[size_t(s)])
-            parts << QStringLiteral("%1 %2").arg(n).arg(QString::fromLatin1(sweepRunStateName(s)));
+            parts << QStringLiteral("%1 %2").arg(n).arg(QString::fromStdString(sweepRunStateName(s)));
     return parts.join(QStringLiteral(", "));
 }
 
@@ -335,9 +335,12 @@ void SweepPanel::refresh()
         cells << meanText(row.latestTop1) << meanText(row.bestTop1);
         QStringList tip;
         for (size_t i : row.members) {
-            const SweepRunStatus &s = m_follower->status(i);
-            tip << QStringLiteral("%1: %2").arg(QString::fromStdString(m_follower->runDirectory(i)),
-                                                QString::fromLatin1(sweepRunStateName(s.state)));
+            const SweepRunProgress &s = m_follower->status(i);
+            tip << QStringLiteral("%1: %2%3")
+                       .arg(QString::fromStdString(m_follower->runDirectory(i)),
+                            QString::fromStdString(sweepRunStateName(s.state)),
+                            s.detail.empty() ? QString()
+                                             : QStringLiteral(" (%1)").arg(QString::fromStdString(s.detail)));
         }
         if (row.latestTop1.n > 1)
             tip << QStringLiteral("top-1: mean \u00b1 sample standard deviation (n \u2212 1) over %1 runs")
@@ -363,7 +366,7 @@ void SweepPanel::refresh()
     // The whole sweep in one line, and its first damaged run file.
     int counts[kSweepRunStates] = {};
     QStringList problems;
-    for (const SweepRunStatus &s : m_follower->statuses()) {
+    for (const SweepRunProgress &s : m_follower->statuses()) {
         ++counts[int(s.state)];
         if (!s.problem.empty())
             problems << QString::fromStdString(s.problem);
@@ -372,8 +375,9 @@ void SweepPanel::refresh()
     for (SweepRunState s : {SweepRunState::Finished, SweepRunState::Running, SweepRunState::Stopped,
                             SweepRunState::Failed, SweepRunState::Pending})
         if (counts[int(s)])
-            parts
-                << QStringLiteral("%1 %2").arg(counts[int(s)]).arg(QString::fromLatin1(sweepRunStateName(s)));
+            parts << QStringLiteral("%1 %2")
+                         .arg(counts[int(s)])
+                         .arg(QString::fromStdString(sweepRunStateName(s)));
     m_summary->setText(
         QStringLiteral("Sweep of %1 runs: %2").arg(m_follower->size()).arg(parts.join(QStringLiteral(", "))));
     m_summary->setToolTip(
