@@ -305,6 +305,18 @@ private Q_SLOTS:
         QCOMPARE(view.dashboard()->runLabel(1), QStringLiteral("method=apot wbits=2 seed=2"));
         view.dashboard()->showPage(RunDashboard::Page::Compare);
         QCOMPARE(view.figure().id, QStringLiteral("trials"));
+        // The row is named by its grouped keys (not by its first run's seed), and its mean is over its runs.
+        const qs::ui::SeriesSpec *mean = nullptr;
+        for (const auto &panel : view.figure().panels)
+            for (const auto &series : panel.series)
+                if (series.id == QStringLiteral("trial-top1.0"))
+                    mean = &series;
+        QVERIFY(mean);
+        QCOMPARE(mean->name, QStringLiteral("method=apot wbits=2 (3 trials)"));
+        QCOMPARE(mean->points.size(), 3);
+        QCOMPARE(mean->points.last().y(), (finalTop1(0) + finalTop1(1) + finalTop1(2)) / 3);
+        QVERIFY2(view.figure().note.contains(QStringLiteral("differ only in seed")),
+                 qPrintable(view.figure().note));
         view.sweepPanel()->setGroupKeys(view.sweepPanel()->axisKeys()); // a row per run: plain overlay
         QCOMPARE(view.figure().id, QStringLiteral("compare"));
 
@@ -390,6 +402,18 @@ private Q_SLOTS:
         RunsView closed;
         closed.restoreSettings(settings);
         QVERIFY(!closed.sweepPanel()->isOpen());
+    }
+
+    // Not a check: with QUANTSCOPE_SWEEP_FIXTURE=DIR, writes the fixture sweep to DIR to look at in the app
+    // (`quantscope --screenshot OUT --screenshot-size 1280x720 DIR`).
+    void writeFixtureToLookAt()
+    {
+        const QString out = qEnvironmentVariable("QUANTSCOPE_SWEEP_FIXTURE");
+        if (out.isEmpty())
+            QSKIP("QUANTSCOPE_SWEEP_FIXTURE not set");
+        QDir(out).removeRecursively();
+        SweepFixture::write(out);
+        QVERIFY(QFileInfo::exists(out + QStringLiteral("/sweep.json")));
     }
 
 private:

@@ -396,21 +396,26 @@ void RunsView::syncSweepRuns()
     refreshTable(true);
 }
 
-std::vector<std::vector<size_t>> RunsView::sweepTrialGroups() const
+std::vector<std::vector<size_t>> RunsView::sweepTrialGroups(std::vector<std::string> *labels) const
 {
     std::vector<std::vector<size_t>> groups;
     if (m_sweep->groupKeys().size() == m_sweep->axisKeys().size())
         return groups; // one run per row: nothing to aggregate
     const QStringList open = runs();
     const QStringList selected = m_sweep->selectedRunDirectories();
+    const QStringList rowLabels = m_sweep->selectedRowLabels();
+    int row = -1;
     for (const auto &members : m_sweep->selectedGroups()) {
+        ++row;
         std::vector<size_t> group;
         for (size_t k : members)
             if (k < size_t(selected.size()))
                 if (const auto at = open.indexOf(selected[int(k)]); at >= 0)
                     group.push_back(size_t(at));
-        if (!group.empty())
+        if (!group.empty()) {
             groups.push_back(group);
+            labels->push_back(rowLabels.value(row).toStdString());
+        }
     }
     return groups;
 }
@@ -629,8 +634,16 @@ void RunsView::refreshTable(bool force)
 
     // The Compare page follows the table: grouped trials are drawn as their mean and range.
     std::vector<std::vector<size_t>> trialGroups;
+    std::vector<std::string> groupLabels;
+    std::string groupRule;
     if (m_sweep && m_sweep->isOpen()) {
-        trialGroups = sweepTrialGroups(); // the sweep's rows
+        trialGroups = sweepTrialGroups(&groupLabels); // the sweep's rows
+        QStringList aggregated = m_sweep->axisKeys();
+        for (const QString &key : m_sweep->groupKeys())
+            aggregated.removeAll(key);
+        groupRule = QStringLiteral("a recipe is a row of the sweep table: its runs differ only in %1")
+                        .arg(aggregated.join(QStringLiteral(", ")))
+                        .toStdString();
     } else if (groupTrials()) {
         std::vector<std::map<std::string, std::string>> configs;
         for (const auto &s : m_summaries)
@@ -638,7 +651,7 @@ void RunsView::refreshTable(bool force)
         for (const TrialGroup &g : qs::groupTrials(configs))
             trialGroups.push_back(g.members);
     }
-    m_dashboard->setTrialGroups(trialGroups);
+    m_dashboard->setTrialGroups(trialGroups, groupLabels, groupRule);
 
     m_table->setRowCount(int(rows.size()));
     for (int r = 0; r < int(rows.size()); ++r) {

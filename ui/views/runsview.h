@@ -98,7 +98,8 @@ private:
     void refreshTable(bool force);
     void removeSelected();
     void syncSweepRuns(); // the dashboard follows the sweep's selected rows
-    std::vector<std::vector<size_t>> sweepTrialGroups() const; // selected rows as indices into runs()
+    // The selected rows as indices into runs(), with each row's label.
+    std::vector<std::vector<size_t>> sweepTrialGroups(std::vector<std::string> *labels) const;
 
     RunDashboard *m_dashboard = nullptr;
     QListWidget *m_list = nullptr;

@@ -68,7 +68,7 @@ SweepPanel::SweepPanel(QWidget *parent)
     m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_table->verticalHeader()->setVisible(false);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->horizontalHeader()->setStretchLastSection(false); // the Status column takes the spare width
     m_table->setToolTip(QStringLiteral(
         "One row per combination of the grouped keys: its runs' states, epochs trained of those configured "
         "(summed over the row), and the test top-1 of the last epoch and of the best epoch, as mean &plusmn; "
@@ -267,6 +267,25 @@ std::vector<std::vector<size_t>> SweepPanel::selectedGroups() const
     return groups;
 }
 
+QStringList SweepPanel::selectedRowLabels() const
+{
+    QStringList labels;
+    std::vector<int> rows;
+    for (const QModelIndex &index : m_table->selectionModel()->selectedRows())
+        rows.push_back(index.row());
+    std::sort(rows.begin(), rows.end());
+    for (int r : rows) {
+        if (size_t(r) >= m_rows.size())
+            continue;
+        QStringList parts;
+        for (size_t k = 0; k < m_groupKeys.size() && k < m_rows[size_t(r)].values.size(); ++k)
+            parts << QStringLiteral("%1=%2").arg(QString::fromStdString(m_groupKeys[k]),
+                                                 QString::fromStdString(m_rows[size_t(r)].values[k]));
+        labels << (parts.isEmpty() ? QStringLiteral("all runs") : parts.join(QLatin1Char(' ')));
+    }
+    return labels;
+}
+
 QString SweepPanel::runLabel(const QString &runDir) const
 {
     if (!m_follower)
@@ -320,8 +339,15 @@ void SweepPanel::refresh()
         if (!h || h->text() != headers[c])
             m_table->setHorizontalHeaderItem(c, new QTableWidgetItem(headers[c]));
     }
+    const bool rowsChanged = m_table->rowCount() != int(m_rows.size());
     m_table->setRowCount(int(m_rows.size()));
+    if (rowsChanged)
+        fitRows();
     const int keyColumns = int(m_groupKeys.size());
+    const int statusColumn = keyColumns + (aggregated ? 1 : 0);
+    for (int c = 0; c < m_table->columnCount(); ++c)
+        m_table->horizontalHeader()->setSectionResizeMode(
+            c, c == statusColumn ? QHeaderView::Stretch : QHeaderView::ResizeToContents);
     for (int r = 0; r < int(m_rows.size()); ++r) {
         const SweepRow &row = m_rows[size_t(r)];
         QStringList cells;
@@ -354,11 +380,10 @@ void SweepPanel::refresh()
             }
             if (item->text() != cells[c])
                 item->setText(cells[c]);
-            item->setTextAlignment(c < keyColumns || c == keyColumns + (aggregated ? 1 : 0)
-                                       ? Qt::AlignLeft | Qt::AlignVCenter
-                                       : Qt::AlignRight | Qt::AlignVCenter);
+            item->setTextAlignment(c < keyColumns || c == statusColumn ? Qt::AlignLeft | Qt::AlignVCenter
+                                                                       : Qt::AlignRight | Qt::AlignVCenter);
             item->setToolTip(tip.join(QLatin1Char('\n')));
-            if (c == keyColumns + (aggregated ? 1 : 0))
+            if (c == statusColumn)
                 item->setForeground(failed ? QColor(0xB0, 0x00, 0x20) : palette().color(QPalette::Text));
         }
     }
@@ -399,7 +424,10 @@ void SweepPanel::fitRows()
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
     const int header =
         std::max(m_table->horizontalHeader()->sizeHint().height(), m_table->fontMetrics().height() + 8);
-    m_table->setMinimumHeight(header + 3 * m_table->verticalHeader()->defaultSectionSize() +
+    // The header and up to four rows (a row per recipe of a typical sweep) stay in view however the splitter
+    // is dragged; more scroll.
+    const int rows = std::clamp(m_table->rowCount(), 3, 4);
+    m_table->setMinimumHeight(header + rows * m_table->verticalHeader()->defaultSectionSize() +
                               2 * m_table->frameWidth());
 }
 

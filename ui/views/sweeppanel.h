@@ -12,6 +12,7 @@
 #include <QWidget>
 
 #include <memory>
+#include <string>
 #include <vector>
 
 QT_BEGIN_NAMESPACE
@@ -53,6 +54,7 @@ public:
     // into that list) for the dashboard's trial groups.
     QStringList selectedRunDirectories() const;
     std::vector<std::vector<size_t>> selectedGroups() const;
+    QStringList selectedRowLabels() const; // per selected row: its grouped keys, "method=apot wbits=2"
     QString
     runLabel(const QString &runDir) const; // "method=apot wbits=2 seed=1"; empty when not in the sweep
 
