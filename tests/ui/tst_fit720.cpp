@@ -396,6 +396,7 @@ private Q_SLOTS:
     // page and the sweep table fit, and every row of the table is in view.
     void sweepReadableAt1280x720() { sweepReadable(QSize(1280, 720)); }
     void sweepReadableAt1600x1000() { sweepReadable(QSize(1600, 1000)); }
+    void sweepReadableInPresentationAt1280x720() { sweepReadable(QSize(1280, 720), true); }
 
 private:
     void everyTabReadable(const QSize &size, bool withData, bool presentation = false)
@@ -481,7 +482,7 @@ private:
                                 .arg(table->rowCount())));
     }
 
-    void sweepReadable(const QSize &size)
+    void sweepReadable(const QSize &size, bool presentation = false)
     {
         const QString sweep = qs::test::SweepFixture::write(m_dir.filePath(QStringLiteral("sweep")));
         MainWindow window;
@@ -491,6 +492,11 @@ private:
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         settle();
+        const auto presentationOff = qScopeGuard([&window] { window.presentationMode()->setOn(false); });
+        if (presentation) {
+            window.presentationMode()->setOn(true);
+            settle();
+        }
         QCOMPARE(window.size(), size);
         SweepPanel *panel = window.runsView()->sweepPanel();
         QVERIFY(panel->isVisible());
@@ -503,9 +509,10 @@ private:
             ++pages;
             if (!shots.isEmpty() && QDir().mkpath(shots))
                 window.grab().save(QDir(shots).filePath(
-                    QStringLiteral("%1x%2 sweep %3.png")
+                    QStringLiteral("%1x%2 sweep%3 %4.png")
                         .arg(size.width())
                         .arg(size.height())
+                        .arg(presentation ? QStringLiteral(" presentation") : QString())
                         .arg(QString(where).replace(QLatin1Char('/'), QLatin1Char('-')))));
             problems << cutTexts(&window, where);
         });

@@ -269,7 +269,7 @@ private Q_SLOTS:
         QCOMPARE(int(view.runs().size()), before + 1);
         QVERIFY(view.runs().contains(pending));
         QCOMPARE(view.dashboard()->runLabel(int(view.runs().indexOf(pending))),
-                 QStringLiteral("method=apot wbits=4 seed=3"));
+                 QStringLiteral("apot wbits=4 seed=3"));
 
         // The timer does the same without pollNow.
         panel->setPollInterval(20);
@@ -302,7 +302,7 @@ private Q_SLOTS:
         for (int i = 0; i < 3; ++i)
             first << QDir::cleanPath(QDir(root).filePath(SweepFixture::directoryOf(i)));
         QCOMPARE(view.runs(), first);
-        QCOMPARE(view.dashboard()->runLabel(1), QStringLiteral("method=apot wbits=2 seed=2"));
+        QCOMPARE(view.dashboard()->runLabel(1), QStringLiteral("apot wbits=2 seed=2"));
         view.dashboard()->showPage(RunDashboard::Page::Compare);
         QCOMPARE(view.figure().id, QStringLiteral("trials"));
         // The row is named by its grouped keys (not by its first run's seed), and its mean is over its runs.
@@ -312,7 +312,7 @@ private Q_SLOTS:
                 if (series.id == QStringLiteral("trial-top1.0"))
                     mean = &series;
         QVERIFY(mean);
-        QCOMPARE(mean->name, QStringLiteral("method=apot wbits=2 (3 trials)"));
+        QCOMPARE(mean->name, QStringLiteral("apot wbits=2 (3 trials)"));
         QCOMPARE(mean->points.size(), 3);
         QCOMPARE(mean->points.last().y(), (finalTop1(0) + finalTop1(1) + finalTop1(2)) / 3);
         QVERIFY2(view.figure().note.contains(QStringLiteral("differ only in seed")),

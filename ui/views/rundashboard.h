@@ -75,7 +75,7 @@ public:
 
     // Trials (indices into runs(), core/runs/trials.h): while a group has several runs, the Compare page
     // draws each group's mean over its trials with the min..max range (makeTrialsFigure). Empty: every run.
-    // `labels`: a name per group for the legends (a sweep's row, "method=apot wbits=2"); `rule`: what makes
+    // `labels`: a name per group for the legends (a sweep's row, "apot wbits=2"); `rule`: what makes
     // a group, for the figure's note (RunFigureOptions::groupLabels, groupRule).
     void setTrialGroups(const std::vector<std::vector<size_t>> &groups,
                         const std::vector<std::string> &labels = {}, const std::string &rule = {});

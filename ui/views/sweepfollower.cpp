@@ -66,12 +66,20 @@ std::string SweepFollower::runDirectory(size_t index) const
     return (fs::path(m_directory) / m_manifest.runs.at(index).directory).lexically_normal().string();
 }
 
-std::string SweepFollower::runLabel(size_t index) const
+std::string settingsLabel(const std::vector<std::pair<std::string, std::string>> &settings)
 {
     std::string out;
-    for (const auto &[key, value] : m_manifest.runs.at(index).settings)
-        out += (out.empty() ? "" : " ") + key + "=" + value;
-    return out.empty() ? m_manifest.runs.at(index).directory : out;
+    for (const auto &[key, value] : settings) {
+        const bool number = !value.empty() && value.find_first_not_of("0123456789.+-eE") == std::string::npos;
+        out += (out.empty() ? "" : " ") + (number || value.empty() ? key + "=" + value : value);
+    }
+    return out;
+}
+
+std::string SweepFollower::runLabel(size_t index) const
+{
+    const std::string label = settingsLabel(m_manifest.runs.at(index).settings);
+    return label.empty() ? m_manifest.runs.at(index).directory : label;
 }
 
 bool SweepFollower::poll()

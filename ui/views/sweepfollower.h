@@ -52,6 +52,10 @@ std::vector<SweepRow> groupSweepRuns(const SweepManifest &manifest,
                                      const std::vector<SweepRunProgress> &status,
                                      const std::vector<std::string> &groupKeys);
 
+// A run's or a row's grid settings as a short label for lists and legends: a number with its key ("wbits=2"),
+// a name alone ("apot"): "apot wbits=2 seed=1".
+std::string settingsLabel(const std::vector<std::pair<std::string, std::string>> &settings);
+
 class SweepFollower
 {
 public:
@@ -65,7 +69,7 @@ public:
     const SweepManifest &manifest() const { return m_manifest; }
     size_t size() const { return m_manifest.runs.size(); }
     std::string runDirectory(size_t index) const; // the sweep directory joined with the run's directory
-    std::string runLabel(size_t index) const;     // "method=apot wbits=2 seed=1"
+    std::string runLabel(size_t index) const;     // "apot wbits=2 seed=1" (settingsLabel)
     const SweepRunProgress &status(size_t index) const { return m_status[index]; }
     const std::vector<SweepRunProgress> &statuses() const { return m_status; }
 

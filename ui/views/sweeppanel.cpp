@@ -277,11 +277,11 @@ QStringList SweepPanel::selectedRowLabels() const
     for (int r : rows) {
         if (size_t(r) >= m_rows.size())
             continue;
-        QStringList parts;
+        std::vector<std::pair<std::string, std::string>> settings;
         for (size_t k = 0; k < m_groupKeys.size() && k < m_rows[size_t(r)].values.size(); ++k)
-            parts << QStringLiteral("%1=%2").arg(QString::fromStdString(m_groupKeys[k]),
-                                                 QString::fromStdString(m_rows[size_t(r)].values[k]));
-        labels << (parts.isEmpty() ? QStringLiteral("all runs") : parts.join(QLatin1Char(' ')));
+            settings.emplace_back(m_groupKeys[k], m_rows[size_t(r)].values[k]);
+        const std::string label = settingsLabel(settings);
+        labels << (label.empty() ? QStringLiteral("all runs") : QString::fromStdString(label));
     }
     return labels;
 }

@@ -54,9 +54,8 @@ public:
     // into that list) for the dashboard's trial groups.
     QStringList selectedRunDirectories() const;
     std::vector<std::vector<size_t>> selectedGroups() const;
-    QStringList selectedRowLabels() const; // per selected row: its grouped keys, "method=apot wbits=2"
-    QString
-    runLabel(const QString &runDir) const; // "method=apot wbits=2 seed=1"; empty when not in the sweep
+    QStringList selectedRowLabels() const;         // per selected row: its grouped keys, "apot wbits=2"
+    QString runLabel(const QString &runDir) const; // "apot wbits=2 seed=1"; empty when not in the sweep
 
     void setPollInterval(int milliseconds); // default 1000 ms
     void pollNow(); // reads what changed; refreshes the table when a run's state or numbers did
