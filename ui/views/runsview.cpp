@@ -18,6 +18,7 @@
 #include <QPixmap>
 #include <QPushButton>
 #include <QSaveFile>
+#include <QScopeGuard>
 #include <QSettings>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -212,9 +213,13 @@ RunsView::RunsView(QWidget *parent)
             [this] { m_remove->setEnabled(!m_list->selectedItems().isEmpty()); });
     connect(m_dashboard, &RunDashboard::runsChanged, this, [this] {
         refreshList();
-        refreshTable(true);
+        if (!m_syncing)
+            refreshTable(true);
     });
-    connect(m_dashboard, &RunDashboard::updated, this, [this] { refreshTable(false); });
+    connect(m_dashboard, &RunDashboard::updated, this, [this] {
+        if (!m_syncing)
+            refreshTable(false);
+    });
     connect(m_dashboard, &RunDashboard::divergenceSeen, this,
             [this](const QString &, const QString &line) { Q_EMIT statusMessage(line); });
 }
@@ -384,6 +389,9 @@ void RunsView::syncSweepRuns()
     if (!m_sweep->isOpen())
         return;
     const QStringList wanted = m_sweep->selectedRunDirectories();
+    // The table is summarized once at the end, not once per run added (each summary reads every file).
+    m_syncing = true;
+    const auto done = qScopeGuard([this] { m_syncing = false; });
     for (const QString &dir : runs())
         if (!m_sweep->runLabel(dir).isEmpty() && !wanted.contains(dir))
             m_dashboard->removeRun(dir);
@@ -393,6 +401,7 @@ void RunsView::syncSweepRuns()
         if (m_dashboard->addRun(dir))
             m_dashboard->setRunLabel(dir, m_sweep->runLabel(dir));
     }
+    m_syncing = false;
     refreshTable(true);
 }
 

@@ -116,6 +116,7 @@ private:
     SweepPanel *m_sweep = nullptr;
     QLabel *m_sweepError = nullptr;
     QString m_lastSweepDir;
+    bool m_syncing = false; // syncSweepRuns is adding and removing runs
 };
 
 } // namespace qs::ui
