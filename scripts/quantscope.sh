@@ -145,6 +145,9 @@ run)
     exec "$build_dir/app/gui/quantscope" "$@"
     ;;
 test)
+    # The Slurm sweep test (tests/slurm/run_slurm_test.sh) starts a single-node Slurm from these; it skips
+    # without them or without root.
+    packages+=(slurmctld slurmd slurm-client munge)
     install_missing_packages
     configure_and_build
     cd "$build_dir"

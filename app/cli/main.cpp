@@ -39,7 +39,8 @@ commands:
 
   train   --config FILE | --preset NAME [--set key=value ...] --out RUNDIR      (or --resume RUNDIR)
           train or resume a run: RUNDIR/config.ini, metrics.jsonl, last.qsckpt, best.qsckpt;
-          Ctrl-C stops after the current step and leaves a resumable checkpoint; --list-presets
+          Ctrl-C, SIGTERM or SIGUSR1 stops after the current step and leaves a resumable checkpoint
+          (exit 130); --list-presets
   eval    --weights FILE --data cifar10:DIR|cifar100:DIR|mnist:DIR|fashion-mnist:DIR|synthetic
           [--arch resnet20|32|44|56] [--quant METHOD --bits B | --wbits B --abits B] [--edges fp|8bit]
           [--mean a,b,c --std a,b,c] [--batch N] [--format json|text]     METHOD: )" +
@@ -49,8 +50,16 @@ commands:
           per-layer statistics, clip, MSE, SQNR and level occupancy of the weights
   export  --weights FILE.qsckpt --out FILE.pt|FILE.qsckpt
           a PyTorch state_dict (APoT layout) that torch.load reads, or a checkpoint without optimizer state
-  compare --runs RUNDIR... [--format md|csv|latex] [--group-trials]
-          final and best test top-1, steps and divergence of each run (the seed paper's tables)
+  compare --runs RUNDIR... [--format md|csv|latex] [--group-trials]   (or --sweep SWEEPDIR)
+          final and best test top-1, steps and divergence of each run (the seed paper's tables); --sweep:
+          one row per grid point, its seeds as trials (mean ± std)
+  sweep   --preset NAME --grid "key=v1,v2 key2=w1,w2" --out SWEEPDIR [--set key=value ...] [--dry-run]
+          [--backend local|slurm] local: [--jobs N] [--threads T]   slurm: [--partition P] [--gpus G]
+          [--time T] [--mem M] [--cpus-per-task C] [--signal SECONDS] [--max-parallel N] [--job-name NAME]
+          [--sbatch-option OPT=VALUE ...] [--cli PATH]
+          every point of the grid as a run in SWEEPDIR/KEY-VALUE_...; rerunning skips finished runs and
+          resumes the others; slurm: one job array (SWEEPDIR/sweep.sbatch) submitted with sbatch, requeued
+          and resumed on --signal; sweep-task SWEEPDIR INDEX trains one run of it
   bench   train-step --arch resnet20 --quant METHOD --bits B [--ewgs] --batch N --steps K [--threads T]
   bench   ewgs-update --arch resnet20 --quant METHOD --bits B --batch N [--batches 3] [--threads T]
           [--estimator exact|fast] [--exact-mode per-tensor|joint] [--stop abs|reference] [--max-iter 50] [--tol 1e-3]
@@ -91,6 +100,10 @@ int main(int argc, char **argv)
             return qs::cli::runExportCommand(args, std::cout);
         if (command == "compare")
             return qs::cli::runCompareCommand(args, std::cout);
+        if (command == "sweep")
+            return qs::cli::runSweepCommand(args, std::cout);
+        if (command == "sweep-task")
+            return qs::cli::runSweepTaskCommand(args, std::cout);
         throw qs::cli::UsageError("unknown command '" + command + "' (try quantscope-cli --help)");
     } catch (const qs::cli::UsageError &e) {
         std::cerr << "quantscope-cli: error: " << e.what() << '\n';

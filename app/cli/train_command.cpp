@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "format.h"
 #include "progress.h"
+#include "stopsignals.h"
 
 #include "core/io/json.h"
 #include "core/train/trainer.h"
@@ -11,6 +12,7 @@
 #include <atomic>
 #include <cmath>
 #include <csignal>
+#include <memory>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -19,13 +21,6 @@ namespace qs::cli {
 
 namespace {
 std::atomic<bool> g_stopRequested{false};
-
-extern "C" void onInterrupt(int)
-{
-    // First Ctrl-C: finish the current step and write a resumable checkpoint. Second: the default (exit now).
-    g_stopRequested = true;
-    std::signal(SIGINT, SIG_DFL);
-}
 
 std::string readFile(const std::string &path)
 {
@@ -94,25 +89,25 @@ int runTrainCommand(const std::vector<std::string> &args, std::ostream &out)
         bar.finishLine();
         std::cerr << line << '\n';
     };
-    g_stopRequested = false;
-    auto previous = std::signal(SIGINT, onInterrupt);
+    // Ctrl-C, SIGTERM or SIGUSR1: finish the current step and write a resumable checkpoint (stopsignals.h).
+    auto stopSignals = std::make_unique<StopSignals>(g_stopRequested);
     TrainResult result;
     try {
         result = resume ? resumeTraining(parser.value("resume"), &g_stopRequested, callbacks)
                         : runTraining(config, parser.value("out"), &g_stopRequested, callbacks);
     } catch (const std::invalid_argument &e) {
         // A setting only the engine can judge (the data set spec): a bad setting, exit 2.
-        std::signal(SIGINT, previous);
+        stopSignals.reset();
         bar.finishLine();
         if (resume)
             throw std::runtime_error(e.what()); // the run's own stored config: a damaged file, exit 1
         throw UsageError(std::string("train: ") + e.what());
     } catch (...) {
-        std::signal(SIGINT, previous);
+        stopSignals.reset();
         bar.finishLine();
         throw;
     }
-    std::signal(SIGINT, previous);
+    stopSignals.reset();
     bar.finishLine();
     out << jsonText(Json{{"outcome", trainOutcomeName(result.outcome)},
                          {"steps", result.steps},

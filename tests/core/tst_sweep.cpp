@@ -1,9 +1,11 @@
-// Sweeps (core/sweep/): the manifest's round trip and its one-line errors for damaged files, and each run's
-// state read from its directory.
+// Sweeps (core/sweep/): grid parsing and its errors, run names, each run's config, the Slurm script, the
+// manifest's round trip and its one-line errors for damaged files, and each run's state read from its
+// directory.
 
 #include "core/error.h"
 #include "core/io/atomicfile.h"
 #include "core/sweep/sweepmanifest.h"
+#include "core/sweep/sweepplan.h"
 #include "core/sweep/sweepstate.h"
 
 #include <QDir>
@@ -78,6 +80,175 @@ class TestSweep final : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void gridParsesAxesInOrder()
+    {
+        const auto axes = parseSweepGrid("  method=apot,apot-ewgs   wbits=2,3,4 seed=1,2,3 ");
+        QCOMPARE(axes.size(), size_t(3));
+        QCOMPARE(axes[0].key, std::string("method"));
+        QCOMPARE(axes[0].values, (std::vector<std::string>{"apot", "apot-ewgs"}));
+        QCOMPARE(axes[1].values, (std::vector<std::string>{"2", "3", "4"}));
+        QCOMPARE(axes[2].key, std::string("seed"));
+        QCOMPARE(parseSweepGrid("preset=quick-synthetic bits=2 dsq_alpha_init=0.2").size(), size_t(3));
+    }
+
+    void gridErrorsNameTheKey_data()
+    {
+        QTest::addColumn<QString>("grid");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("unknown") << QStringLiteral("wbits=2 colour=red")
+                                 << QStringLiteral("--grid: unknown key 'colour' (a training config key");
+        QTest::newRow("no =") << QStringLiteral("wbits")
+                              << QStringLiteral("--grid: 'wbits' is not key=value");
+        QTest::newRow("=first") << QStringLiteral("=2") << QStringLiteral("'=2' is not key=value");
+        QTest::newRow("empty value") << QStringLiteral("wbits=2,")
+                                     << QStringLiteral("key 'wbits' has an empty value");
+        QTest::newRow("no value") << QStringLiteral("wbits=")
+                                  << QStringLiteral("key 'wbits' has an empty value");
+        QTest::newRow("twice") << QStringLiteral("seed=1 seed=2")
+                               << QStringLiteral("key 'seed' is given twice");
+        QTest::newRow("repeated value")
+            << QStringLiteral("seed=1,1") << QStringLiteral("key 'seed' repeats a value");
+        QTest::newRow("coupled parts")
+            << QStringLiteral("preset+init=quick-synthetic")
+            << QStringLiteral("key 'preset+init': value 'quick-synthetic' has 1 parts, not 2");
+        QTest::newRow("coupled unknown")
+            << QStringLiteral("wbits+hue=2|red") << QStringLiteral("unknown key 'hue'");
+        QTest::newRow("nothing") << QStringLiteral("") << QStringLiteral("--grid: no axis");
+    }
+    void gridErrorsNameTheKey()
+    {
+        QFETCH(QString, grid);
+        QFETCH(QString, expected);
+        try {
+            parseSweepGrid(grid.toStdString());
+            QFAIL("no error");
+        } catch (const std::invalid_argument &e) {
+            QVERIFY2(QString::fromStdString(e.what()).contains(expected), e.what());
+            QVERIFY(QString::fromStdString(e.what()).startsWith(QStringLiteral("--grid: ")));
+        }
+    }
+
+    void planExpandsTheGridFirstAxisOutermost()
+    {
+        const auto m =
+            planSweep("quick-synthetic", parseSweepGrid("method=apot,apot-ewgs wbits=2,3 seed=1,2"),
+                      {"--set", "epochs=1"}, "local");
+        QCOMPARE(m.runs.size(), size_t(8));
+        QCOMPARE(m.runs[0].directory, std::string("method-apot_wbits-2_seed-1"));
+        QCOMPARE(m.runs[1].directory, std::string("method-apot_wbits-2_seed-2"));
+        QCOMPARE(m.runs[2].directory, std::string("method-apot_wbits-3_seed-1"));
+        QCOMPARE(m.runs[7].directory, std::string("method-apot-ewgs_wbits-3_seed-2"));
+        for (size_t i = 0; i < m.runs.size(); ++i)
+            QCOMPARE(m.runs[i].index, int(i));
+        // Characters that would make a path are replaced; two values that read the same get their index.
+        QCOMPARE(sweepRunName({{"init", "runs/fp/best.qsckpt"}, {"lr", "1e-3"}}),
+                 std::string("init-runs-fp-best.qsckpt_lr-1e-3"));
+        const auto clash = planSweep("quick-synthetic", {{"init", {"a/b", "a b"}}}, {}, "local");
+        QCOMPARE(clash.runs[0].directory, std::string("init-a-b"));
+        QCOMPARE(clash.runs[1].directory, std::string("init-a-b_1"));
+        // The plan round-trips through the manifest.
+        QTemporaryDir dir;
+        writeSweepManifest(dir.path().toStdString(), m);
+        QVERIFY(sameSweep(readSweepManifest(dir.path().toStdString()), m));
+        auto other = m;
+        other.axes[1].values = {"2", "4"};
+        QVERIFY(!sameSweep(other, m));
+    }
+
+    void runConfigAppliesPresetExtraAndSettings()
+    {
+        const auto m = planSweep("quick-synthetic", parseSweepGrid("method=apot,apot-ewgs bits=2,4 seed=5"),
+                                 {"--set", "epochs=3"}, "slurm");
+        const TrainConfig ste = sweepRunConfig(m, m.runs[0]);
+        QCOMPARE(ste.method, std::string("apot"));
+        QCOMPARE(ste.backward, std::string("ste"));
+        QCOMPARE(ste.wbits, 2);
+        QCOMPARE(ste.abits, 2);
+        QCOMPARE(ste.epochs, 3);
+        QCOMPARE(ste.seed, uint64_t(5));
+        QCOMPARE(ste.dataset, std::string("synthetic:512")); // from the preset
+        const TrainConfig ewgs = sweepRunConfig(m, m.runs[3]);
+        QCOMPARE(ewgs.method, std::string("apot"));
+        QCOMPARE(ewgs.backward, std::string("ewgs"));
+        QCOMPARE(ewgs.wbits, 4);
+        validateSweep(m);
+        // A preset axis replaces the sweep's preset for that run.
+        const auto presets = planSweep(
+            "quick-synthetic", parseSweepGrid("preset=quick-synthetic,seed-table1-apot"), {}, "local");
+        QCOMPARE(sweepRunConfig(presets, presets.runs[1]).dataset, std::string("cifar10:data/cifar10"));
+        // A coupled axis sets its keys together.
+        const auto coupled =
+            planSweep("quick-synthetic",
+                      parseSweepGrid("dataset+depth=synthetic:64|20,synthetic:128|32 seed=1"), {}, "local");
+        QCOMPARE(coupled.runs[1].directory, std::string("dataset+depth-synthetic-128-32_seed-1"));
+        const TrainConfig second = sweepRunConfig(coupled, coupled.runs[1]);
+        QCOMPARE(second.dataset, std::string("synthetic:128"));
+        QCOMPARE(second.depth, 32);
+        QCOMPARE(sweepRunConfig(coupled, coupled.runs[0]).depth, 20);
+        // Values the config refuses name the run.
+        const auto bad = planSweep("quick-synthetic", parseSweepGrid("wbits=2,9"), {}, "local");
+        try {
+            validateSweep(bad);
+            QFAIL("no error");
+        } catch (const std::invalid_argument &e) {
+            QVERIFY2(QString::fromStdString(e.what()).startsWith(QStringLiteral("run wbits-9: wbits")),
+                     e.what());
+        }
+    }
+
+    void slurmScriptHasTheOptionsAndTheRequeue()
+    {
+        SlurmOptions o;
+        o.jobName = "seed";
+        o.partition = "gpu";
+        o.gpus = "1";
+        o.time = "1-00:00:00";
+        o.mem = "16G";
+        o.cpusPerTask = 8;
+        o.signalSeconds = 300;
+        o.maxParallel = 4;
+        o.extraLines = {"--account=lab", "--constraint=a100"};
+        o.cli = "/opt/quant scope/quantscope-cli";
+        o.workDir = "/shared/work";
+        const QString s = QString::fromStdString(slurmScript("/shared/sweeps/seed", {0, 1, 2, 5, 7, 8}, o));
+        for (const char *line : {"#SBATCH --job-name=seed\n",
+                                 "#SBATCH --array=0-2,5,7-8%4\n",
+                                 "#SBATCH --output=/shared/sweeps/seed/slurm/%A_%a.out\n",
+                                 "#SBATCH --open-mode=append\n",
+                                 "#SBATCH --chdir=/shared/work\n",
+                                 "#SBATCH --partition=gpu\n",
+                                 "#SBATCH --gpus-per-task=1\n",
+                                 "#SBATCH --cpus-per-task=8\n",
+                                 "#SBATCH --time=1-00:00:00\n",
+                                 "#SBATCH --mem=16G\n",
+                                 "#SBATCH --signal=B:USR1@300\n",
+                                 "#SBATCH --requeue\n",
+                                 "#SBATCH --account=lab\n",
+                                 "#SBATCH --constraint=a100\n",
+                                 "cli='/opt/quant scope/quantscope-cli'\n",
+                                 "sweep='/shared/sweeps/seed'\n",
+                                 "\"$cli\" sweep-task \"$sweep\" \"$SLURM_ARRAY_TASK_ID\" --threads "
+                                 "\"${SLURM_CPUS_PER_TASK:-0}\" &\n",
+                                 "trap 'signalled=1; kill -USR1 \"$child\" 2>/dev/null' USR1\n",
+                                 "if [ \"$signalled\" = 1 ] && [ \"$rc\" = 130 ]; then\n",
+                                 "scontrol requeue \"${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\"\n"})
+            QVERIFY2(s.contains(QString::fromUtf8(line)), line);
+        QVERIFY(s.startsWith(QStringLiteral("#!/bin/bash\n")));
+        // Every #SBATCH line comes before the first command (sbatch stops reading them there).
+        const int lastDirective = s.lastIndexOf(QStringLiteral("#SBATCH"));
+        QVERIFY(lastDirective < s.indexOf(QStringLiteral("\ncli=")));
+
+        // Without --signal: no trap, no requeue; without options: none of their lines.
+        const QString plain = QString::fromStdString(slurmScript("/s", {3}, SlurmOptions{}));
+        QVERIFY(plain.contains(QStringLiteral("#SBATCH --array=3\n")));
+        for (const char *absent :
+             {"--signal", "--requeue", "trap", "scontrol", "--partition", "--gpus", "--mem"})
+            QVERIFY2(!plain.contains(QString::fromUtf8(absent)), absent);
+        QCOMPARE(arrayRanges({0, 1, 2, 3}), std::string("0-3"));
+        QCOMPARE(arrayRanges({4}), std::string("4"));
+        QCOMPARE(arrayRanges({1, 3, 4}), std::string("1,3-4"));
+    }
+
     void manifestRoundTripKeepsAxisOrder()
     {
         QTemporaryDir dir;
