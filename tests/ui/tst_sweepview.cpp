@@ -404,6 +404,16 @@ private Q_SLOTS:
         QVERIFY(!closed.sweepPanel()->isOpen());
     }
 
+    void labelsAreShort()
+    {
+        using S = std::vector<std::pair<std::string, std::string>>;
+        QCOMPARE(settingsLabel(S{{"method", "apot"}, {"wbits", "2"}, {"seed", "1"}}),
+                 std::string("apot wbits=2 seed=1"));
+        QCOMPARE(settingsLabel(S{{"preset+init", "seed-table1-apot|fp10/best.qsckpt"}, {"lr", "1e-3"}}),
+                 std::string("seed-table1-apot fp10/best.qsckpt lr=1e-3"));
+        QCOMPARE(settingsLabel(S{{"a+b", "1|x"}, {"tag", ""}}), std::string("a=1 x tag="));
+    }
+
     // Not a check: with QUANTSCOPE_SWEEP_FIXTURE=DIR, writes the fixture sweep to DIR to look at in the app
     // (`quantscope --screenshot OUT --screenshot-size 1280x720 DIR`).
     void writeFixtureToLookAt()

@@ -53,7 +53,8 @@ std::vector<SweepRow> groupSweepRuns(const SweepManifest &manifest,
                                      const std::vector<std::string> &groupKeys);
 
 // A run's or a row's grid settings as a short label for lists and legends: a number with its key ("wbits=2"),
-// a name alone ("apot"): "apot wbits=2 seed=1".
+// a name alone ("apot"): "apot wbits=2 seed=1"; a coupled axis ("preset+init" = "P|fp/best.qsckpt") key by
+// key.
 std::string settingsLabel(const std::vector<std::pair<std::string, std::string>> &settings);
 
 class SweepFollower
