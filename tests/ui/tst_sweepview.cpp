@@ -294,7 +294,8 @@ private Q_SLOTS:
         for (int i = 0; i < SweepFixture::runCount(); ++i)
             if (QFileInfo(QDir(root).filePath(SweepFixture::directoryOf(i))).isDir())
                 existing << QDir::cleanPath(QDir(root).filePath(SweepFixture::directoryOf(i)));
-        QCOMPARE(view.runs(), existing); // the run opened before left
+        QCOMPARE(view.runs(), existing);                                 // the run opened before left
+        QCOMPARE(view.dashboard()->page(), RunDashboard::Page::Compare); // a mean per row, not 8 runs
         QTableWidget *table = view.sweepPanel()->table();
         table->clearSelection();
         table->selectRow(0);

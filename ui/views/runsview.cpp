@@ -342,6 +342,7 @@ bool RunsView::openSweep(const QString &dir, QString *error)
 {
     QString why;
     const QString path = QDir::cleanPath(QFileInfo(dir).absoluteFilePath());
+    bool opened = false;
     if (!m_sweep->isOpen() || m_sweep->directory() != path) {
         // A damaged manifest leaves the view as it was; else the sweep's runs replace those shown before.
         if (!m_sweep->openSweep(path, &why)) {
@@ -354,6 +355,9 @@ bool RunsView::openSweep(const QString &dir, QString *error)
             return false;
         }
         m_dashboard->clearRuns(); // syncSweepRuns below opens the selected rows' runs (every row, at first)
+        // A sweep's many runs overlaid per run crowd a chart's legend: the Compare page draws one mean per
+        // row.
+        opened = true;
     }
     m_sweepError->setVisible(false);
     m_lastSweepDir = QFileInfo(path).path();
@@ -363,6 +367,8 @@ bool RunsView::openSweep(const QString &dir, QString *error)
     if (total > 0 && m_outer->sizes().value(1) < total / 3)
         m_outer->setSizes({total - total / 3, total / 3});
     syncSweepRuns();
+    if (opened && m_sweep->groupKeys().size() < m_sweep->axisKeys().size())
+        m_dashboard->showPage(RunDashboard::Page::Compare);
     return true;
 }
 
