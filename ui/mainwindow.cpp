@@ -1,5 +1,6 @@
 #include "ui/mainwindow.h"
 
+#include "core/sweep/sweepmanifest.h"
 #include "ui/exportdialog.h"
 #include "ui/helppanel.h"
 #include "ui/presentation.h"
@@ -78,6 +79,12 @@ void MainWindow::createMenus()
     connect(openModel, &QAction::triggered, this, [this] {
         showTab(Tab::Model);
         m_model->openModelDialog();
+    });
+    QAction *openSweep = file->addAction(QStringLiteral("Open s&weep\u2026"));
+    openSweep->setObjectName(QStringLiteral("openSweepAction"));
+    connect(openSweep, &QAction::triggered, this, [this] {
+        showTab(Tab::Runs);
+        m_runs->openSweepDialog();
     });
     m_recentMenu = file->addMenu(QStringLiteral("Open &recent"));
     m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
@@ -168,7 +175,12 @@ bool MainWindow::openPath(const QString &path, QString *error)
     const QFileInfo info(path);
     QString message;
     bool ok = false;
-    if (info.isDir()) {
+    if (info.isDir() && QFileInfo::exists(QDir(path).filePath(QString::fromLatin1(qs::kSweepManifestName)))) {
+        showTab(Tab::Runs); // a sweep: its table and every run of it
+        ok = m_runs->openSweep(info.absoluteFilePath(), &message);
+        if (ok)
+            rememberRecent(info.absoluteFilePath());
+    } else if (info.isDir()) {
         if (!isRunDirectory(path)) {
             message = QStringLiteral("%1: not a run directory (no metrics.jsonl or config.ini)").arg(path);
         } else {

@@ -57,8 +57,9 @@ public:
 
     const FigureSpec &currentFigure() const;
 
-    // Opens a checkpoint in the Model tab or a run directory in the Runs tab (drag and drop, File > Recent,
-    // `quantscope FILE`), switching to that tab. False with one line in *error (also in the status bar).
+    // Opens a checkpoint in the Model tab, or a run or sweep directory (one with sweep.json) in the Runs tab
+    // (drag and drop, File > Recent, `quantscope FILE`), switching to that tab. False with one line in *error
+    // (also in the status bar).
     bool openPath(const QString &path, QString *error = nullptr);
     // File > Recent: the last opened files and run directories, newest first (at most kMaxRecent; kept in
     // QSettings "recent/paths").

@@ -6,6 +6,7 @@
 //   quantscope FILE|DIR ...        open each: a checkpoint in the Model tab, a run directory in the Runs tab
 //   quantscope --model FILE        open FILE in the Model tab (a .qsckpt or a PyTorch state_dict)
 //   quantscope --run DIR           open the run directory DIR in the Runs tab (repeatable)
+//   quantscope --open-sweep DIR    open the sweep directory DIR (sweep.json + its runs) in the Runs tab
 //   quantscope --screenshot DIR --screenshot-size 1280x720 [FILE|DIR...]
 //                                  the same at another window size, with those paths opened first (a path
 //                                  that fails to open leaves its error on screen)
@@ -52,6 +53,11 @@ int main(int argc, char **argv)
                                  QStringLiteral("Open the run directory DIR in the Runs tab (repeatable)."),
                                  QStringLiteral("DIR"));
     parser.addOption(run);
+    const QCommandLineOption sweep(
+        QStringLiteral("open-sweep"),
+        QStringLiteral("Open the sweep directory DIR (sweep.json and its run directories) in the Runs tab."),
+        QStringLiteral("DIR"));
+    parser.addOption(sweep);
     const QCommandLineOption trainFor(
         QStringLiteral("screenshot-train-seconds"),
         QStringLiteral("With --screenshot: first train the Train tab's default recipe for N seconds (into a "
@@ -93,6 +99,13 @@ int main(int argc, char **argv)
         for (const QString &dir : parser.values(run)) {
             QString error;
             if (!window.runsView()->addRun(dir, &error)) {
+                qWarning("%s", qPrintable(error));
+                ok = false;
+            }
+        }
+        if (parser.isSet(sweep)) {
+            QString error;
+            if (!window.runsView()->openSweep(parser.value(sweep), &error)) {
                 qWarning("%s", qPrintable(error));
                 ok = false;
             }
@@ -156,7 +169,7 @@ int main(int argc, char **argv)
         window.showTab(qs::ui::MainWindow::Tab::Model);
         openRequestedModel();
     }
-    if (parser.isSet(run)) {
+    if (parser.isSet(run) || parser.isSet(sweep)) {
         window.showTab(qs::ui::MainWindow::Tab::Runs);
         openRequestedRuns();
     }

@@ -5,6 +5,7 @@
 // and a chart whose plot area is too small to read. Also: the window opens within the screen.
 
 #include "runfixtures.h"
+#include "sweepfixtures.h"
 #include "ui/mainwindow.h"
 #include "ui/plotting/figurewidget.h"
 #include "ui/presentation.h"
@@ -13,6 +14,7 @@
 #include "ui/views/rundashboard.h"
 #include "ui/views/runsview.h"
 #include "ui/views/softroundview.h"
+#include "ui/views/sweeppanel.h"
 #include "ui/views/trainview.h"
 
 #include <QAbstractButton>
@@ -390,6 +392,11 @@ private Q_SLOTS:
     // A classroom projector: presentation mode (F5) on a 1280x720 screen fills the screen, enlarges the type
     // by at least 1.35x and still fits every page.
     void presentationReadableAt1280x720() { everyTabReadable(QSize(1280, 720), true, true); }
+    // A sweep open in the Runs tab (its table below the dashboard, nine of its runs drawn): every dashboard
+    // page and the sweep table fit, and every row of the table is in view.
+    void sweepReadableAt1280x720() { sweepReadable(QSize(1280, 720)); }
+    void sweepReadableAt1600x1000() { sweepReadable(QSize(1600, 1000)); }
+    void sweepReadableInPresentationAt1280x720() { sweepReadable(QSize(1280, 720), true); }
 
 private:
     void everyTabReadable(const QSize &size, bool withData, bool presentation = false)
@@ -473,6 +480,67 @@ private:
                  qPrintable(QStringLiteral("table viewport %1 px for %2 rows")
                                 .arg(table->viewport()->height())
                                 .arg(table->rowCount())));
+    }
+
+    void sweepReadable(const QSize &size, bool presentation = false)
+    {
+        const QString sweep = qs::test::SweepFixture::write(m_dir.filePath(QStringLiteral("sweep")));
+        MainWindow window;
+        QString error;
+        QVERIFY2(window.openPath(sweep, &error), qPrintable(error));
+        window.resize(size);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        settle();
+        const auto presentationOff = qScopeGuard([&window] { window.presentationMode()->setOn(false); });
+        if (presentation) {
+            window.presentationMode()->setOn(true);
+            settle();
+        }
+        QCOMPARE(window.size(), size);
+        SweepPanel *panel = window.runsView()->sweepPanel();
+        QVERIFY(panel->isVisible());
+        QStringList problems;
+        int pages = 0;
+        const QString shots = qEnvironmentVariable("QUANTSCOPE_FIT_SHOTS");
+        auto *dashboardPages = window.runsView()->findChild<QTabWidget *>(QStringLiteral("dashboardPages"));
+        QVERIFY(dashboardPages);
+        visitPages(dashboardPages, QStringLiteral("Runs (sweep)"), [&](const QString &where) {
+            ++pages;
+            if (!shots.isEmpty() && QDir().mkpath(shots))
+                window.grab().save(QDir(shots).filePath(
+                    QStringLiteral("%1x%2 sweep%3 %4.png")
+                        .arg(size.width())
+                        .arg(size.height())
+                        .arg(presentation ? QStringLiteral(" presentation") : QString())
+                        .arg(QString(where).replace(QLatin1Char('/'), QLatin1Char('-')))));
+            problems << cutTexts(&window, where);
+        });
+        problems.removeDuplicates();
+        QCOMPARE(pages, 5);
+        for (const QString &line : problems)
+            qWarning("%s", qPrintable(line));
+        QVERIFY2(problems.isEmpty(), qPrintable(problems.mid(0, 40).join(QLatin1Char('\n'))));
+        QTableWidget *table = panel->table();
+        QCOMPARE(table->rowCount(), 4);
+        QVERIFY2(table->viewport()->height() >=
+                     table->rowCount() * table->verticalHeader()->defaultSectionSize(),
+                 qPrintable(QStringLiteral("sweep table viewport %1 px for %2 rows")
+                                .arg(table->viewport()->height())
+                                .arg(table->rowCount())));
+        for (int c = 0; c < table->columnCount(); ++c) { // no column narrower than its header or cells
+            const QFontMetrics fm(table->font());
+            int need = QFontMetrics(table->horizontalHeader()->font())
+                           .horizontalAdvance(table->horizontalHeaderItem(c)->text());
+            for (int r = 0; r < table->rowCount(); ++r)
+                need = std::max(need, fm.horizontalAdvance(table->item(r, c)->text()));
+            QVERIFY2(table->columnWidth(c) >= need,
+                     qPrintable(QStringLiteral("sweep column '%1': %2 px for %3")
+                                    .arg(table->horizontalHeaderItem(c)->text())
+                                    .arg(table->columnWidth(c))
+                                    .arg(need)));
+        }
+        QVERIFY(table->horizontalHeader()->length() <= table->viewport()->width()); // no horizontal scroll
     }
 
     QTemporaryDir m_dir;

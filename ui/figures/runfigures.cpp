@@ -867,9 +867,11 @@ FigureSpec makeTrialsFigure(const std::vector<const RunHistory *> &runs,
             continue;
         ++shownGroups;
         const QColor color = runColor(int(groups[g].front()));
+        const QString first = g < o.groupLabels.size() && !o.groupLabels[g].empty()
+                                  ? QString::fromStdString(o.groupLabels[g])
+                                  : runName(*members.front());
         const QString name =
-            runName(*members.front()) +
-            (members.size() > 1 ? QStringLiteral(" (%1 trials)").arg(members.size()) : QString());
+            first + (members.size() > 1 ? QStringLiteral(" (%1 trials)").arg(members.size()) : QString());
         // Smoothed loss per step of each trial; the mean and range where every trial has the step.
         std::map<int64_t, std::vector<double>> byStep;
         for (const RunHistory *run : members) {
@@ -947,11 +949,14 @@ FigureSpec makeTrialsFigure(const std::vector<const RunHistory *> &runs,
     figure.panels = {loss, acc};
     figure.settings = runSettings(runs, o, true);
     figure.note =
-        QStringLiteral("%1 recipe(s); runs that differ only in seed are trials of one recipe. Thick: the "
+        QStringLiteral("%1 recipe(s); %3. Thick: the "
                        "mean over the trials; thin lines (loss) and bars (top-1): the min..max range "
                        "over them, where every trial has the step or epoch. Loss %2.")
             .arg(shownGroups)
-            .arg(smoothingText(o.smoothing));
+            .arg(smoothingText(o.smoothing))
+            .arg(o.groupRule.empty()
+                     ? QStringLiteral("runs that differ only in seed are trials of one recipe")
+                     : QString::fromStdString(o.groupRule));
     return figure;
 }
 

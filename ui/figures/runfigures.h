@@ -33,6 +33,10 @@ struct RunFigureOptions
     bool logDelta = true;       // EWGS delta on a log10 axis (delta <= 0 not drawn), else linear from 0
     int occupancyRun = 0;       // makeOccupancyFigure: the run (index) and layer; empty layer: the first one
     std::string occupancyLayer;
+    // makeTrialsFigure: a name per group (empty, or one missing: the first member's name, with "(n trials)"),
+    // and what makes a group, for the note (empty: runs that differ only in seed).
+    std::vector<std::string> groupLabels;
+    std::string groupRule;
 };
 
 // Okabe-Ito colours in a fixed order, so run i has the same colour on every chart and in the table.

@@ -354,11 +354,14 @@ void RunDashboard::setStatusVisible(bool visible)
     m_status->setVisible(visible);
 }
 
-void RunDashboard::setTrialGroups(const std::vector<std::vector<size_t>> &groups)
+void RunDashboard::setTrialGroups(const std::vector<std::vector<size_t>> &groups,
+                                  const std::vector<std::string> &labels, const std::string &rule)
 {
-    if (groups == m_trialGroups)
+    if (groups == m_trialGroups && labels == m_trialLabels && rule == m_trialRule)
         return;
     m_trialGroups = groups;
+    m_trialLabels = labels;
+    m_trialRule = rule;
     markStale();
     redraw();
 }
@@ -404,6 +407,8 @@ RunFigureOptions RunDashboard::options() const
     o.highlightLayer = layer;
     o.occupancyLayer = layer;
     o.occupancyRun = std::max(0, m_run->currentIndex());
+    o.groupLabels = m_trialLabels;
+    o.groupRule = m_trialRule;
     return o;
 }
 

@@ -75,7 +75,10 @@ public:
 
     // Trials (indices into runs(), core/runs/trials.h): while a group has several runs, the Compare page
     // draws each group's mean over its trials with the min..max range (makeTrialsFigure). Empty: every run.
-    void setTrialGroups(const std::vector<std::vector<size_t>> &groups);
+    // `labels`: a name per group for the legends (a sweep's row, "apot wbits=2"); `rule`: what makes
+    // a group, for the figure's note (RunFigureOptions::groupLabels, groupRule).
+    void setTrialGroups(const std::vector<std::vector<size_t>> &groups,
+                        const std::vector<std::string> &labels = {}, const std::string &rule = {});
 
     void setCompareVisible(bool visible);
     void setStatusVisible(bool visible); // the per-run status lines (the Runs view's table says the same) //
@@ -126,6 +129,8 @@ private:
     mutable QList<bool> m_specStale, m_viewStale;
     QStringList m_layerNames;
     std::vector<std::vector<size_t>> m_trialGroups;
+    std::vector<std::string> m_trialLabels;
+    std::string m_trialRule;
 };
 
 } // namespace qs::ui

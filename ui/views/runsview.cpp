@@ -3,6 +3,7 @@
 #include "core/runs/trials.h"
 #include "ui/figures/runfigures.h"
 #include "ui/views/rundashboard.h"
+#include "ui/views/sweeppanel.h"
 
 #include <QCheckBox>
 #include <QDir>
@@ -17,8 +18,10 @@
 #include <QPixmap>
 #include <QPushButton>
 #include <QSaveFile>
+#include <QScopeGuard>
 #include <QSettings>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -87,6 +90,13 @@ RunsView::RunsView(QWidget *parent)
     m_remove->setToolTip(QStringLiteral("Close the selected runs (their files are not touched)."));
     m_remove->setEnabled(false);
 
+    auto *openSweep = new QPushButton(QStringLiteral("Open sweep\u2026"), this);
+    openSweep->setObjectName(QStringLiteral("openSweep"));
+    openSweep->setToolTip(QStringLiteral(
+        "Open a sweep directory (sweep.json and one run directory per grid point, as <tt>quantscope-cli "
+        "sweep --out DIR</tt> writes it, here or on a cluster's shared storage): every run followed live, "
+        "grouped by the grid's keys, trials as mean &plusmn; std."));
+
     auto *side = new QWidget(this);
     auto *sideLayout = new QVBoxLayout(side);
     sideLayout->setContentsMargins(0, 0, 0, 0);
@@ -94,6 +104,7 @@ RunsView::RunsView(QWidget *parent)
     buttons->addWidget(open);
     buttons->addWidget(m_remove);
     sideLayout->addLayout(buttons);
+    sideLayout->addWidget(openSweep);
     sideLayout->addWidget(m_list, 1);
 
     m_table->setHorizontalHeaderLabels({QStringLiteral("Run"), QStringLiteral("Epochs"),
@@ -160,7 +171,24 @@ RunsView::RunsView(QWidget *parent)
     m_outer = new QSplitter(Qt::Vertical, this);
     m_outer->setObjectName(QStringLiteral("runsOuterSplitter"));
     m_outer->addWidget(m_inner);
-    m_outer->addWidget(tableBox);
+    // Below the charts: the run table, or a sweep's table while one is open; a sweep that fails to open
+    // says why in one line under either (ignored width: a long path never widens the window).
+    m_sweep = new SweepPanel(this);
+    m_bottom = new QStackedWidget(this);
+    m_bottom->setObjectName(QStringLiteral("runsBottom"));
+    m_bottom->addWidget(tableBox);
+    m_bottom->addWidget(m_sweep);
+    m_sweepError = new QLabel(this);
+    m_sweepError->setObjectName(QStringLiteral("sweepError"));
+    m_sweepError->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
+    m_sweepError->setStyleSheet(QStringLiteral("color: #B00020;"));
+    m_sweepError->setVisible(false);
+    auto *bottomBox = new QWidget(this);
+    auto *bottomLayout = new QVBoxLayout(bottomBox);
+    bottomLayout->setContentsMargins(0, 0, 0, 0);
+    bottomLayout->addWidget(m_bottom, 1);
+    bottomLayout->addWidget(m_sweepError);
+    m_outer->addWidget(bottomBox);
     // The charts get the height; the table starts at a few rows (the splitter gives it more).
     m_outer->setStretchFactor(0, 1);
     m_outer->setStretchFactor(1, 0);
@@ -171,6 +199,9 @@ RunsView::RunsView(QWidget *parent)
     layout->addWidget(m_outer);
 
     connect(open, &QPushButton::clicked, this, &RunsView::openRunDialog);
+    connect(openSweep, &QPushButton::clicked, this, &RunsView::openSweepDialog);
+    connect(m_sweep, &SweepPanel::closeRequested, this, &RunsView::closeSweep);
+    connect(m_sweep, &SweepPanel::runsSelected, this, &RunsView::syncSweepRuns);
     connect(m_remove, &QPushButton::clicked, this, &RunsView::removeSelected);
     connect(m_list, &QListWidget::itemChanged, this, [this](QListWidgetItem *item) {
         // Applied after the editor closes: the list is rebuilt by it (runsChanged).
@@ -182,9 +213,13 @@ RunsView::RunsView(QWidget *parent)
             [this] { m_remove->setEnabled(!m_list->selectedItems().isEmpty()); });
     connect(m_dashboard, &RunDashboard::runsChanged, this, [this] {
         refreshList();
-        refreshTable(true);
+        if (!m_syncing)
+            refreshTable(true);
     });
-    connect(m_dashboard, &RunDashboard::updated, this, [this] { refreshTable(false); });
+    connect(m_dashboard, &RunDashboard::updated, this, [this] {
+        if (!m_syncing)
+            refreshTable(false);
+    });
     connect(m_dashboard, &RunDashboard::divergenceSeen, this,
             [this](const QString &, const QString &line) { Q_EMIT statusMessage(line); });
 }
@@ -303,6 +338,112 @@ void RunsView::openRunDialog()
                 .arg(dir));
 }
 
+bool RunsView::openSweep(const QString &dir, QString *error)
+{
+    QString why;
+    const QString path = QDir::cleanPath(QFileInfo(dir).absoluteFilePath());
+    bool opened = false;
+    if (!m_sweep->isOpen() || m_sweep->directory() != path) {
+        // A damaged manifest leaves the view as it was; else the sweep's runs replace those shown before.
+        if (!m_sweep->openSweep(path, &why)) {
+            m_sweepError->setText(why);
+            m_sweepError->setToolTip(why);
+            m_sweepError->setVisible(true);
+            Q_EMIT statusMessage(why);
+            if (error)
+                *error = why;
+            return false;
+        }
+        m_dashboard->clearRuns(); // syncSweepRuns below opens the selected rows' runs (every row, at first)
+        // A sweep's many runs overlaid per run crowd a chart's legend: the Compare page draws one mean per
+        // row.
+        opened = true;
+    }
+    m_sweepError->setVisible(false);
+    m_lastSweepDir = QFileInfo(path).path();
+    m_bottom->setCurrentWidget(m_sweep);
+    // The sweep table gets a third of the height to start with (a row per group of trials).
+    const int total = m_outer->sizes().value(0) + m_outer->sizes().value(1);
+    if (total > 0 && m_outer->sizes().value(1) < total / 3)
+        m_outer->setSizes({total - total / 3, total / 3});
+    syncSweepRuns();
+    if (opened && m_sweep->groupKeys().size() < m_sweep->axisKeys().size())
+        m_dashboard->showPage(RunDashboard::Page::Compare);
+    return true;
+}
+
+void RunsView::closeSweep()
+{
+    if (!m_sweep->isOpen())
+        return;
+    const QStringList dirs = runs();
+    for (const QString &dir : dirs)
+        if (!m_sweep->runLabel(dir).isEmpty())
+            m_dashboard->removeRun(dir);
+    m_sweep->closeSweep();
+    m_bottom->setCurrentIndex(0);
+    refreshTable(true);
+}
+
+QString RunsView::sweepError() const
+{
+    return m_sweepError->isVisible() ? m_sweepError->text() : QString();
+}
+
+void RunsView::syncSweepRuns()
+{
+    if (!m_sweep->isOpen())
+        return;
+    const QStringList wanted = m_sweep->selectedRunDirectories();
+    // The table is summarized once at the end, not once per run added (each summary reads every file).
+    m_syncing = true;
+    const auto done = qScopeGuard([this] { m_syncing = false; });
+    for (const QString &dir : runs())
+        if (!m_sweep->runLabel(dir).isEmpty() && !wanted.contains(dir))
+            m_dashboard->removeRun(dir);
+    for (const QString &dir : wanted) {
+        if (runs().contains(dir) || !QFileInfo(dir).isDir())
+            continue; // a pending run without its directory is added when the directory appears
+        if (m_dashboard->addRun(dir))
+            m_dashboard->setRunLabel(dir, m_sweep->runLabel(dir));
+    }
+    m_syncing = false;
+    refreshTable(true);
+}
+
+std::vector<std::vector<size_t>> RunsView::sweepTrialGroups(std::vector<std::string> *labels) const
+{
+    std::vector<std::vector<size_t>> groups;
+    if (m_sweep->groupKeys().size() == m_sweep->axisKeys().size())
+        return groups; // one run per row: nothing to aggregate
+    const QStringList open = runs();
+    const QStringList selected = m_sweep->selectedRunDirectories();
+    const QStringList rowLabels = m_sweep->selectedRowLabels();
+    int row = -1;
+    for (const auto &members : m_sweep->selectedGroups()) {
+        ++row;
+        std::vector<size_t> group;
+        for (size_t k : members)
+            if (k < size_t(selected.size()))
+                if (const auto at = open.indexOf(selected[int(k)]); at >= 0)
+                    group.push_back(size_t(at));
+        if (!group.empty()) {
+            groups.push_back(group);
+            labels->push_back(rowLabels.value(row).toStdString());
+        }
+    }
+    return groups;
+}
+
+void RunsView::openSweepDialog()
+{
+    const QString dir =
+        QFileDialog::getExistingDirectory(this, QStringLiteral("Open a sweep directory (with sweep.json)"),
+                                          m_lastSweepDir.isEmpty() ? m_lastDir : m_lastSweepDir);
+    if (!dir.isEmpty())
+        openSweep(dir);
+}
+
 void RunsView::exportTableDialog(TableFormat format)
 {
     const QString suffix = format == TableFormat::Csv        ? QStringLiteral("csv")
@@ -323,8 +464,13 @@ void RunsView::exportTableDialog(TableFormat format)
 void RunsView::saveSettings(QSettings &settings) const
 {
     settings.beginGroup(QStringLiteral("runs"));
-    settings.setValue(QStringLiteral("dirs"), runs());
+    // A sweep's runs are reopened with the sweep, not one by one.
+    settings.setValue(QStringLiteral("dirs"), m_sweep->isOpen() ? QStringList() : runs());
     settings.setValue(QStringLiteral("lastDir"), m_lastDir);
+    settings.setValue(QStringLiteral("sweep"), m_sweep->directory());
+    settings.setValue(QStringLiteral("lastSweepDir"), m_lastSweepDir);
+    if (m_sweep->isOpen())
+        settings.setValue(QStringLiteral("sweepGroupBy"), m_sweep->groupKeys().join(QLatin1Char(',')));
     settings.setValue(QStringLiteral("page"), int(m_dashboard->page()));
     settings.setValue(QStringLiteral("groupTrials"), groupTrials());
     settings.setValue(QStringLiteral("outer"), m_outer->saveState());
@@ -341,7 +487,15 @@ void RunsView::restoreSettings(QSettings &settings)
     const auto dirs = settings.value(QStringLiteral("dirs")).toStringList();
     const int page = settings.value(QStringLiteral("page"), 0).toInt();
     m_groupTrials->setChecked(settings.value(QStringLiteral("groupTrials"), false).toBool());
+    const QString sweep = settings.value(QStringLiteral("sweep")).toString();
+    const bool groupBySaved = settings.contains(QStringLiteral("sweepGroupBy"));
+    const QStringList groupBy =
+        settings.value(QStringLiteral("sweepGroupBy")).toString().split(QLatin1Char(','), Qt::SkipEmptyParts);
+    const QString lastSweepDir = settings.value(QStringLiteral("lastSweepDir")).toString();
     settings.endGroup();
+    if (!sweep.isEmpty() && QFileInfo(sweep).isDir() && openSweep(sweep) && groupBySaved)
+        m_sweep->setGroupKeys(groupBy); // a sweep deleted or damaged since: its line shows why
+    m_lastSweepDir = lastSweepDir.isEmpty() ? m_lastSweepDir : lastSweepDir;
     const QString lastDir = m_lastDir;
     for (const QString &dir : dirs)
         if (QFileInfo(dir).isDir() && !runs().contains(dir))
@@ -495,14 +649,24 @@ void RunsView::refreshTable(bool force)
 
     // The Compare page follows the table: grouped trials are drawn as their mean and range.
     std::vector<std::vector<size_t>> trialGroups;
-    if (groupTrials()) {
+    std::vector<std::string> groupLabels;
+    std::string groupRule;
+    if (m_sweep && m_sweep->isOpen()) {
+        trialGroups = sweepTrialGroups(&groupLabels); // the sweep's rows
+        QStringList aggregated = m_sweep->axisKeys();
+        for (const QString &key : m_sweep->groupKeys())
+            aggregated.removeAll(key);
+        groupRule = QStringLiteral("a recipe is a row of the sweep table: its runs differ only in %1")
+                        .arg(aggregated.join(QStringLiteral(", ")))
+                        .toStdString();
+    } else if (groupTrials()) {
         std::vector<std::map<std::string, std::string>> configs;
         for (const auto &s : m_summaries)
             configs.push_back(s.records > 0 ? s.config : std::map<std::string, std::string>{});
         for (const TrialGroup &g : qs::groupTrials(configs))
             trialGroups.push_back(g.members);
     }
-    m_dashboard->setTrialGroups(trialGroups);
+    m_dashboard->setTrialGroups(trialGroups, groupLabels, groupRule);
 
     m_table->setRowCount(int(rows.size()));
     for (int r = 0; r < int(rows.size()); ++r) {

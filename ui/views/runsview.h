@@ -20,12 +20,14 @@ class QListWidget;
 class QPushButton;
 class QSettings;
 class QSplitter;
+class QStackedWidget;
 class QTableWidget;
 QT_END_NAMESPACE
 
 namespace qs::ui {
 
 class RunDashboard;
+class SweepPanel;
 
 class RunsView final : public QWidget
 {
@@ -67,11 +69,21 @@ public:
 
     const FigureSpec &figure() const; // the dashboard's current page (Ctrl+E)
 
+    // A sweep directory (DIR/sweep.json and its run directories, core/sweep/sweepmanifest.h): the table below
+    // becomes the sweep's (SweepPanel), followed live, and the dashboard draws the runs of its selected rows
+    // (every run to start with). False, with one line in *error and under the table, for a missing or
+    // damaged manifest; the view is left as it was.
+    bool openSweep(const QString &dir, QString *error = nullptr);
+    void closeSweep(); // back to the run table; the sweep's runs leave the dashboard
+    SweepPanel *sweepPanel() const { return m_sweep; }
+    QString sweepError() const; // the last failed openSweep's line, while it is shown
+
     void saveSettings(QSettings &settings) const; // group "runs": open directories, page, splitters
     void restoreSettings(QSettings &settings);    // reopens the directories that still exist
 
 public Q_SLOTS:
     void openRunDialog();                       // "Open run…": a directory chooser
+    void openSweepDialog();                     // "Open sweep…": a directory chooser, then openSweep
     void exportTableDialog(TableFormat format); // a file chooser, then exportTable
 
 Q_SIGNALS:
@@ -85,6 +97,9 @@ private:
     void refreshList();
     void refreshTable(bool force);
     void removeSelected();
+    void syncSweepRuns(); // the dashboard follows the sweep's selected rows
+    // The selected rows as indices into runs(), with each row's label.
+    std::vector<std::vector<size_t>> sweepTrialGroups(std::vector<std::string> *labels) const;
 
     RunDashboard *m_dashboard = nullptr;
     QListWidget *m_list = nullptr;
@@ -97,6 +112,11 @@ private:
     QLabel *m_problems = nullptr;
     QStringList m_reportedProblems;
     QString m_lastDir;
+    QStackedWidget *m_bottom = nullptr; // the run table or the sweep's
+    SweepPanel *m_sweep = nullptr;
+    QLabel *m_sweepError = nullptr;
+    QString m_lastSweepDir;
+    bool m_syncing = false; // syncSweepRuns is adding and removing runs
 };
 
 } // namespace qs::ui
