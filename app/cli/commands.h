@@ -7,7 +7,15 @@
 #include <string>
 #include <vector>
 
+namespace qs {
+enum class TrainOutcome;
+}
+
 namespace qs::cli {
+
+// train's and sweep-task's exit code for an outcome: 0 completed or max_steps, 130 stopped (as shells report
+// Ctrl-C), 3 diverged.
+int trainExitCode(TrainOutcome outcome);
 
 int runLevelsCommand(const std::vector<std::string> &args, std::ostream &out);
 int runCurveCommand(const std::vector<std::string> &args, std::ostream &out);

@@ -396,16 +396,7 @@ int runSweepTaskCommand(const std::vector<std::string> &args, std::ostream &out)
                          {"last_top1", result.lastTop1}})
         << '\n';
     std::cerr << result.message << '\n';
-    switch (result.outcome) {
-    case TrainOutcome::Completed:
-    case TrainOutcome::MaxSteps:
-        return 0;
-    case TrainOutcome::Stopped:
-        return 130;
-    case TrainOutcome::Diverged:
-        return 3;
-    }
-    return 1;
+    return trainExitCode(result.outcome);
 }
 
 } // namespace qs::cli

@@ -115,7 +115,12 @@ int runTrainCommand(const std::vector<std::string> &args, std::ostream &out)
                          {"last_top1", result.lastTop1}})
         << '\n';
     std::cerr << result.message << '\n';
-    switch (result.outcome) {
+    return trainExitCode(result.outcome);
+}
+
+int trainExitCode(TrainOutcome outcome)
+{
+    switch (outcome) {
     case TrainOutcome::Completed:
     case TrainOutcome::MaxSteps:
         return 0;

@@ -230,6 +230,15 @@ void SweepPanel::rebuildGroupBoxes()
     }
 }
 
+std::vector<int> SweepPanel::sortedSelectedRows() const
+{
+    std::vector<int> rows;
+    for (const QModelIndex &index : m_table->selectionModel()->selectedRows())
+        rows.push_back(index.row());
+    std::sort(rows.begin(), rows.end());
+    return rows;
+}
+
 QStringList SweepPanel::selectedRunDirectories() const
 {
     QStringList dirs;
@@ -252,11 +261,7 @@ std::vector<std::vector<size_t>> SweepPanel::selectedGroups() const
     if (!m_follower)
         return groups;
     const QStringList dirs = selectedRunDirectories();
-    std::vector<int> rows;
-    for (const QModelIndex &index : m_table->selectionModel()->selectedRows())
-        rows.push_back(index.row());
-    std::sort(rows.begin(), rows.end());
-    for (int r : rows) {
+    for (int r : sortedSelectedRows()) {
         if (size_t(r) >= m_rows.size())
             continue;
         std::vector<size_t> group;
@@ -270,11 +275,7 @@ std::vector<std::vector<size_t>> SweepPanel::selectedGroups() const
 QStringList SweepPanel::selectedRowLabels() const
 {
     QStringList labels;
-    std::vector<int> rows;
-    for (const QModelIndex &index : m_table->selectionModel()->selectedRows())
-        rows.push_back(index.row());
-    std::sort(rows.begin(), rows.end());
-    for (int r : rows) {
+    for (int r : sortedSelectedRows()) {
         if (size_t(r) >= m_rows.size())
             continue;
         std::vector<std::pair<std::string, std::string>> settings;

@@ -69,6 +69,7 @@ protected:
     void changeEvent(QEvent *event) override;
 
 private:
+    std::vector<int> sortedSelectedRows() const; // the table's selected rows, top to bottom
     void rebuildGroupBoxes();
     void refresh(); // the rows from the follower's statuses and the group keys, selection kept
     void fitRows();
