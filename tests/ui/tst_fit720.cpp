@@ -21,6 +21,7 @@
 #include <QApplication>
 #include <QChart>
 #include <QChartView>
+#include <QLegend>
 #include <QCheckBox>
 #include <QDir>
 #include <QFile>
@@ -152,6 +153,25 @@ QStringList cutTexts(QWidget *root, const QString &where, int *chartsSeen = null
         for (const QString &text : chartTexts(view))
             if (elided(text))
                 out << QStringLiteral("%1: chart \"%2\": elided text \"%3\"").arg(where, chartName, text);
+        // A legend entry Qt Charts clipped at the legend's edge (a legend beside the chart with more entries
+        // than its height holds): drawn in part or not at all, with no ellipsis to say so.
+        if (chart->legend()->isVisible()) {
+            const QRectF legend = chart->legend()->sceneBoundingRect().adjusted(-1, -1, 1, 1);
+            for (const QGraphicsItem *item : chart->legend()->childItems()) {
+                QList<const QGraphicsItem *> stack{item};
+                while (!stack.isEmpty()) {
+                    const QGraphicsItem *i = stack.takeLast();
+                    if (!i->isVisible())
+                        continue;
+                    for (const QGraphicsItem *child : i->childItems())
+                        stack << child;
+                    const auto *text = dynamic_cast<const QGraphicsTextItem *>(i);
+                    if (text && !text->toPlainText().isEmpty() && !legend.contains(text->sceneBoundingRect()))
+                        out << QStringLiteral("%1: chart \"%2\": legend entry \"%3\" clipped by the legend")
+                                   .arg(where, chartName, text->toPlainText());
+                }
+            }
+        }
         const QRectF plot = chart->plotArea();
         if (plot.height() < kMinPlotHeight || plot.width() < kMinPlotWidth)
             out << QStringLiteral("%1: chart \"%2\": plot area %3x%4 px (minimum %5x%6)")

@@ -126,24 +126,75 @@ void fitTicks(QChart *chart, const QRectF &plot)
     }
 }
 
+// Legend entries a legend beside the chart has no room for. Qt Charts clips such a legend at its edge with no
+// sign that entries are missing, so the entries that do not fit are hidden and the last row that fits says
+// how many: "+N more" (the Runs tab's list names every run's colour; each line's tooltip names it too).
+constexpr const char *kHiddenForRoom = "qsLegendHiddenForRoom"; // hidden here, shown by the spec
+constexpr const char *kMoreEntry = "qsLegendMoreEntry";         // shows "+N more" instead of its series
+
+void restoreLegendEntry(QLegendMarker *marker)
+{
+    if (marker->property(kHiddenForRoom).toBool()) {
+        marker->setProperty(kHiddenForRoom, false);
+        marker->setVisible(true);
+    }
+    if (marker->property(kMoreEntry).toBool()) {
+        marker->setProperty(kMoreEntry, false);
+        // Qt keeps a label, pen or brush set by hand until it is set empty (NoPen, NoBrush), which hands it
+        // back to the series: set the series' name, then let the series own it again.
+        marker->setLabel(marker->series()->name());
+        marker->setLabel(QString());
+        marker->setPen(Qt::NoPen);
+        marker->setBrush(Qt::NoBrush);
+        marker->setShape(QLegend::MarkerShapeDefault);
+    }
+}
+
 // The legend under the plot while its entries fit in one row across the chart, else beside it: Qt Charts
 // lays a bottom legend out in one row and elides ("…") what does not fit, while a legend on the right gives
-// each entry a row of its own. Decided from the chart's width and the labels only (not from the plot area,
+// each entry a row of its own. Decided from the chart's size and the labels only (not from the plot area,
 // which the legend's placement changes), so it cannot oscillate.
 void fitLegend(QChart *chart)
 {
     QLegend *legend = chart->legend();
     if (!legend->isVisible())
         return;
+    QList<QLegendMarker *> shown; // the entries the spec puts in the legend, in order
+    for (QLegendMarker *marker : legend->markers()) {
+        restoreLegendEntry(marker);
+        if (marker->isVisible())
+            shown << marker;
+    }
     const QFontMetricsF fm(legend->font());
     double row = 0;
-    for (QLegendMarker *marker : legend->markers())
-        if (marker->isVisible())
-            row += fm.horizontalAdvance(marker->label()) + 3.5 * fm.height(); // sample line, gaps
+    for (QLegendMarker *marker : shown)
+        row += fm.horizontalAdvance(marker->label()) + 3.5 * fm.height(); // sample line, gaps
     const double room = chart->size().width() - chart->margins().left() - chart->margins().right();
     const Qt::Alignment want = row <= room ? Qt::AlignBottom : Qt::AlignRight;
     if (room > 0 && legend->alignment() != want)
         legend->setAlignment(want);
+    if (want != Qt::AlignRight)
+        return;
+    // Rows beside the chart: an entry is its label's height plus Qt's margins (3 px above and below, the
+    // text document's own margins), a few px more kept free; the chart's title and margins are not the
+    // legend's.
+    const double entry = fm.height() + 12;
+    const double title = chart->title().isEmpty() ? 0 : 1.6 * QFontMetricsF(chart->titleFont()).height();
+    const double height =
+        chart->size().height() - chart->margins().top() - chart->margins().bottom() - title - 8;
+    const int rows = int(std::floor(height / entry));
+    if (rows < 2 || shown.size() <= rows)
+        return;
+    QLegendMarker *more = shown[rows - 1];
+    more->setProperty(kMoreEntry, true);
+    more->setLabel(QStringLiteral("+%1 more").arg(shown.size() - rows + 1));
+    more->setShape(QLegend::MarkerShapeRectangle);
+    more->setPen(QPen(Qt::transparent)); // no sample: the entry is no series
+    more->setBrush(QBrush(Qt::transparent));
+    for (int i = rows; i < shown.size(); ++i) {
+        shown[i]->setProperty(kHiddenForRoom, true);
+        shown[i]->setVisible(false);
+    }
 }
 
 QAbstractSeries *makeSeries(const SeriesSpec &spec)
@@ -292,6 +343,7 @@ void updateChart(QChart *chart, const PanelSpec &panel, const ChartStyle &screen
 
     const auto markers = chart->legend()->markers();
     for (auto *marker : markers) {
+        restoreLegendEntry(marker); // the spec decides again; fitLegend then makes room
         const auto index = chart->series().indexOf(marker->series());
         marker->setVisible(index >= 0 && index < panel.series.size() && panel.series[index].inLegend);
     }
