@@ -118,6 +118,9 @@ run_sanitized_tests() {
     cmake -S "$root" -B "$asan_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DQUANTSCOPE_SANITIZE=address,undefined -DQUANTSCOPE_WERROR="$werror"
     export_sanitizer_options
+    # QTest fails a test function after 300 s; instrumented double backwards (tst_hutchinson's finite-difference
+    # check) take longer than that on a loaded 2-core machine. ctest's own per-test timeout still applies.
+    export QTEST_FUNCTION_TIMEOUT=${QTEST_FUNCTION_TIMEOUT:-1200000}
     cd "$asan_dir"
     if [ "${SANITIZE_SCOPE:-core}" = all ]; then
         cmake --build . -j "$jobs"
