@@ -31,22 +31,13 @@ int compareSweep(const std::string &dir, const std::string &format, std::ostream
     for (const auto &run : manifest.runs) {
         const std::string runDir = dir + "/" + run.directory;
         std::string key, label;
-        for (const auto &[k, v] : run.settings) {
-            if (k == "seed")
-                continue;
-            key += k + "=" + v + "\n";
-            // A coupled axis ("preset+init" = "A|a") reads as "preset=A init=a" (no '|' in a Markdown cell).
-            size_t keyStart = 0, valueStart = 0;
-            for (;;) {
-                const size_t keyEnd = k.find('+', keyStart), valueEnd = v.find('|', valueStart);
-                label += (label.empty() ? "" : " ") + k.substr(keyStart, keyEnd - keyStart) + "=" +
-                         v.substr(valueStart, valueEnd - valueStart);
-                if (keyEnd == std::string::npos || valueEnd == std::string::npos)
-                    break;
-                keyStart = keyEnd + 1;
-                valueStart = valueEnd + 1;
-            }
-        }
+        for (const auto &[k, v] : run.settings)
+            if (k != "seed")
+                key += k + "=" + v + "\n";
+        // A coupled axis ("preset+init" = "A|a") reads as "preset=A init=a" (no '|' in a Markdown cell).
+        for (const auto &[k, v] : expandSweepSettings(run.settings))
+            if (k != "seed")
+                label += (label.empty() ? "" : " ") + k + "=" + v;
         if (label.empty())
             label = "all seeds";
         RunSummary summary;

@@ -50,6 +50,31 @@ bool isPlainName(const std::string &name)
 
 } // namespace
 
+std::vector<std::pair<std::string, std::string>>
+expandSweepSettings(const std::vector<std::pair<std::string, std::string>> &settings)
+{
+    const auto split = [](const std::string &text, char separator) {
+        std::vector<std::string> parts;
+        size_t start = 0;
+        for (size_t end; (end = text.find(separator, start)) != std::string::npos; start = end + 1)
+            parts.push_back(text.substr(start, end - start));
+        parts.push_back(text.substr(start));
+        return parts;
+    };
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto &[key, value] : settings) {
+        const auto keys = split(key, '+');
+        const auto values = split(value, '|');
+        if (keys.size() == 1 || keys.size() != values.size()) {
+            out.emplace_back(key, value);
+            continue;
+        }
+        for (size_t k = 0; k < keys.size(); ++k)
+            out.emplace_back(keys[k], values[k]);
+    }
+    return out;
+}
+
 bool isSweepDirectory(const std::string &directory)
 {
     struct stat st;

@@ -44,6 +44,10 @@ struct SweepManifest
 
 // Whether DIRECTORY/sweep.json exists.
 bool isSweepDirectory(const std::string &directory);
+// A run's settings with each coupled axis ("k1+k2" = "v1|v2") split into one pair per key, in order; a
+// setting whose parts do not match its keys is kept as it is.
+std::vector<std::pair<std::string, std::string>>
+expandSweepSettings(const std::vector<std::pair<std::string, std::string>> &settings);
 // Reads DIRECTORY/sweep.json. Throws qs::Error with one line naming the file and what is wrong (not JSON, a
 // missing or mistyped field, an unknown schema or version, a run whose index is not its position, a run
 // directory that is not a plain name, a run without a setting for an axis).

@@ -38,24 +38,6 @@ std::vector<std::string> split(const std::string &text, char separator)
     return parts;
 }
 
-// A run's settings with coupled axes ("k1+k2" = "v1|v2") split into one pair per key.
-std::vector<std::pair<std::string, std::string>>
-expandSettings(const std::vector<std::pair<std::string, std::string>> &settings)
-{
-    std::vector<std::pair<std::string, std::string>> out;
-    for (const auto &[key, value] : settings) {
-        const auto keys = split(key, '+');
-        const auto values = split(value, '|');
-        if (keys.size() == 1 || keys.size() != values.size()) {
-            out.emplace_back(key, value);
-            continue;
-        }
-        for (size_t k = 0; k < keys.size(); ++k)
-            out.emplace_back(keys[k], values[k]);
-    }
-    return out;
-}
-
 bool hasAxis(const SweepManifest &m, const std::string &key)
 {
     return std::any_of(m.axes.begin(), m.axes.end(), [&](const SweepAxis &a) {
@@ -170,7 +152,7 @@ SweepManifest planSweep(const std::string &preset, const std::vector<SweepAxis> 
 
 TrainConfig sweepRunConfig(const SweepManifest &manifest, const SweepRun &run)
 {
-    const auto settings = expandSettings(run.settings);
+    const auto settings = expandSweepSettings(run.settings);
     std::string preset = manifest.preset;
     for (const auto &[key, value] : settings)
         if (key == "preset")

@@ -69,20 +69,7 @@ std::string SweepFollower::runDirectory(size_t index) const
 std::string settingsLabel(const std::vector<std::pair<std::string, std::string>> &coupled)
 {
     // A coupled axis ("preset+init" = "A|a") is labelled key by key, as `compare --sweep` does.
-    std::vector<std::pair<std::string, std::string>> settings;
-    for (const auto &[keys, values] : coupled) {
-        size_t k = 0, v = 0;
-        while (true) {
-            const size_t kEnd = keys.find('+', k), vEnd = values.find('|', v);
-            if (kEnd == std::string::npos || vEnd == std::string::npos) {
-                settings.emplace_back(keys.substr(k), values.substr(v));
-                break;
-            }
-            settings.emplace_back(keys.substr(k, kEnd - k), values.substr(v, vEnd - v));
-            k = kEnd + 1;
-            v = vEnd + 1;
-        }
-    }
+    const auto settings = expandSweepSettings(coupled);
     std::string out;
     for (const auto &[key, value] : settings) {
         const bool number = !value.empty() && value.find_first_not_of("0123456789.+-eE") == std::string::npos;
