@@ -641,7 +641,8 @@ void emitQConv(std::ostringstream &out, const QConv &q)
         << q.stride << ", " << q.pad << ", " << q.inH << ", " << q.inW << ", " << q.outH << ", " << q.outW
         << ", " << q.wbits << ",\n    " << p << "_w, "
         << (q.arithmetic == DeployArithmetic::ShiftAdd ? p + "_terms, NULL" : "NULL, " + p + "_mul") << ", "
-        << p << "_act, " << p << "_k, " << p << "_b, " << q.requant.shift << "};\n";
+        << p << "_act, " << p << "_k, " << p << "_b, " << q.requant.shift << ", "
+        << (q.accBound < std::ldexp(1.0, 31) ? 1 : 0) << "};\n";
 }
 
 struct Emitted
@@ -667,11 +668,15 @@ Emitted emitAndCount(CModel &c)
     const int64_t HW0 = plan.height * plan.width;
 
     // Buffers: two int32 streams (a block whose shape does not change works in place), the residual of a
-    // projection shortcut, three code buffers and one unpacked filter.
+    // projection shortcut, one conv's tap list (int32 offsets first, so it stays 4-byte aligned) and three
+    // code buffers.
     int64_t streamSize[2] = {plan.inputChannels * HW0, c.stem.cout * HW0};
     int64_t residualSize = 0, codes1 = 0, codes2 = 0, codesD = 0, filter = 0;
     int cur = 1; // the stem writes stream 1; the normalized input sits in stream 0
 
+    // QS_MARK(i) closes layer i's time in a QS_PROFILE build (the input table counts with the first conv).
+    auto mark = [&] { run << "    QS_MARK(" << plan.layers.size() - 1 << ");\n"; };
+    run << "    QS_MARK_START();\n";
     run << "    for (c = 0; c < QS_MODEL_CHANNELS; ++c)\n"
         << "        for (i = 0; i < QS_MODEL_HEIGHT * QS_MODEL_WIDTH; ++i)\n"
         << "            s0[c * QS_MODEL_HEIGHT * QS_MODEL_WIDTH + i] =\n"
@@ -710,6 +715,7 @@ Emitted emitAndCount(CModel &c)
              << c.stem.requant.shift << "};\n";
         run << "    memset(&o, 0, sizeof o);\n    o.mode = QS_OUT_STREAM_RELU;\n    o.stream = s1;\n"
             << "    qs_edge(&qs_stem, s0, &o);\n";
+        mark();
     }
 
     auto addQConvLayer = [&](const QConv &q, const std::string &kind, int64_t outBytesPerElement) {
@@ -733,7 +739,7 @@ Emitted emitAndCount(CModel &c)
         l.levels = q.levels;
         plan.layers.push_back(l);
         emitQConv(data, q);
-        filter = std::max(filter, q.cin * q.k * q.k);
+        filter = std::max(filter, 7 * q.cin * q.k * q.k); // qs_conv's tap list: 4 + 1 + 1 + 1 bytes a tap
     };
 
     for (const auto &b : c.blocks) {
@@ -754,6 +760,7 @@ Emitted emitAndCount(CModel &c)
             << b.conv2.id << "_thr;\n    o.nthr = " << b.conv2.input.thresholds.size() << ";\n"
             << "    qs_conv(&qs_" << b.conv1.id << ", c1, &o, filter);\n";
         addQConvLayer(b.conv1, "quantized conv", 1);
+        mark();
         std::string residual = X;
         int64_t resC = b.conv1.cin, resH = b.conv1.inH, resW = b.conv1.inW, resStride = b.stride,
                 resPad = b.padChannels;
@@ -766,6 +773,7 @@ Emitted emitAndCount(CModel &c)
             run << "    memset(&o, 0, sizeof o);\n    o.mode = QS_OUT_STREAM;\n    o.stream = tr;\n"
                 << "    qs_conv(&qs_" << d.id << ", cd, &o, filter);\n";
             addQConvLayer(d, "projection shortcut", 4);
+            mark();
             residual = "tr";
             resC = d.cout;
             resH = d.outH;
@@ -779,6 +787,7 @@ Emitted emitAndCount(CModel &c)
             << ";\n    o.res_pad = " << resPad << ";\n    qs_conv(&qs_" << b.conv2.id
             << ", c2, &o, filter);\n";
         addQConvLayer(b.conv2, "quantized conv + residual", 4);
+        mark();
         cur = next;
     }
 
@@ -799,15 +808,17 @@ Emitted emitAndCount(CModel &c)
         plan.layers.push_back(l);
         emitArray(data, c.fc.bits == 8 ? "int8_t" : "int16_t", "qs_fc_w", c.fc.weights);
         emitArray(data, "int64_t", "qs_fc_b", c.fc.bias, "LL");
-        run << "    return qs_classify(" << (cur == 0 ? "s0" : "s1") << ", " << c.fc.in << ", " << c.fc.hw
+        run << "    c = qs_classify(" << (cur == 0 ? "s0" : "s1") << ", " << c.fc.in << ", " << c.fc.hw
             << ", " << c.fc.out << ", " << (c.fc.bits == 8 ? "qs_fc_w, NULL" : "NULL, qs_fc_w")
             << ", qs_fc_b, logits);\n";
+        mark();
+        run << "    return c;\n";
     }
 
     // Arena: int32 buffers first (4-byte aligned), then the byte buffers.
     const int64_t offS0 = 0, offS1 = offS0 + streamSize[0] * 4, offTr = offS1 + streamSize[1] * 4,
-                  offC1 = offTr + residualSize * 4, offC2 = offC1 + codes1, offCd = offC2 + codes2,
-                  offFilter = offCd + codesD, arena = offFilter + filter;
+                  offFilter = offTr + residualSize * 4, offC1 = offFilter + filter, offC2 = offC1 + codes1,
+                  offCd = offC2 + codes2, arena = offCd + codesD;
     plan.arenaBytes = arena;
     plan.inputBytes = plan.inputChannels * HW0;
     plan.weightBytes = plan.parameterBytes = plan.multiplies = plan.shifts = plan.adds = 0;
@@ -824,6 +835,10 @@ Emitted emitAndCount(CModel &c)
         plan.floatWeightBytes += 4 * n;
     }
 
+    std::string layerNames;
+    for (const auto &l : plan.layers)
+        layerNames += (layerNames.empty() ? "\"" : ", \"") + l.name + "\"";
+
     Emitted e;
     std::ostringstream h;
     h << "/* " << plan.model
@@ -836,8 +851,8 @@ Emitted emitAndCount(CModel &c)
       << "\n#define QS_MODEL_WIDTH " << plan.width
       << "\n#define QS_MODEL_INPUT_BYTES (QS_MODEL_CHANNELS * QS_MODEL_HEIGHT * QS_MODEL_WIDTH)"
       << "\n#define QS_MODEL_CLASSES " << plan.numClasses << "\n#define QS_MODEL_FEATURES " << c.fc.in
-      << "\n#define QS_MODEL_ARENA_BYTES " << plan.arenaBytes
-      << "\n/* the residual stream: int32 fixed point with this many fractional bits */"
+      << "\n#define QS_MODEL_LAYERS " << plan.layers.size() << "\n#define QS_MODEL_ARENA_BYTES "
+      << plan.arenaBytes << "\n/* the residual stream: int32 fixed point with this many fractional bits */"
       << "\n#define QS_MODEL_FRAC " << kFrac
       << "\n/* logits * QS_MODEL_LOGIT_SCALE are the app's logits (for printing on a host; the model never "
          "uses it) */"
@@ -846,14 +861,21 @@ Emitted emitAndCount(CModel &c)
          "as a\n"
       << " * CIFAR-10 binary record after its label byte. logits: QS_MODEL_CLASSES values, or NULL.\n"
       << " * Returns the predicted class (the first of equal logits). Not reentrant: one static arena. */\n"
-      << "int qs_model_predict(const uint8_t *image, int64_t *logits);\n\n#endif\n";
+      << "int qs_model_predict(const uint8_t *image, int64_t *logits);\n\n"
+      << "#ifdef QS_PROFILE\n/* SysTick ticks spent in each layer since reset (a QS_PROFILE build, main.c "
+         "prints them) */\n"
+      << "extern unsigned long qs_profile[QS_MODEL_LAYERS];\nextern const char *const "
+         "qs_model_layer_names[QS_MODEL_LAYERS];\n"
+      << "#endif\n\n#endif\n";
     e.header = h.str();
 
     std::ostringstream s;
     s << "/* " << plan.model << ": generated by QuantScope; see qs_model.h. */\n"
       << "#include \"qs_model.h\"\n\n#include <stddef.h>\n#include <string.h>\n"
       << deployc::kKernels << "\n/* ---- model data (flash) ---- */\n"
-      << data.str() << "\n/* ---- activations (RAM): one arena ---- */\n"
+      << data.str() << "\n#ifdef QS_PROFILE\nconst char *const qs_model_layer_names[QS_MODEL_LAYERS] = {"
+      << layerNames << "};\n#endif\n"
+      << "\n/* ---- activations (RAM): one arena ---- */\n"
       << "static int32_t qs_arena[" << (arena + 3) / 4 << "];\n\n"
       << "int qs_model_predict(const uint8_t *image, int64_t *logits)\n{\n"
       << "    uint8_t *const base = (uint8_t *)qs_arena;\n"
