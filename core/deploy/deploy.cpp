@@ -490,9 +490,9 @@ CModel buildModel(const DeployOptions &o)
         maxScaled ? "First conv and classifier: the APoT reference's 8-bit max-scaled weights, exactly."
                   : "First conv and classifier were trained in float: deployed as 16-bit integers "
                     "(scale max|W| / 32767).");
-    plan.notes.push_back(
-        "Between layers: level codes (uint8) into quantized convs, int32 16.16 fixed point on the "
-        "residual stream; BatchNorm folded into per-channel 32-bit multipliers.");
+    plan.notes.push_back("Between layers: level codes (uint8) into quantized convs, int32 fixed point (20 "
+                         "fractional bits) on the "
+                         "residual stream; BatchNorm folded into per-channel 32-bit multipliers.");
     plan.notes.push_back(
         "An activation exactly on a midpoint between two levels goes to the lower level; the "
         "app's uniform grid rounds such ties to even.");
@@ -667,11 +667,11 @@ Emitted emitAndCount(CModel &c)
     std::ostringstream data, run;
     const int64_t HW0 = plan.height * plan.width;
 
-    // Buffers: two int32 streams (a block whose shape does not change works in place), the residual of a
-    // projection shortcut, one conv's tap list (int32 offsets first, so it stays 4-byte aligned) and three
-    // code buffers.
+    // Buffers: two int32 streams (a block whose shape does not change works in place; a projection writes the
+    // block's output buffer, which conv2 then adds to in place), one conv's tap list (int32 offsets first, so
+    // it stays 4-byte aligned) and two code buffers.
     int64_t streamSize[2] = {plan.inputChannels * HW0, c.stem.cout * HW0};
-    int64_t residualSize = 0, codes1 = 0, codes2 = 0, codesD = 0, filter = 0;
+    int64_t codes1 = 0, codes2 = 0, filter = 0;
     int cur = 1; // the stem writes stream 1; the normalized input sits in stream 0
 
     // QS_MARK(i) closes layer i's time in a QS_PROFILE build (the input table counts with the first conv).
@@ -754,6 +754,26 @@ Emitted emitAndCount(CModel &c)
         codes2 = std::max(codes2, b.conv1.cout * b.conv1.outH * b.conv1.outW);
 
         run << "    /* " << b.name << " */\n";
+        std::string residual = X;
+        int64_t resC = b.conv1.cin, resH = b.conv1.inH, resW = b.conv1.inW, resStride = b.stride,
+                resPad = b.padChannels;
+        if (b.downsample) {
+            // The projection first, straight into the block's output buffer: conv2 then adds to it in place,
+            // and its input codes use c1 before conv1's do.
+            const auto &d = *b.downsample;
+            run << "    qs_codes(" << X << ", " << inElements << ", qs_" << d.id << "_thr, "
+                << d.input.thresholds.size() << ", c1);\n";
+            run << "    memset(&o, 0, sizeof o);\n    o.mode = QS_OUT_STREAM;\n    o.stream = " << Y << ";\n"
+                << "    qs_conv(&qs_" << d.id << ", c1, &o, filter);\n";
+            addQConvLayer(d, "projection shortcut", 4);
+            mark();
+            residual = Y;
+            resC = d.cout;
+            resH = d.outH;
+            resW = d.outW;
+            resStride = 1;
+            resPad = 0;
+        }
         run << "    qs_codes(" << X << ", " << inElements << ", qs_" << b.conv1.id << "_thr, "
             << b.conv1.input.thresholds.size() << ", c1);\n";
         run << "    memset(&o, 0, sizeof o);\n    o.mode = QS_OUT_CODES;\n    o.codes = c2;\n    o.thr = qs_"
@@ -761,26 +781,6 @@ Emitted emitAndCount(CModel &c)
             << "    qs_conv(&qs_" << b.conv1.id << ", c1, &o, filter);\n";
         addQConvLayer(b.conv1, "quantized conv", 1);
         mark();
-        std::string residual = X;
-        int64_t resC = b.conv1.cin, resH = b.conv1.inH, resW = b.conv1.inW, resStride = b.stride,
-                resPad = b.padChannels;
-        if (b.downsample) {
-            const auto &d = *b.downsample;
-            codesD = std::max(codesD, inElements);
-            residualSize = std::max(residualSize, outElements);
-            run << "    qs_codes(" << X << ", " << inElements << ", qs_" << d.id << "_thr, "
-                << d.input.thresholds.size() << ", cd);\n";
-            run << "    memset(&o, 0, sizeof o);\n    o.mode = QS_OUT_STREAM;\n    o.stream = tr;\n"
-                << "    qs_conv(&qs_" << d.id << ", cd, &o, filter);\n";
-            addQConvLayer(d, "projection shortcut", 4);
-            mark();
-            residual = "tr";
-            resC = d.cout;
-            resH = d.outH;
-            resW = d.outW;
-            resStride = 1;
-            resPad = 0;
-        }
         run << "    memset(&o, 0, sizeof o);\n    o.mode = QS_OUT_STREAM_ADD_RELU;\n    o.stream = " << Y
             << ";\n    o.res = " << residual << ";\n    o.res_c = " << resC << ";\n    o.res_h = " << resH
             << ";\n    o.res_w = " << resW << ";\n    o.res_stride = " << resStride
@@ -816,9 +816,8 @@ Emitted emitAndCount(CModel &c)
     }
 
     // Arena: int32 buffers first (4-byte aligned), then the byte buffers.
-    const int64_t offS0 = 0, offS1 = offS0 + streamSize[0] * 4, offTr = offS1 + streamSize[1] * 4,
-                  offFilter = offTr + residualSize * 4, offC1 = offFilter + filter, offC2 = offC1 + codes1,
-                  offCd = offC2 + codes2, arena = offCd + codesD;
+    const int64_t offS0 = 0, offS1 = offS0 + streamSize[0] * 4, offFilter = offS1 + streamSize[1] * 4,
+                  offC1 = offFilter + filter, offC2 = offC1 + codes1, arena = offC2 + codes2;
     plan.arenaBytes = arena;
     plan.inputBytes = plan.inputChannels * HW0;
     plan.weightBytes = plan.parameterBytes = plan.multiplies = plan.shifts = plan.adds = 0;
@@ -881,13 +880,10 @@ Emitted emitAndCount(CModel &c)
       << "    uint8_t *const base = (uint8_t *)qs_arena;\n"
       << "    int32_t *const s0 = (int32_t *)(base + " << offS0 << ");\n"
       << "    int32_t *const s1 = (int32_t *)(base + " << offS1 << ");\n"
-      << "    int32_t *const tr = (int32_t *)(base + " << offTr << ");\n"
       << "    uint8_t *const c1 = base + " << offC1 << ";\n"
       << "    uint8_t *const c2 = base + " << offC2 << ";\n"
-      << "    uint8_t *const cd = base + " << offCd << ";\n"
       << "    uint8_t *const filter = base + " << offFilter << ";\n"
       << "    int64_t local_logits[QS_MODEL_CLASSES];\n    qs_out o;\n    int c, i;\n"
-      << "    (void)tr;\n    (void)cd;\n"
       << "    if (!logits)\n        logits = local_logits;\n"
       << run.str() << "}\n";
     e.source = s.str();
