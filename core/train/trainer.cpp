@@ -745,6 +745,7 @@ PreparedModel prepareModel(const EvalRequest &req)
     if (req.depth > 0 && req.depth != config.depth)
         throw std::runtime_error(req.weights + ": --arch resnet" + std::to_string(req.depth) +
                                  " does not match the checkpoint's resnet" + std::to_string(config.depth));
+    const std::string trainedMethod = config.method;
     if (!req.quant.empty())
         config.method = req.quant;
     // Evaluation runs no backward pass: an EWGS-trained checkpoint evaluated with a method EWGS does not
@@ -761,7 +762,11 @@ PreparedModel prepareModel(const EvalRequest &req)
         throw std::runtime_error(*why);
 
     p.model = ResNet(resnetOptionsFromConfig(config, p.channels, p.classes));
-    if (ours) {
+    if (ours && config.method != trainedMethod) {
+        // Another method than the one trained (a full-precision model on a grid, say): the weights carry
+        // over, the new method's quantizer parameters start from their initial values.
+        loadWeightsInto(p.model, req.weights);
+    } else if (ours) {
         loadCheckpoint(req.weights, p.model, nullptr, nullptr);
     } else {
         // A reference FP model still stores its (unused) quantizer parameters: ignore those, require the

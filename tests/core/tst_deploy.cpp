@@ -311,6 +311,12 @@ private Q_SLOTS:
         for (const auto &layer : plan.layers)
             if (!layer.levels.empty())
                 QCOMPARE(int(layer.levels.size()), 7);
+        // A full-precision checkpoint has no clips: the grid's initial ones, and the weights carried over.
+        const auto fp = makeCheckpoint(m_dir, "fp.qsckpt", "fp", 4, 4, "A");
+        QVERIFY_THROWS_EXCEPTION(qs::Error, qs::planDeployment({fp, "", 0, 0}));
+        const auto fpPlan = qs::planDeployment({fp, "apot", 4, 4});
+        QCOMPARE(fpPlan.scheme, qs::Scheme::APoT);
+        QCOMPARE(int(fpPlan.layers.size()), 1 + 18 + 1);
     }
 };
 
