@@ -46,4 +46,20 @@ QSplitter *placeControlsBesideFigure(QWidget *view, QWidget *controls, QWidget *
     return splitter;
 }
 
+QString breakableText(const QString &text)
+{
+    QString out;
+    out.reserve(text.size() + text.size() / 8);
+    int run = 0;
+    for (const QChar c : text) {
+        out += c;
+        run = c.isSpace() ? 0 : run + 1;
+        if (c == QLatin1Char('/') || c == QLatin1Char('\\') || c == QLatin1Char(',') || run >= 60) {
+            out += QChar(0x200B); // zero-width space: a break opportunity
+            run = 0;
+        }
+    }
+    return out;
+}
+
 } // namespace qs::ui

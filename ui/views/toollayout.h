@@ -26,4 +26,8 @@ public:
 QSplitter *placeControlsBesideFigure(QWidget *view, QWidget *controls, QWidget *figure,
                                      const QString &objectName, int controlsWidth);
 
+// Word wrap breaks only at spaces: `text` with a break opportunity (a zero-width space) after each path or
+// list separator and every 60 characters without a space, so a long path or key list wraps in a label.
+QString breakableText(const QString &text);
+
 } // namespace qs::ui
