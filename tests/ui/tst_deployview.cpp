@@ -36,6 +36,7 @@
 
 using namespace qs;
 using namespace qs::ui;
+using qs::test::findSeries;
 
 namespace {
 
