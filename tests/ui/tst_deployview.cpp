@@ -445,7 +445,7 @@ private Q_SLOTS:
         QVERIFY2(!error, qPrintable(error.value_or(QString())));
         QVERIFY(QFileInfo(svg).size() > 0);
         QVERIFY(QFileInfo(csvPathFor(svg)).size() > 0);
-        QVERIFY(figureCsvRowCount(figure) >= 8); // four bars and three budget lines, two points each
+        QVERIFY(figureCsvRowCount(figure) >= 14); // four bars and three budget lines, two points each
     }
 
     void settingsAreRemembered()

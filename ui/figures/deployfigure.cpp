@@ -45,17 +45,17 @@ SeriesSpec bar(const QString &id, const QString &name, const QColor &color, Row 
     return s;
 }
 
-SeriesSpec budget(const QString &id, const QString &name, const QColor &color, const QList<double> &kib,
-                  double bottom, double top)
+// A budget: a dashed vertical line at `kib` across the rows [bottom, top]. One series per line: Qt Charts
+// would join the segments of one series.
+SeriesSpec budget(const QString &id, const QString &name, const QColor &color, double kib, double bottom,
+                  double top)
 {
     SeriesSpec s;
     s.id = id;
     s.name = name;
     s.color = color;
     s.penStyle = Qt::DashLine;
-    s.segments = true;
-    for (double x : kib)
-        s.points << QPointF(x, bottom) << QPointF(x, top);
+    s.points = {QPointF(kib, bottom), QPointF(kib, top)};
     return s;
 }
 
@@ -70,10 +70,15 @@ PanelSpec basePanel(double maxKiB)
     panel.y = {QString(), 0.0, double(RowCount), {}};
     panel.y.categories = {
         {QStringLiteral("RAM"), 1.0}, {QStringLiteral("Flash"), 2.0}, {QStringLiteral("float32"), 3.0}};
+    // The two flash lines share one legend entry.
+    SeriesSpec large = budget(QStringLiteral("budget.flash.1mib"), QStringLiteral("flash: 1 MiB"),
+                              kFlashBudget, kFlashBudgetsKiB[1], FlashRow, RowCount);
+    large.inLegend = false;
     panel.series << budget(QStringLiteral("budget.flash"), QStringLiteral("flash: 256 KiB, 1 MiB"),
-                           kFlashBudget, {kFlashBudgetsKiB[0], kFlashBudgetsKiB[1]}, FlashRow, RowCount)
+                           kFlashBudget, kFlashBudgetsKiB[0], FlashRow, RowCount)
+                 << large
                  << budget(QStringLiteral("budget.ram"), QStringLiteral("RAM: 64 KiB"), kRamBudget,
-                           {kRamBudgetKiB}, RamRow, FlashRow);
+                           kRamBudgetKiB, RamRow, FlashRow);
     return panel;
 }
 
@@ -132,9 +137,9 @@ QString levelProductText(const DeployLevel &level, DeployArithmetic arithmetic)
 QString levelEquationText(const DeployLevel &level)
 {
     const QString minus(QChar(0x2212));
-    QString value = QString::number(level.level, 'g', 6);
+    QString value = QString::number(level.level, 'g', 4);
     if (level.level < 0)
-        value = minus + QString::number(-level.level, 'g', 6);
+        value = minus + QString::number(-level.level, 'g', 4);
     const QString integer =
         level.integer < 0 ? minus + QString::number(-level.integer) : QString::number(level.integer);
     return QStringLiteral("%1 = %2 \u00b7 s").arg(value, integer);

@@ -63,6 +63,14 @@ QString shapeText(const std::vector<int64_t> &shape)
     return dims.join(QChar(0x00d7));
 }
 
+// A number with a typographic minus, as the products beside it.
+QString signedText(QString number)
+{
+    if (number.startsWith(QLatin1Char('-')))
+        number[0] = QChar(0x2212);
+    return number;
+}
+
 QTableWidgetItem *textItem(const QString &text, const QString &toolTip = {})
 {
     auto *item = new QTableWidgetItem(text);
@@ -215,12 +223,15 @@ DeployView::DeployView(QWidget *parent) : QWidget(parent)
     for (int c = 0; c < ColumnCount; ++c)
         m_table->horizontalHeaderItem(c)->setToolTip(headerTips[c]);
     m_table->verticalHeader()->hide();
+    // Rows as tall as their text (more layers in view than the style's default; presentation mode's larger
+    // type gets taller rows).
+    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->setAlternatingRowColors(true);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->horizontalHeader()->setSectionResizeMode(KindColumn, QHeaderView::Stretch); // the spare width
 
     m_figure = new FigureWidget;
     m_figure->setObjectName(QStringLiteral("deployFigure"));
@@ -245,6 +256,7 @@ DeployView::DeployView(QWidget *parent) : QWidget(parent)
             QStringLiteral("How the C computes the product with an input code a: shifted copies of a "
                            "added (a<<k is a \u00b7 2^k), or one integer multiply."));
     m_levels->verticalHeader()->hide();
+    m_levels->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_levels->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_levels->setSelectionMode(QAbstractItemView::NoSelection);
     m_levels->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
@@ -264,8 +276,9 @@ DeployView::DeployView(QWidget *parent) : QWidget(parent)
     m_planSplitter->setObjectName(QStringLiteral("deployPlanSplitter"));
     m_planSplitter->addWidget(m_table);
     m_planSplitter->addWidget(m_lowerSplitter);
+    m_planSplitter->setStretchFactor(0, 1);
     m_planSplitter->setStretchFactor(1, 1);
-    m_planSplitter->setSizes({260, 340});
+    m_planSplitter->setSizes({280, 340});
     m_planSplitter->setChildrenCollapsible(false);
 
     m_splitter = new QSplitter(Qt::Horizontal);
@@ -576,11 +589,11 @@ void DeployView::showLevels()
         const QString product = levelProductText(level, layer.arithmetic);
         const QString tip = levelEquationText(level) + QStringLiteral(" \u2192 ") + product;
         const int r = int(i);
-        QTableWidgetItem *value = textItem(QString::number(level.level, 'g', 6), tip);
+        QTableWidgetItem *value = textItem(signedText(QString::number(level.level, 'g', 4)), tip);
         value->setData(kValueRole, level.level);
         value->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
         m_levels->setItem(r, LevelColumn, value);
-        QTableWidgetItem *integer = textItem(QString::number(level.integer), tip);
+        QTableWidgetItem *integer = textItem(signedText(QString::number(level.integer)), tip);
         integer->setData(kValueRole, qlonglong(level.integer));
         integer->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
         m_levels->setItem(r, IntegerColumn, integer);
