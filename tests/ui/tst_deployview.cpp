@@ -100,6 +100,9 @@ private:
                 break; // failed: the caller says why
             QTest::qWait(20);
         }
+        if (view.planPending() || !view.plan())
+            qWarning("no plan after %lld ms: pending %d, error '%s'", qint64(timer.elapsed()),
+                     view.planPending(), qPrintable(view.errorLabel()->toolTip()));
         return !view.planPending() && view.plan().has_value();
     }
 
