@@ -60,6 +60,11 @@ commands:
           every point of the grid as a run in SWEEPDIR/KEY-VALUE_...; rerunning skips finished runs and
           resumes the others; slurm: one job array (SWEEPDIR/sweep.sbatch) submitted with sbatch, requeued
           and resumed on --signal; sweep-task SWEEPDIR INDEX trains one run of it
+  deploy  --weights FILE --out DIR [--scheme uniform|pot|apot] [--wbits B] [--abits B] [--format md|json]
+          [--verify DATASPEC [--count N]] [--plan-only]
+          the quantized ResNet as integer-only C99 (shift-add products on PoT/APoT grids): DIR/qs_model.{h,c},
+          a driver and a Makefile (make -C DIR host | cortex-m | run-qemu); prints flash, RAM and operations
+          per layer; --verify builds the host program and compares its classes with the app's on N test images
   bench   train-step --arch resnet20 --quant METHOD --bits B [--ewgs] --batch N --steps K [--threads T]
   bench   ewgs-update --arch resnet20 --quant METHOD --bits B --batch N [--batches 3] [--threads T]
           [--estimator exact|fast] [--exact-mode per-tensor|joint] [--stop abs|reference] [--max-iter 50] [--tol 1e-3]
@@ -102,6 +107,8 @@ int main(int argc, char **argv)
             return qs::cli::runCompareCommand(args, std::cout);
         if (command == "sweep")
             return qs::cli::runSweepCommand(args, std::cout);
+        if (command == "deploy")
+            return qs::cli::runDeployCommand(args, std::cout);
         if (command == "sweep-task")
             return qs::cli::runSweepTaskCommand(args, std::cout);
         throw qs::cli::UsageError("unknown command '" + command + "' (try quantscope-cli --help)");

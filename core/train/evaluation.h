@@ -31,13 +31,33 @@ struct PreparedEvaluation
     std::string description; // what is evaluated, one line (EvalResult::model)
 };
 
+// The model a checkpoint describes, with the request's method, bits and edges applied, weights loaded, on
+// the request's device; no data read. dataSpec is the request's, else the checkpoint's own (empty for a
+// PyTorch state_dict). Throws std::runtime_error / ModelIoError with one line.
+struct PreparedModel
+{
+    ResNet model{nullptr};
+    TrainConfig config;
+    int64_t channels = 3, classes = 10;
+    torch::Device device = torch::kCPU;
+    std::string dataSpec;
+    std::string description;
+};
+PreparedModel prepareModel(const EvalRequest &request);
+
+// The data set kind's normalization, or mean/sd where given; throws std::runtime_error when its channels
+// differ from the model's.
+Normalization normalizationFor(const DatasetSpec &spec, const std::vector<double> &mean,
+                               const std::vector<double> &sd, int64_t channels);
+
 // Everything evaluateWeights does before its evaluation loop. An empty request.data means the data set the
 // checkpoint's stored config names (a PyTorch state_dict has none: then it throws, asking for one). Does not
 // change LibTorch's thread count. Throws std::runtime_error / ModelIoError / DatasetError with one line.
 PreparedEvaluation prepareEvaluation(const EvalRequest &request);
 
 // prepareEvaluation on the CPU for the background jobs (activation capture, PTQ sweep): their errors reach
-// the GUI as one line (their callers run it at core's edge, core/torchedge.h). `quant` empty: the checkpoint's own.
+// the GUI as one line (their callers run it at core's edge, core/torchedge.h). `quant` empty: the
+// checkpoint's own.
 inline PreparedEvaluation prepareCpuEvaluation(const std::string &weights, const std::string &data,
                                                int64_t batch, const std::string &quant = {})
 {

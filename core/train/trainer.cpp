@@ -93,6 +93,8 @@ Dataset subset(Dataset d, int64_t n)
     return d;
 }
 
+} // namespace
+
 Normalization normalizationFor(const DatasetSpec &spec, const std::vector<double> &mean,
                                const std::vector<double> &sd, int64_t channels)
 {
@@ -106,6 +108,8 @@ Normalization normalizationFor(const DatasetSpec &spec, const std::vector<double
                                  " channels, the data " + std::to_string(channels));
     return n;
 }
+
+namespace {
 
 struct Optimizers
 {
@@ -708,19 +712,18 @@ TrainResult resumeTraining(const std::string &runDir, const std::atomic<bool> *s
     });
 }
 
-PreparedEvaluation prepareEvaluation(const EvalRequest &req)
+PreparedModel prepareModel(const EvalRequest &req)
 {
-    PreparedEvaluation p;
+    PreparedModel p;
     p.device = pickDevice(req.device);
     const bool ours = isQuantScopeCheckpoint(req.weights);
     TrainConfig config;
     std::vector<NamedTensor> tensors;
-    int64_t channels = 0, classes = 0;
     if (ours) {
         const auto state = readCheckpointState(req.weights);
         config = parseTrainConfig(state.configText);
-        channels = state.inputChannels;
-        classes = state.numClasses;
+        p.channels = state.inputChannels;
+        p.classes = state.numClasses;
     } else {
         StateDict dict;
         try {
@@ -733,20 +736,12 @@ PreparedEvaluation prepareEvaluation(const EvalRequest &req)
         config.shortcut = layout.shortcut == Shortcut::B ? "B" : "A";
         config.method = "fp";
         config.edgeLayers = layout.layout == "apot" ? "8bit" : "fp";
-        channels = layout.inputChannels;
-        classes = layout.numClasses;
+        p.channels = layout.inputChannels;
+        p.classes = layout.numClasses;
         tensors = std::move(dict.tensors);
     }
-    p.dataSpec = req.data;
-    if (p.dataSpec.empty()) {
-        if (!ours)
-            throw std::runtime_error(req.weights +
-                                     ": a PyTorch state_dict names no data set; give one (e.g. cifar10:DIR)");
-        p.dataSpec = config.dataset;
-    }
-    const DatasetSpec spec = parseDatasetSpec(p.dataSpec);
-    p.test = loadDataset(spec, false);
-    const auto &test = p.test;
+    // A PyTorch state_dict names no data set: only the request can.
+    p.dataSpec = !req.data.empty() ? req.data : ours ? config.dataset : std::string();
     if (req.depth > 0 && req.depth != config.depth)
         throw std::runtime_error(req.weights + ": --arch resnet" + std::to_string(req.depth) +
                                  " does not match the checkpoint's resnet" + std::to_string(config.depth));
@@ -764,13 +759,8 @@ PreparedEvaluation prepareEvaluation(const EvalRequest &req)
         config.edgeLayers = req.edges;
     if (auto why = checkTrainConfig(config))
         throw std::runtime_error(*why);
-    if (channels != test.images.size(1) || classes != test.numClasses)
-        throw std::runtime_error(req.weights + ": the model takes " + std::to_string(channels) +
-                                 " channels and " + std::to_string(classes) + " classes, the data has " +
-                                 std::to_string(test.images.size(1)) + " and " +
-                                 std::to_string(test.numClasses));
 
-    p.model = ResNet(resnetOptionsFromConfig(config, channels, classes));
+    p.model = ResNet(resnetOptionsFromConfig(config, p.channels, p.classes));
     if (ours) {
         loadCheckpoint(req.weights, p.model, nullptr, nullptr);
     } else {
@@ -784,12 +774,6 @@ PreparedEvaluation prepareEvaluation(const EvalRequest &req)
         loadStateDict(p.model, tensors, /*strict=*/true, req.weights);
     }
     p.model->to(p.device);
-
-    p.loader.batchSize = req.batch;
-    p.loader.shuffle = false;
-    p.loader.augment = false;
-    p.loader.normalization = normalizationFor(spec, req.mean.empty() ? config.mean : req.mean,
-                                              req.mean.empty() ? config.std : req.std, channels);
     p.description = "resnet" + std::to_string(config.depth) + " shortcut " + config.shortcut + ", " +
                     config.method +
                     (!quantMethod(config.method).quantizes
@@ -797,6 +781,34 @@ PreparedEvaluation prepareEvaluation(const EvalRequest &req)
                          : " W" + std::to_string(config.wbits) + "A" + std::to_string(config.abits)) +
                     ", edges " + config.edgeLayers;
     p.config = std::move(config);
+    return p;
+}
+
+PreparedEvaluation prepareEvaluation(const EvalRequest &req)
+{
+    if (req.data.empty() && !isQuantScopeCheckpoint(req.weights))
+        throw std::runtime_error(req.weights +
+                                 ": a PyTorch state_dict names no data set; give one (e.g. cifar10:DIR)");
+    auto m = prepareModel(req);
+    PreparedEvaluation p;
+    p.dataSpec = m.dataSpec;
+    const DatasetSpec spec = parseDatasetSpec(p.dataSpec);
+    p.test = loadDataset(spec, false);
+    const auto &test = p.test;
+    if (m.channels != test.images.size(1) || m.classes != test.numClasses)
+        throw std::runtime_error(req.weights + ": the model takes " + std::to_string(m.channels) +
+                                 " channels and " + std::to_string(m.classes) + " classes, the data has " +
+                                 std::to_string(test.images.size(1)) + " and " +
+                                 std::to_string(test.numClasses));
+    p.model = m.model;
+    p.device = m.device;
+    p.loader.batchSize = req.batch;
+    p.loader.shuffle = false;
+    p.loader.augment = false;
+    p.loader.normalization = normalizationFor(spec, req.mean.empty() ? m.config.mean : req.mean,
+                                              req.mean.empty() ? m.config.std : req.std, m.channels);
+    p.description = m.description;
+    p.config = std::move(m.config);
     return p;
 }
 

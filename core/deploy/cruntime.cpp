@@ -1,0 +1,431 @@
+#include "core/deploy/cruntime.h"
+
+namespace qs::deployc {
+
+const char *const kKernels = R"QSC(
+/* Fixed point: the residual stream holds int32 values of real * 2^QS_MODEL_FRAC (qs_model.h), saturated.
+ * Quantized convolutions read uint8 level codes of their input and b-bit packed level codes of their weights. */
+
+typedef struct {
+    uint8_t n;        /* number of shift terms, 0 for the zero level */
+    uint8_t negative; /* the level is negative */
+    uint8_t s[3];     /* |level integer| = sum of 2^s[i] */
+} qs_term;
+
+enum { QS_OUT_CODES = 0, QS_OUT_STREAM = 1, QS_OUT_STREAM_RELU = 2, QS_OUT_STREAM_ADD_RELU = 3 };
+
+typedef struct {
+    int mode;
+    uint8_t *codes;      /* QS_OUT_CODES: the next conv's input codes */
+    const int64_t *thr;  /* its thresholds on the stream scale, ascending */
+    int nthr;
+    int32_t *stream;     /* the other modes */
+    const int32_t *res;  /* QS_OUT_STREAM_ADD_RELU: the residual (stream), NULL for none */
+    int res_c, res_h, res_w, res_stride, res_pad; /* res(c, h, w) = res[c - res_pad][h * stride][w * stride] */
+} qs_out;
+
+typedef struct {
+    int cin, cout, k, stride, pad, in_h, in_w, out_h, out_w, wbits;
+    const uint8_t *w;     /* packed weight codes, least significant bits first */
+    const qs_term *terms; /* shift-add layers, else NULL */
+    const int32_t *mul;   /* multiply layers, else NULL */
+    const int32_t *act;   /* input code -> activation integer */
+    const int32_t *k_mul; /* per output channel: requantization multiplier */
+    const int64_t *bias;  /* per output channel: offset, rounding included */
+    int shift;
+} qs_qconv;
+
+typedef struct {
+    int cin, cout, in_h, in_w; /* 3x3, stride 1, padding 1 */
+    const int8_t *w8;          /* weights (8-bit), or */
+    const int16_t *w16;        /* weights (16-bit) */
+    const int32_t *k_mul;
+    const int64_t *bias;
+    int shift;
+} qs_edge_conv;
+
+static uint8_t qs_code(int64_t y, const int64_t *thr, int nthr)
+{
+    /* Number of thresholds below y: the index of the nearest level (binary search, ties to the lower). */
+    int lo = 0, hi = nthr;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (y > thr[mid])
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return (uint8_t)lo;
+}
+
+static int32_t qs_saturate(int64_t v)
+{
+    return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
+}
+
+static void qs_store(const qs_out *o, int c, int h, int w, int out_h, int out_w, int64_t y)
+{
+    int idx = (c * out_h + h) * out_w + w;
+    if (o->mode == QS_OUT_CODES) {
+        o->codes[idx] = qs_code(y, o->thr, o->nthr);
+        return;
+    }
+    if (o->mode == QS_OUT_STREAM_ADD_RELU && o->res) {
+        int rc = c - o->res_pad;
+        if (rc >= 0 && rc < o->res_c)
+            y += o->res[(rc * o->res_h + h * o->res_stride) * o->res_w + w * o->res_stride];
+    }
+    if (o->mode != QS_OUT_STREAM && y < 0)
+        y = 0;
+    o->stream[idx] = qs_saturate(y);
+}
+
+static int64_t qs_requant(int64_t acc, int32_t k, int64_t bias, int shift)
+{
+    return (acc * k + bias) >> shift; /* arithmetic shift: floor; bias holds 2^(shift-1) to round */
+}
+
+static void qs_codes(const int32_t *x, int n, const int64_t *thr, int nthr, uint8_t *out)
+{
+    int i;
+    for (i = 0; i < n; ++i)
+        out[i] = qs_code(x[i], thr, nthr);
+}
+
+static void qs_unpack(const uint8_t *packed, int first, int count, int bits, uint8_t *out)
+{
+    int i;
+    unsigned mask = (1u << bits) - 1u;
+    for (i = 0; i < count; ++i) {
+        unsigned long bit = (unsigned long)(first + i) * (unsigned long)bits;
+        unsigned v = packed[bit >> 3] | ((unsigned)packed[(bit >> 3) + 1] << 8);
+        out[i] = (uint8_t)((v >> (bit & 7u)) & mask);
+    }
+}
+
+static void qs_conv(const qs_qconv *L, const uint8_t *in, const qs_out *o, uint8_t *filter)
+{
+    int co, oh, ow, ci, kh, kw;
+    int taps = L->cin * L->k * L->k;
+    for (co = 0; co < L->cout; ++co) {
+        qs_unpack(L->w, co * taps, taps, L->wbits, filter);
+        for (oh = 0; oh < L->out_h; ++oh) {
+            for (ow = 0; ow < L->out_w; ++ow) {
+                int64_t acc = 0;
+                for (ci = 0; ci < L->cin; ++ci) {
+                    for (kh = 0; kh < L->k; ++kh) {
+                        int ih = oh * L->stride - L->pad + kh;
+                        const uint8_t *row, *f;
+                        if (ih < 0 || ih >= L->in_h)
+                            continue;
+                        row = in + (ci * L->in_h + ih) * L->in_w;
+                        f = filter + (ci * L->k + kh) * L->k;
+                        for (kw = 0; kw < L->k; ++kw) {
+                            int iw = ow * L->stride - L->pad + kw;
+                            int32_t a;
+                            if (iw < 0 || iw >= L->in_w)
+                                continue;
+                            if (L->terms) {
+                                const qs_term *t = &L->terms[f[kw]];
+                                int32_t v;
+                                if (!t->n)
+                                    continue;
+                                a = L->act[row[iw]];
+                                v = a << t->s[0];
+                                if (t->n > 1)
+                                    v += a << t->s[1];
+                                if (t->n > 2)
+                                    v += a << t->s[2];
+                                acc += t->negative ? -(int64_t)v : (int64_t)v;
+                            } else {
+                                int32_t m = L->mul[f[kw]];
+                                if (!m)
+                                    continue;
+                                a = L->act[row[iw]];
+                                acc += (int64_t)a * m;
+                            }
+                        }
+                    }
+                }
+                qs_store(o, co, oh, ow, L->out_h, L->out_w, qs_requant(acc, L->k_mul[co], L->bias[co], L->shift));
+            }
+        }
+    }
+}
+
+static void qs_edge(const qs_edge_conv *L, const int32_t *in, const qs_out *o)
+{
+    int co, oh, ow, ci, kh, kw;
+    for (co = 0; co < L->cout; ++co) {
+        for (oh = 0; oh < L->in_h; ++oh) {
+            for (ow = 0; ow < L->in_w; ++ow) {
+                int64_t acc = 0;
+                for (ci = 0; ci < L->cin; ++ci) {
+                    for (kh = 0; kh < 3; ++kh) {
+                        int ih = oh - 1 + kh;
+                        if (ih < 0 || ih >= L->in_h)
+                            continue;
+                        for (kw = 0; kw < 3; ++kw) {
+                            int iw = ow - 1 + kw;
+                            int widx = ((co * L->cin + ci) * 3 + kh) * 3 + kw;
+                            int32_t m = L->w8 ? L->w8[widx] : L->w16[widx];
+                            if (iw < 0 || iw >= L->in_w || !m)
+                                continue;
+                            acc += (int64_t)in[(ci * L->in_h + ih) * L->in_w + iw] * m;
+                        }
+                    }
+                }
+                qs_store(o, co, oh, ow, L->in_h, L->in_w, qs_requant(acc, L->k_mul[co], L->bias[co], L->shift));
+            }
+        }
+    }
+}
+
+static int qs_classify(const int32_t *x, int c, int hw, int classes, const int8_t *w8, const int16_t *w16,
+                       const int64_t *bias, int64_t *logits)
+{
+    /* Global average pooling as sums (the 1 / hw is in the classifier's scale), then the classifier and its
+     * argmax (the first of equal logits, as torch.argmax). */
+    int i, j, best = 0;
+    int64_t pooled[QS_MODEL_FEATURES];
+    for (i = 0; i < c; ++i) {
+        int64_t s = 0;
+        int p;
+        for (p = 0; p < hw; ++p)
+            s += x[i * hw + p];
+        pooled[i] = s;
+    }
+    for (j = 0; j < classes; ++j) {
+        int64_t acc = bias[j];
+        for (i = 0; i < c; ++i)
+            acc += pooled[i] * (w8 ? w8[j * c + i] : w16[j * c + i]);
+        logits[j] = acc;
+        if (acc > logits[best])
+            best = j;
+    }
+    return best;
+}
+)QSC";
+
+const char *const kMain =
+    R"QSC(/* QuantScope deployed model driver: reads a CIFAR-10 binary file (1 label byte + 3 x 32 x 32 pixel bytes per
+ * image) and prints one predicted class per image. Usage: qs_model_host FILE [COUNT] [--logits]
+ * --logits also prints the logits, in the app's units, after the class. */
+#include "qs_model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef QS_CORTEX_M
+extern unsigned long qs_cycles(void); /* startup_cortexm.c: SysTick cycles since reset */
+#endif
+
+int main(int argc, char **argv)
+{
+    static uint8_t record[1 + QS_MODEL_INPUT_BYTES];
+    int64_t logits[QS_MODEL_CLASSES];
+    const char *path = NULL;
+    long count = -1, done = 0;
+    int i, print_logits = 0;
+    FILE *f;
+    for (i = 1; i < argc; ++i) {
+        if (strcmp(argv[i], "--logits") == 0)
+            print_logits = 1;
+        else if (!path)
+            path = argv[i];
+        else
+            count = strtol(argv[i], NULL, 10);
+    }
+    if (!path) {
+        fprintf(stderr, "usage: %s CIFAR10_BINARY_FILE [COUNT] [--logits]\n", argc > 0 ? argv[0] : "qs_model");
+        return 2;
+    }
+    f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "%s: cannot open\n", path);
+        return 1;
+    }
+    while (count < 0 || done < count) {
+        size_t got = fread(record, 1, sizeof record, f);
+        int predicted, j;
+        if (got == 0)
+            break;
+        if (got != sizeof record) {
+            fprintf(stderr, "%s: image %ld is truncated (%lu of %lu bytes)\n", path, done, (unsigned long)got,
+                    (unsigned long)sizeof record);
+            fclose(f);
+            return 1;
+        }
+        predicted = qs_model_predict(record + 1, logits);
+        printf("%d", predicted);
+        if (print_logits)
+            for (j = 0; j < QS_MODEL_CLASSES; ++j)
+                printf(" %.9g", (double)logits[j] * QS_MODEL_LOGIT_SCALE);
+        printf("\n");
+        ++done;
+    }
+    fclose(f);
+#ifdef QS_CORTEX_M
+    fprintf(stderr, "qs_model: %ld images, %lu SysTick cycles\n", done, qs_cycles());
+#endif
+    return 0;
+}
+)QSC";
+
+const char *const kStartup =
+    R"QSC(/* Cortex-M3 startup for QEMU's mps2-an385: vector table, reset handler, semihosting command line, a SysTick
+ * cycle count. Input and output go through newlib's semihosting (librdimon). */
+#include <stdint.h>
+#include <stdlib.h>
+
+extern uint32_t __bss_start__, __bss_end__, __stack_top__;
+extern int main(int argc, char **argv);
+extern void initialise_monitor_handles(void);
+
+void Reset_Handler(void);
+void Default_Handler(void);
+void SysTick_Handler(void);
+
+__attribute__((section(".vectors"), used)) static void (*const vectors[16])(void) = {
+    (void (*)(void))(&__stack_top__), Reset_Handler, Default_Handler, Default_Handler, Default_Handler,
+    Default_Handler, Default_Handler, 0, 0, 0, 0, Default_Handler, Default_Handler, 0, Default_Handler,
+    SysTick_Handler};
+
+static volatile unsigned long systick_wraps;
+
+void SysTick_Handler(void)
+{
+    ++systick_wraps;
+}
+
+#define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
+#define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
+#define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
+
+unsigned long qs_cycles(void)
+{
+    unsigned long wraps, now;
+    do {
+        wraps = systick_wraps;
+        now = SYST_CVR;
+    } while (wraps != systick_wraps);
+    return wraps * 0x1000000ul + (0xFFFFFFul - now);
+}
+
+static int semihost(int op, void *arg)
+{
+    register int r0 __asm__("r0") = op;
+    register void *r1 __asm__("r1") = arg;
+    __asm__ volatile("bkpt 0xAB" : "+r"(r0) : "r"(r1) : "memory");
+    return r0;
+}
+
+void Reset_Handler(void)
+{
+    static char cmdline[512];
+    static char *argv[16];
+    struct {
+        char *buffer;
+        int length;
+    } request = {cmdline, (int)sizeof cmdline - 1};
+    int argc = 0;
+    char *p;
+    uint32_t *b;
+    for (b = &__bss_start__; b < &__bss_end__; ++b)
+        *b = 0;
+    SYST_RVR = 0xFFFFFFu;
+    SYST_CVR = 0;
+    SYST_CSR = 7u; /* processor clock, interrupt, enable */
+    initialise_monitor_handles();
+    if (semihost(0x15 /* SYS_GET_CMDLINE */, &request) == 0) {
+        cmdline[request.length] = 0;
+        for (p = cmdline; *p && argc < 15;) {
+            while (*p == ' ')
+                *p++ = 0;
+            if (!*p)
+                break;
+            argv[argc++] = p;
+            while (*p && *p != ' ')
+                ++p;
+        }
+    }
+    argv[argc] = 0;
+    exit(main(argc, argv));
+}
+
+void Default_Handler(void)
+{
+    static const char message[] = "qs_model: fault\n";
+    semihost(0x04 /* SYS_WRITE0 */, (void *)message);
+    exit(3);
+}
+)QSC";
+
+const char *const kLinkerScript =
+    R"QSC(/* mps2-an385 (QEMU): 4 MB SSRAM1 at 0 holds code and constants, 4 MB SSRAM2/3 at 0x20000000 the rest.
+ * QEMU loads .data at its address; on a board with flash, copy it from its load address instead. */
+MEMORY
+{
+    FLASH (rx) : ORIGIN = 0x00000000, LENGTH = 4M
+    RAM (rwx)  : ORIGIN = 0x20000000, LENGTH = 4M
+}
+ENTRY(Reset_Handler)
+SECTIONS
+{
+    .text : {
+        KEEP(*(.vectors))
+        *(.text*)
+        *(.rodata*)
+        KEEP(*(.init)) KEEP(*(.fini))
+        . = ALIGN(4);
+    } > FLASH
+    .ARM.exidx : { *(.ARM.exidx*) } > FLASH
+    .data : { *(.data*) . = ALIGN(4); } > RAM
+    .bss (NOLOAD) : {
+        __bss_start__ = .;
+        *(.bss*) *(COMMON)
+        . = ALIGN(4);
+        __bss_end__ = .;
+    } > RAM
+    end = .;
+    __end__ = .;
+    __stack_top__ = ORIGIN(RAM) + LENGTH(RAM);
+}
+)QSC";
+
+const char *const kMakefile =
+    R"QSC(# QuantScope deployed model. `make host` builds qs_model_host; `make cortex-m` builds qs_model_cortexm.elf for
+# an Arm Cortex-M3 (QEMU's mps2-an385); `make run-qemu DATA=FILE COUNT=N` runs it there through semihosting.
+CC ?= cc
+CFLAGS ?= -O2
+ARM_CC ?= arm-none-eabi-gcc
+ARM_SIZE ?= arm-none-eabi-size
+ARM_CFLAGS ?= -O2
+QEMU ?= qemu-system-arm
+DATA ?= test_batch.bin
+COUNT ?= 4
+
+host: qs_model_host
+cortex-m: qs_model_cortexm.elf
+
+qs_model_host: main.c qs_model.c qs_model.h
+	$(CC) -std=c99 $(CFLAGS) -Wall -Wextra -o $@ main.c qs_model.c
+
+qs_model_cortexm.elf: main.c qs_model.c qs_model.h startup_cortexm.c cortexm.ld
+	$(ARM_CC) -std=c99 -mcpu=cortex-m3 -mthumb $(ARM_CFLAGS) -Wall -DQS_CORTEX_M -ffunction-sections \
+		-fdata-sections --specs=nano.specs --specs=rdimon.specs -nostartfiles -T cortexm.ld -Wl,--gc-sections \
+		-o $@ startup_cortexm.c main.c qs_model.c
+	$(ARM_SIZE) $@
+
+run-qemu: qs_model_cortexm.elf
+	$(QEMU) -M mps2-an385 -nographic -monitor none -serial none \
+		-semihosting-config enable=on,target=native,arg=qs_model,arg=$(DATA),arg=$(COUNT) -kernel qs_model_cortexm.elf
+
+clean:
+	rm -f qs_model_host qs_model_cortexm.elf
+
+.PHONY: host cortex-m run-qemu clean
+)QSC";
+
+} // namespace qs::deployc
