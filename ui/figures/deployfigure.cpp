@@ -20,8 +20,7 @@ const QColor kWeights{0x00, 0x72, 0xB2};
 const QColor kParameters{0x56, 0xB4, 0xE9};
 const QColor kActivations{0xE6, 0x9F, 0x00};
 const QColor kFloat{0xB0, 0xB0, 0xB0};
-const QColor kFlashBudget{0xD5, 0x5E, 0x00};
-const QColor kRamBudget{0xCC, 0x79, 0xA7};
+const QColor kBudget{0xD5, 0x5E, 0x00};
 
 // Rows, bottom to top: each a band [row, row + 1] with its bar at the centre.
 enum Row
@@ -47,13 +46,12 @@ SeriesSpec bar(const QString &id, const QString &name, const QColor &color, Row 
 
 // A budget: a dashed vertical line at `kib` across the rows [bottom, top]. One series per line: Qt Charts
 // would join the segments of one series.
-SeriesSpec budget(const QString &id, const QString &name, const QColor &color, double kib, double bottom,
-                  double top)
+SeriesSpec budget(const QString &id, const QString &name, double kib, double bottom, double top)
 {
     SeriesSpec s;
     s.id = id;
     s.name = name;
-    s.color = color;
+    s.color = kBudget;
     s.penStyle = Qt::DashLine;
     s.points = {QPointF(kib, bottom), QPointF(kib, top)};
     return s;
@@ -70,15 +68,16 @@ PanelSpec basePanel(double maxKiB)
     panel.y = {QString(), 0.0, double(RowCount), {}};
     panel.y.categories = {
         {QStringLiteral("RAM"), 1.0}, {QStringLiteral("Flash"), 2.0}, {QStringLiteral("float32"), 3.0}};
-    // The two flash lines share one legend entry.
-    SeriesSpec large = budget(QStringLiteral("budget.flash.1mib"), QStringLiteral("flash: 1 MiB"),
-                              kFlashBudget, kFlashBudgetsKiB[1], FlashRow, RowCount);
-    large.inLegend = false;
-    panel.series << budget(QStringLiteral("budget.flash"), QStringLiteral("flash: 256 KiB, 1 MiB"),
-                           kFlashBudget, kFlashBudgetsKiB[0], FlashRow, RowCount)
-                 << large
-                 << budget(QStringLiteral("budget.ram"), QStringLiteral("RAM: 64 KiB"), kRamBudget,
-                           kRamBudgetKiB, RamRow, FlashRow);
+    // The three lines share one legend entry (a short legend keeps its entries whole on a 720-pixel
+    // projector in presentation mode): each spans only the rows it is a budget for.
+    SeriesSpec large = budget(QStringLiteral("budget.flash.1mib"), QStringLiteral("flash budget 1 MiB"),
+                              kFlashBudgetsKiB[1], FlashRow, RowCount);
+    SeriesSpec ram = budget(QStringLiteral("budget.ram"), QStringLiteral("RAM budget 64 KiB"), kRamBudgetKiB,
+                            RamRow, FlashRow);
+    large.inLegend = ram.inLegend = false;
+    panel.series << budget(QStringLiteral("budget.flash"), QStringLiteral("budgets"), kFlashBudgetsKiB[0],
+                           FlashRow, RowCount)
+                 << large << ram;
     return panel;
 }
 
@@ -175,6 +174,7 @@ FigureSpec makeDeployFigure(const DeployPlan &plan, const QString &checkpoint)
          << bar(QStringLiteral("float.weights"),
                 QStringLiteral("float32 %1").arg(bytesText(plan.floatWeightBytes)), kFloat, FloatRow, 0.0,
                 floatWeights);
+    bars.back().inLegend = false; // its row says what it is; the note gives its size
     panel.series = bars + panel.series;
 
     FigureSpec figure;
@@ -186,8 +186,9 @@ FigureSpec makeDeployFigure(const DeployPlan &plan, const QString &checkpoint)
             .arg(bytesText(flashBytes), bytesText(plan.weightBytes), bytesText(plan.parameterBytes));
     if (plan.weightBytes > 0 && plan.floatWeightBytes > 0)
         note +=
-            QStringLiteral(": the weights take %1\u00d7 less than float32")
-                .arg(QLocale::c().toString(double(plan.floatWeightBytes) / double(plan.weightBytes), 'f', 1));
+            QStringLiteral(": the weights are %1\u00d7 smaller than as float32 (%2)")
+                .arg(QLocale::c().toString(double(plan.floatWeightBytes) / double(plan.weightBytes), 'f', 1),
+                     bytesText(plan.floatWeightBytes));
     note += QStringLiteral("; %1 256 KiB. RAM %2 of activations (+%3 input image); %4 64 KiB.")
                 .arg(fitText(flash, kFlashBudgetsKiB[0]), bytesText(plan.arenaBytes),
                      bytesText(plan.inputBytes), fitText(ram, kRamBudgetKiB));

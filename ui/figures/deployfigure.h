@@ -20,8 +20,9 @@ inline constexpr double kRamBudgetKiB = 64.0;
 // Panel "memory": a y category per row ("RAM" at the bottom, "Flash", "float32" on top) and x in KiB.
 // Series: "flash.weights" and "flash.parameters" (stacked on the Flash row), "ram.activations" (the arena),
 // "float.weights" (the float32 row), each a bar drawn as a thick horizontal segment from its start to its
-// end; "budget.flash" and "budget.flash.1mib" (dashed lines at 256 KiB and 1 MiB across the two flash rows,
-// one legend entry) and "budget.ram" (64 KiB across the RAM row). The note sums it up; the settings name the checkpoint, scheme and bits.
+// end; "budget.flash" and "budget.flash.1mib" (dashed lines at 256 KiB and 1 MiB across the two flash rows)
+// and "budget.ram" (64 KiB across the RAM row), the three one legend entry; the float32 bar is named by its
+// row only. The note sums it up; the settings name the checkpoint, scheme and bits.
 FigureSpec makeDeployFigure(const DeployPlan &plan, const QString &checkpoint);
 // The same panel with no bars, only the budgets (no model, or a model the core could not plan).
 FigureSpec emptyDeployFigure();

@@ -11,6 +11,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
@@ -132,6 +133,9 @@ DeployView::DeployView(QWidget *parent) : QWidget(parent)
     auto *form = new QFormLayout(gridBox);
     m_scheme = new QComboBox;
     m_scheme->setObjectName(QStringLiteral("deploySchemeCombo"));
+    m_scheme->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_scheme->setMinimumWidth(m_scheme->sizeHint().width());
+    m_scheme->installEventFilter(this); // its minimum width follows its font
     for (const auto &choice : kSchemes)
         m_scheme->addItem(QString::fromLatin1(choice.label), QString::fromLatin1(choice.value));
     m_scheme->setToolTip(QStringLiteral(
@@ -230,8 +234,12 @@ DeployView::DeployView(QWidget *parent) : QWidget(parent)
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->setAlternatingRowColors(true);
+    // Every column as wide as its text (the table scrolls sideways when the page is narrower than that, as
+    // in presentation mode on a 720-pixel projector): no cell wraps or elides.
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_table->horizontalHeader()->setSectionResizeMode(KindColumn, QHeaderView::Stretch); // the spare width
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->setWordWrap(false);
+    m_table->setTextElideMode(Qt::ElideNone);
 
     m_figure = new FigureWidget;
     m_figure->setObjectName(QStringLiteral("deployFigure"));
@@ -260,6 +268,8 @@ DeployView::DeployView(QWidget *parent) : QWidget(parent)
     m_levels->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_levels->setSelectionMode(QAbstractItemView::NoSelection);
     m_levels->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_levels->setWordWrap(false);
+    m_levels->setTextElideMode(Qt::ElideNone);
     m_levels->horizontalHeader()->setStretchLastSection(true);
     levelsLayout->addWidget(m_levelsCaption);
     levelsLayout->addWidget(m_levels, 1);
@@ -334,6 +344,15 @@ DeployView::~DeployView()
     delete m_exportJob;
     m_exportJob = nullptr;
     m_table->disconnect(this);
+}
+
+bool DeployView::eventFilter(QObject *watched, QEvent *event)
+{
+    // QComboBox keeps the minimum size it computed for its first font, so presentation mode's larger type
+    // would cut "As trained": its minimum is its size hint, taken again once it has handled the new font.
+    if (watched == m_scheme && event->type() == QEvent::FontChange)
+        QTimer::singleShot(0, this, [this] { m_scheme->setMinimumWidth(m_scheme->sizeHint().width()); });
+    return QWidget::eventFilter(watched, event);
 }
 
 void DeployView::setModel(const QString &path)

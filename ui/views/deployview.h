@@ -127,6 +127,9 @@ Q_SIGNALS:
     void exported(const QString &directory);   // every file written
     void exportFailed(const QString &message); // its error is on screen
 
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 private:
     void startPlan();
     void showPlan(DeployPlan plan, const DeployOptions &options);

@@ -1,5 +1,6 @@
 #include "ui/views/toollayout.h"
 
+#include <QEvent>
 #include <QScrollBar>
 #include <QSplitter>
 #include <QString>
@@ -15,6 +16,14 @@ VerticalScrollArea::VerticalScrollArea(QWidget *widget, QWidget *parent) : QScro
     setWidgetResizable(true);
     setFrameShape(QFrame::NoFrame);
     setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    widget->installEventFilter(this);
+}
+
+bool VerticalScrollArea::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == widget() && event->type() == QEvent::LayoutRequest)
+        updateGeometry();
+    return QScrollArea::eventFilter(watched, event);
 }
 
 QSize VerticalScrollArea::minimumSizeHint() const

@@ -19,6 +19,11 @@ public:
     explicit VerticalScrollArea(QWidget *widget, QWidget *parent = nullptr);
     QSize minimumSizeHint() const override;
     QSize sizeHint() const override;
+
+protected:
+    // The widget's hints changed (presentation mode's larger type): so did this area's, and the splitter
+    // around it must hear of it (QScrollArea does not pass it on).
+    bool eventFilter(QObject *watched, QEvent *event) override;
 };
 
 // Fills `view` with a horizontal splitter holding `controls` and `figure` (the figure takes the extra width,
