@@ -237,7 +237,7 @@ DeployView::DeployView(QWidget *parent) : QWidget(parent)
     // Every column as wide as its text (the table scrolls sideways when the page is narrower than that, as
     // in presentation mode on a 720-pixel projector): no cell wraps or elides.
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->horizontalHeader()->setStretchLastSection(false); // a wide page leaves room, not a wide "Adds"
     m_table->setWordWrap(false);
     m_table->setTextElideMode(Qt::ElideNone);
 
