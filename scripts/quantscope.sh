@@ -151,6 +151,8 @@ test)
     # The Slurm sweep test (tests/slurm/run_slurm_test.sh) starts a single-node Slurm from these; it skips
     # without them or without root.
     packages+=(slurmctld slurmd slurm-client munge)
+    # tst_deploy builds the generated C for a Cortex-M3 and runs it under QEMU (it skips without them).
+    packages+=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)
     install_missing_packages
     configure_and_build
     cd "$build_dir"

@@ -6,6 +6,22 @@ const char *const kKernels = R"QSC(
 /* Fixed point: the residual stream holds int32 values of real * 2^QS_MODEL_FRAC (qs_model.h), saturated.
  * Quantized convolutions read uint8 level codes of their input and b-bit packed level codes of their weights. */
 
+#ifdef QS_PROFILE
+extern unsigned long qs_cycles(void); /* startup_cortexm.c */
+unsigned long qs_profile[QS_MODEL_LAYERS];
+static unsigned long qs_profile_last;
+#define QS_MARK_START() (qs_profile_last = qs_cycles())
+#define QS_MARK(i)                                                                                            \
+    do {                                                                                                      \
+        unsigned long now_ = qs_cycles();                                                                     \
+        qs_profile[i] += now_ - qs_profile_last;                                                              \
+        qs_profile_last = now_;                                                                               \
+    } while (0)
+#else
+#define QS_MARK_START() ((void)0)
+#define QS_MARK(i) ((void)0)
+#endif
+
 typedef struct {
     uint8_t n;        /* number of shift terms, 0 for the zero level */
     uint8_t negative; /* the level is negative */
@@ -33,6 +49,7 @@ typedef struct {
     const int32_t *k_mul; /* per output channel: requantization multiplier */
     const int64_t *bias;  /* per output channel: offset, rounding included */
     int shift;
+    int acc32; /* the largest possible sum fits int32: accumulate in 32 bits */
 } qs_qconv;
 
 typedef struct {
@@ -103,50 +120,80 @@ static void qs_unpack(const uint8_t *packed, int first, int count, int bits, uin
     }
 }
 
-static void qs_conv(const qs_qconv *L, const uint8_t *in, const qs_out *o, uint8_t *filter)
+/* One product of an activation integer and a weight level: shifts and adds, or one multiply. */
+#define QS_PRODUCT(ACC, a, c)                                                                                 \
+    do {                                                                                                      \
+        if (L->terms) {                                                                                       \
+            const qs_term *t_ = &L->terms[c];                                                                 \
+            int32_t v_ = (a) << t_->s[0];                                                                     \
+            if (t_->n > 1) {                                                                                  \
+                v_ += (a) << t_->s[1];                                                                        \
+                if (t_->n > 2)                                                                                \
+                    v_ += (a) << t_->s[2];                                                                    \
+            }                                                                                                 \
+            ACC += t_->negative ? -v_ : v_;                                                                   \
+        } else {                                                                                              \
+            ACC += (a) * L->mul[c];                                                                           \
+        }                                                                                                     \
+    } while (0)
+
+/* The sum over one output's window of the taps with a non-zero weight, in ACC_T (int32 where the layer's
+ * bound allows, which the generator checked). Interior windows skip the bounds checks. */
+#define QS_WINDOW(ACC_T, acc_out)                                                                             \
+    do {                                                                                                      \
+        ACC_T acc_ = 0;                                                                                       \
+        if (inside) {                                                                                         \
+            for (j = 0; j < n; ++j) {                                                                         \
+                int32_t a_ = L->act[in[base + off[j]]];                                                       \
+                QS_PRODUCT(acc_, a_, code[j]);                                                                \
+            }                                                                                                 \
+        } else {                                                                                              \
+            for (j = 0; j < n; ++j) {                                                                         \
+                int ih_ = ih0 + tkh[j], iw_ = iw0 + tkw[j];                                                   \
+                int32_t a_;                                                                                   \
+                if (ih_ < 0 || ih_ >= L->in_h || iw_ < 0 || iw_ >= L->in_w)                                   \
+                    continue;                                                                                 \
+                a_ = L->act[in[base + off[j]]];                                                               \
+                QS_PRODUCT(acc_, a_, code[j]);                                                                \
+            }                                                                                                 \
+        }                                                                                                     \
+        acc_out = acc_;                                                                                       \
+    } while (0)
+
+static void qs_conv(const qs_qconv *L, const uint8_t *in, const qs_out *o, uint8_t *scratch)
 {
-    int co, oh, ow, ci, kh, kw;
+    int co, oh, ow, ci, kh, kw, j;
     int taps = L->cin * L->k * L->k;
+    /* Per output channel: the input offset, weight code and kernel position of each non-zero tap. */
+    int32_t *off = (int32_t *)scratch;
+    uint8_t *code = scratch + 4 * taps, *tkh = code + taps, *tkw = tkh + taps;
     for (co = 0; co < L->cout; ++co) {
-        qs_unpack(L->w, co * taps, taps, L->wbits, filter);
-        for (oh = 0; oh < L->out_h; ++oh) {
-            for (ow = 0; ow < L->out_w; ++ow) {
-                int64_t acc = 0;
-                for (ci = 0; ci < L->cin; ++ci) {
-                    for (kh = 0; kh < L->k; ++kh) {
-                        int ih = oh * L->stride - L->pad + kh;
-                        const uint8_t *row, *f;
-                        if (ih < 0 || ih >= L->in_h)
-                            continue;
-                        row = in + (ci * L->in_h + ih) * L->in_w;
-                        f = filter + (ci * L->k + kh) * L->k;
-                        for (kw = 0; kw < L->k; ++kw) {
-                            int iw = ow * L->stride - L->pad + kw;
-                            int32_t a;
-                            if (iw < 0 || iw >= L->in_w)
-                                continue;
-                            if (L->terms) {
-                                const qs_term *t = &L->terms[f[kw]];
-                                int32_t v;
-                                if (!t->n)
-                                    continue;
-                                a = L->act[row[iw]];
-                                v = a << t->s[0];
-                                if (t->n > 1)
-                                    v += a << t->s[1];
-                                if (t->n > 2)
-                                    v += a << t->s[2];
-                                acc += t->negative ? -(int64_t)v : (int64_t)v;
-                            } else {
-                                int32_t m = L->mul[f[kw]];
-                                if (!m)
-                                    continue;
-                                a = L->act[row[iw]];
-                                acc += (int64_t)a * m;
-                            }
-                        }
-                    }
+        int n = 0;
+        qs_unpack(L->w, co * taps, taps, L->wbits, code);
+        for (ci = 0; ci < L->cin; ++ci)
+            for (kh = 0; kh < L->k; ++kh)
+                for (kw = 0; kw < L->k; ++kw) {
+                    uint8_t c = code[(ci * L->k + kh) * L->k + kw]; /* read before code[n] is written: n <= t */
+                    if (L->terms ? !L->terms[c].n : !L->mul[c])
+                        continue;
+                    off[n] = (ci * L->in_h + kh) * L->in_w + kw;
+                    code[n] = c;
+                    tkh[n] = (uint8_t)kh;
+                    tkw[n] = (uint8_t)kw;
+                    ++n;
                 }
+        for (oh = 0; oh < L->out_h; ++oh) {
+            int ih0 = oh * L->stride - L->pad;
+            int rows_inside = ih0 >= 0 && ih0 + L->k <= L->in_h;
+            for (ow = 0; ow < L->out_w; ++ow) {
+                int iw0 = ow * L->stride - L->pad;
+                int inside = rows_inside && iw0 >= 0 && iw0 + L->k <= L->in_w;
+                int32_t base = ih0 * L->in_w + iw0;
+                int64_t acc;
+                if (L->acc32)
+                    QS_WINDOW(int32_t, acc);
+                else
+                    QS_WINDOW(int64_t, acc);
                 qs_store(o, co, oh, ow, L->out_h, L->out_w, qs_requant(acc, L->k_mul[co], L->bias[co], L->shift));
             }
         }
@@ -267,7 +314,13 @@ int main(int argc, char **argv)
     }
     fclose(f);
 #ifdef QS_CORTEX_M
-    fprintf(stderr, "qs_model: %ld images, %lu SysTick cycles\n", done, qs_cycles());
+    /* Under QEMU's -icount shift=0 (make run-qemu) an instruction takes 1 ns and a SysTick tick 40 ns (25 MHz),
+     * so instructions = 40 x ticks. */
+    fprintf(stderr, "qs_model: %ld images, %lu SysTick ticks\n", done, qs_cycles());
+#endif
+#ifdef QS_PROFILE
+    for (i = 0; i < QS_MODEL_LAYERS; ++i)
+        fprintf(stderr, "qs_model: layer %s %lu ticks\n", qs_model_layer_names[i], qs_profile[i]);
 #endif
     return 0;
 }
@@ -396,7 +449,8 @@ SECTIONS
 
 const char *const kMakefile =
     R"QSC(# QuantScope deployed model. `make host` builds qs_model_host; `make cortex-m` builds qs_model_cortexm.elf for
-# an Arm Cortex-M3 (QEMU's mps2-an385); `make run-qemu DATA=FILE COUNT=N` runs it there through semihosting.
+# an Arm Cortex-M3 (QEMU's mps2-an385); `make run-qemu DATA=FILE COUNT=N` runs it there through semihosting;
+# `make profile-qemu` prints the instructions of each layer.
 CC ?= cc
 CFLAGS ?= -O2
 ARM_CC ?= arm-none-eabi-gcc
@@ -412,20 +466,31 @@ cortex-m: qs_model_cortexm.elf
 qs_model_host: main.c qs_model.c qs_model.h
 	$(CC) -std=c99 $(CFLAGS) -Wall -Wextra -o $@ main.c qs_model.c
 
+ARM_LINK = -std=c99 -mcpu=cortex-m3 -mthumb $(ARM_CFLAGS) -Wall -DQS_CORTEX_M -ffunction-sections -fdata-sections \
+	--specs=nano.specs --specs=rdimon.specs -nostartfiles -T cortexm.ld -Wl,--gc-sections
+# -icount shift=0: one instruction per virtual nanosecond, so the SysTick ticks the driver prints count
+# instructions (40 per tick at the board's 25 MHz).
+QEMU_RUN = $(QEMU) -M mps2-an385 -nographic -monitor none -serial none -icount shift=0 \
+	-semihosting-config enable=on,target=native,arg=qs_model,arg=$(DATA),arg=$(COUNT) -kernel
+
 qs_model_cortexm.elf: main.c qs_model.c qs_model.h startup_cortexm.c cortexm.ld
-	$(ARM_CC) -std=c99 -mcpu=cortex-m3 -mthumb $(ARM_CFLAGS) -Wall -DQS_CORTEX_M -ffunction-sections \
-		-fdata-sections --specs=nano.specs --specs=rdimon.specs -nostartfiles -T cortexm.ld -Wl,--gc-sections \
-		-o $@ startup_cortexm.c main.c qs_model.c
+	$(ARM_CC) $(ARM_LINK) -o $@ startup_cortexm.c main.c qs_model.c
 	$(ARM_SIZE) $@
 
+qs_model_profile.elf: main.c qs_model.c qs_model.h startup_cortexm.c cortexm.ld
+	$(ARM_CC) $(ARM_LINK) -DQS_PROFILE -o $@ startup_cortexm.c main.c qs_model.c
+
 run-qemu: qs_model_cortexm.elf
-	$(QEMU) -M mps2-an385 -nographic -monitor none -serial none \
-		-semihosting-config enable=on,target=native,arg=qs_model,arg=$(DATA),arg=$(COUNT) -kernel qs_model_cortexm.elf
+	$(QEMU_RUN) qs_model_cortexm.elf
+
+# SysTick ticks per layer (the profile marks cost a few instructions each).
+profile-qemu: qs_model_profile.elf
+	$(QEMU_RUN) qs_model_profile.elf
 
 clean:
-	rm -f qs_model_host qs_model_cortexm.elf
+	rm -f qs_model_host qs_model_cortexm.elf qs_model_profile.elf
 
-.PHONY: host cortex-m run-qemu clean
+.PHONY: host cortex-m run-qemu profile-qemu clean
 )QSC";
 
 } // namespace qs::deployc

@@ -490,9 +490,9 @@ CModel buildModel(const DeployOptions &o)
         maxScaled ? "First conv and classifier: the APoT reference's 8-bit max-scaled weights, exactly."
                   : "First conv and classifier were trained in float: deployed as 16-bit integers "
                     "(scale max|W| / 32767).");
-    plan.notes.push_back(
-        "Between layers: level codes (uint8) into quantized convs, int32 16.16 fixed point on the "
-        "residual stream; BatchNorm folded into per-channel 32-bit multipliers.");
+    plan.notes.push_back("Between layers: level codes (uint8) into quantized convs, int32 fixed point (20 "
+                         "fractional bits) on the "
+                         "residual stream; BatchNorm folded into per-channel 32-bit multipliers.");
     plan.notes.push_back(
         "An activation exactly on a midpoint between two levels goes to the lower level; the "
         "app's uniform grid rounds such ties to even.");
@@ -641,7 +641,8 @@ void emitQConv(std::ostringstream &out, const QConv &q)
         << q.stride << ", " << q.pad << ", " << q.inH << ", " << q.inW << ", " << q.outH << ", " << q.outW
         << ", " << q.wbits << ",\n    " << p << "_w, "
         << (q.arithmetic == DeployArithmetic::ShiftAdd ? p + "_terms, NULL" : "NULL, " + p + "_mul") << ", "
-        << p << "_act, " << p << "_k, " << p << "_b, " << q.requant.shift << "};\n";
+        << p << "_act, " << p << "_k, " << p << "_b, " << q.requant.shift << ", "
+        << (q.accBound < std::ldexp(1.0, 31) ? 1 : 0) << "};\n";
 }
 
 struct Emitted
@@ -666,12 +667,16 @@ Emitted emitAndCount(CModel &c)
     std::ostringstream data, run;
     const int64_t HW0 = plan.height * plan.width;
 
-    // Buffers: two int32 streams (a block whose shape does not change works in place), the residual of a
-    // projection shortcut, three code buffers and one unpacked filter.
+    // Buffers: two int32 streams (a block whose shape does not change works in place; a projection writes the
+    // block's output buffer, which conv2 then adds to in place), one conv's tap list (int32 offsets first, so
+    // it stays 4-byte aligned) and two code buffers.
     int64_t streamSize[2] = {plan.inputChannels * HW0, c.stem.cout * HW0};
-    int64_t residualSize = 0, codes1 = 0, codes2 = 0, codesD = 0, filter = 0;
+    int64_t codes1 = 0, codes2 = 0, filter = 0;
     int cur = 1; // the stem writes stream 1; the normalized input sits in stream 0
 
+    // QS_MARK(i) closes layer i's time in a QS_PROFILE build (the input table counts with the first conv).
+    auto mark = [&] { run << "    QS_MARK(" << plan.layers.size() - 1 << ");\n"; };
+    run << "    QS_MARK_START();\n";
     run << "    for (c = 0; c < QS_MODEL_CHANNELS; ++c)\n"
         << "        for (i = 0; i < QS_MODEL_HEIGHT * QS_MODEL_WIDTH; ++i)\n"
         << "            s0[c * QS_MODEL_HEIGHT * QS_MODEL_WIDTH + i] =\n"
@@ -710,6 +715,7 @@ Emitted emitAndCount(CModel &c)
              << c.stem.requant.shift << "};\n";
         run << "    memset(&o, 0, sizeof o);\n    o.mode = QS_OUT_STREAM_RELU;\n    o.stream = s1;\n"
             << "    qs_edge(&qs_stem, s0, &o);\n";
+        mark();
     }
 
     auto addQConvLayer = [&](const QConv &q, const std::string &kind, int64_t outBytesPerElement) {
@@ -733,7 +739,7 @@ Emitted emitAndCount(CModel &c)
         l.levels = q.levels;
         plan.layers.push_back(l);
         emitQConv(data, q);
-        filter = std::max(filter, q.cin * q.k * q.k);
+        filter = std::max(filter, 7 * q.cin * q.k * q.k); // qs_conv's tap list: 4 + 1 + 1 + 1 bytes a tap
     };
 
     for (const auto &b : c.blocks) {
@@ -748,37 +754,40 @@ Emitted emitAndCount(CModel &c)
         codes2 = std::max(codes2, b.conv1.cout * b.conv1.outH * b.conv1.outW);
 
         run << "    /* " << b.name << " */\n";
-        run << "    qs_codes(" << X << ", " << inElements << ", qs_" << b.conv1.id << "_thr, "
-            << b.conv1.input.thresholds.size() << ", c1);\n";
-        run << "    memset(&o, 0, sizeof o);\n    o.mode = QS_OUT_CODES;\n    o.codes = c2;\n    o.thr = qs_"
-            << b.conv2.id << "_thr;\n    o.nthr = " << b.conv2.input.thresholds.size() << ";\n"
-            << "    qs_conv(&qs_" << b.conv1.id << ", c1, &o, filter);\n";
-        addQConvLayer(b.conv1, "quantized conv", 1);
         std::string residual = X;
         int64_t resC = b.conv1.cin, resH = b.conv1.inH, resW = b.conv1.inW, resStride = b.stride,
                 resPad = b.padChannels;
         if (b.downsample) {
+            // The projection first, straight into the block's output buffer: conv2 then adds to it in place,
+            // and its input codes use c1 before conv1's do.
             const auto &d = *b.downsample;
-            codesD = std::max(codesD, inElements);
-            residualSize = std::max(residualSize, outElements);
             run << "    qs_codes(" << X << ", " << inElements << ", qs_" << d.id << "_thr, "
-                << d.input.thresholds.size() << ", cd);\n";
-            run << "    memset(&o, 0, sizeof o);\n    o.mode = QS_OUT_STREAM;\n    o.stream = tr;\n"
-                << "    qs_conv(&qs_" << d.id << ", cd, &o, filter);\n";
+                << d.input.thresholds.size() << ", c1);\n";
+            run << "    memset(&o, 0, sizeof o);\n    o.mode = QS_OUT_STREAM;\n    o.stream = " << Y << ";\n"
+                << "    qs_conv(&qs_" << d.id << ", c1, &o, filter);\n";
             addQConvLayer(d, "projection shortcut", 4);
-            residual = "tr";
+            mark();
+            residual = Y;
             resC = d.cout;
             resH = d.outH;
             resW = d.outW;
             resStride = 1;
             resPad = 0;
         }
+        run << "    qs_codes(" << X << ", " << inElements << ", qs_" << b.conv1.id << "_thr, "
+            << b.conv1.input.thresholds.size() << ", c1);\n";
+        run << "    memset(&o, 0, sizeof o);\n    o.mode = QS_OUT_CODES;\n    o.codes = c2;\n    o.thr = qs_"
+            << b.conv2.id << "_thr;\n    o.nthr = " << b.conv2.input.thresholds.size() << ";\n"
+            << "    qs_conv(&qs_" << b.conv1.id << ", c1, &o, filter);\n";
+        addQConvLayer(b.conv1, "quantized conv", 1);
+        mark();
         run << "    memset(&o, 0, sizeof o);\n    o.mode = QS_OUT_STREAM_ADD_RELU;\n    o.stream = " << Y
             << ";\n    o.res = " << residual << ";\n    o.res_c = " << resC << ";\n    o.res_h = " << resH
             << ";\n    o.res_w = " << resW << ";\n    o.res_stride = " << resStride
             << ";\n    o.res_pad = " << resPad << ";\n    qs_conv(&qs_" << b.conv2.id
             << ", c2, &o, filter);\n";
         addQConvLayer(b.conv2, "quantized conv + residual", 4);
+        mark();
         cur = next;
     }
 
@@ -799,15 +808,16 @@ Emitted emitAndCount(CModel &c)
         plan.layers.push_back(l);
         emitArray(data, c.fc.bits == 8 ? "int8_t" : "int16_t", "qs_fc_w", c.fc.weights);
         emitArray(data, "int64_t", "qs_fc_b", c.fc.bias, "LL");
-        run << "    return qs_classify(" << (cur == 0 ? "s0" : "s1") << ", " << c.fc.in << ", " << c.fc.hw
+        run << "    c = qs_classify(" << (cur == 0 ? "s0" : "s1") << ", " << c.fc.in << ", " << c.fc.hw
             << ", " << c.fc.out << ", " << (c.fc.bits == 8 ? "qs_fc_w, NULL" : "NULL, qs_fc_w")
             << ", qs_fc_b, logits);\n";
+        mark();
+        run << "    return c;\n";
     }
 
     // Arena: int32 buffers first (4-byte aligned), then the byte buffers.
-    const int64_t offS0 = 0, offS1 = offS0 + streamSize[0] * 4, offTr = offS1 + streamSize[1] * 4,
-                  offC1 = offTr + residualSize * 4, offC2 = offC1 + codes1, offCd = offC2 + codes2,
-                  offFilter = offCd + codesD, arena = offFilter + filter;
+    const int64_t offS0 = 0, offS1 = offS0 + streamSize[0] * 4, offFilter = offS1 + streamSize[1] * 4,
+                  offC1 = offFilter + filter, offC2 = offC1 + codes1, arena = offC2 + codes2;
     plan.arenaBytes = arena;
     plan.inputBytes = plan.inputChannels * HW0;
     plan.weightBytes = plan.parameterBytes = plan.multiplies = plan.shifts = plan.adds = 0;
@@ -824,6 +834,10 @@ Emitted emitAndCount(CModel &c)
         plan.floatWeightBytes += 4 * n;
     }
 
+    std::string layerNames;
+    for (const auto &l : plan.layers)
+        layerNames += (layerNames.empty() ? "\"" : ", \"") + l.name + "\"";
+
     Emitted e;
     std::ostringstream h;
     h << "/* " << plan.model
@@ -836,8 +850,8 @@ Emitted emitAndCount(CModel &c)
       << "\n#define QS_MODEL_WIDTH " << plan.width
       << "\n#define QS_MODEL_INPUT_BYTES (QS_MODEL_CHANNELS * QS_MODEL_HEIGHT * QS_MODEL_WIDTH)"
       << "\n#define QS_MODEL_CLASSES " << plan.numClasses << "\n#define QS_MODEL_FEATURES " << c.fc.in
-      << "\n#define QS_MODEL_ARENA_BYTES " << plan.arenaBytes
-      << "\n/* the residual stream: int32 fixed point with this many fractional bits */"
+      << "\n#define QS_MODEL_LAYERS " << plan.layers.size() << "\n#define QS_MODEL_ARENA_BYTES "
+      << plan.arenaBytes << "\n/* the residual stream: int32 fixed point with this many fractional bits */"
       << "\n#define QS_MODEL_FRAC " << kFrac
       << "\n/* logits * QS_MODEL_LOGIT_SCALE are the app's logits (for printing on a host; the model never "
          "uses it) */"
@@ -846,26 +860,30 @@ Emitted emitAndCount(CModel &c)
          "as a\n"
       << " * CIFAR-10 binary record after its label byte. logits: QS_MODEL_CLASSES values, or NULL.\n"
       << " * Returns the predicted class (the first of equal logits). Not reentrant: one static arena. */\n"
-      << "int qs_model_predict(const uint8_t *image, int64_t *logits);\n\n#endif\n";
+      << "int qs_model_predict(const uint8_t *image, int64_t *logits);\n\n"
+      << "#ifdef QS_PROFILE\n/* SysTick ticks spent in each layer since reset (a QS_PROFILE build, main.c "
+         "prints them) */\n"
+      << "extern unsigned long qs_profile[QS_MODEL_LAYERS];\nextern const char *const "
+         "qs_model_layer_names[QS_MODEL_LAYERS];\n"
+      << "#endif\n\n#endif\n";
     e.header = h.str();
 
     std::ostringstream s;
     s << "/* " << plan.model << ": generated by QuantScope; see qs_model.h. */\n"
       << "#include \"qs_model.h\"\n\n#include <stddef.h>\n#include <string.h>\n"
       << deployc::kKernels << "\n/* ---- model data (flash) ---- */\n"
-      << data.str() << "\n/* ---- activations (RAM): one arena ---- */\n"
+      << data.str() << "\n#ifdef QS_PROFILE\nconst char *const qs_model_layer_names[QS_MODEL_LAYERS] = {"
+      << layerNames << "};\n#endif\n"
+      << "\n/* ---- activations (RAM): one arena ---- */\n"
       << "static int32_t qs_arena[" << (arena + 3) / 4 << "];\n\n"
       << "int qs_model_predict(const uint8_t *image, int64_t *logits)\n{\n"
       << "    uint8_t *const base = (uint8_t *)qs_arena;\n"
       << "    int32_t *const s0 = (int32_t *)(base + " << offS0 << ");\n"
       << "    int32_t *const s1 = (int32_t *)(base + " << offS1 << ");\n"
-      << "    int32_t *const tr = (int32_t *)(base + " << offTr << ");\n"
       << "    uint8_t *const c1 = base + " << offC1 << ";\n"
       << "    uint8_t *const c2 = base + " << offC2 << ";\n"
-      << "    uint8_t *const cd = base + " << offCd << ";\n"
       << "    uint8_t *const filter = base + " << offFilter << ";\n"
       << "    int64_t local_logits[QS_MODEL_CLASSES];\n    qs_out o;\n    int c, i;\n"
-      << "    (void)tr;\n    (void)cd;\n"
       << "    if (!logits)\n        logits = local_logits;\n"
       << run.str() << "}\n";
     e.source = s.str();

@@ -14,6 +14,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
+#include <QStandardPaths>
 #include <QtTest>
 
 namespace {
@@ -216,6 +217,37 @@ private Q_SLOTS:
         QVERIFY(std::abs(layer.at("mse").get<double>() - 1.0 / 27.0) < 1e-6);
     }
 
+    // deploy: the plan as JSON; with a C compiler, the C model built and checked against eval's predictions.
+    void deployPlansWritesAndVerifies()
+    {
+        const auto plan =
+            runCli(split(QStringLiteral("deploy --weights %1 --plan-only --format json").arg(m_best)));
+        QVERIFY2(plan.exitCode == 0, plan.err.constData());
+        const auto obj = parseObject(plan.out);
+        QCOMPARE(obj.value(QStringLiteral("scheme")).toString(), QStringLiteral("apot"));
+        QCOMPARE(obj.value(QStringLiteral("wbits")).toInt(), 3);
+        QCOMPARE(obj.value(QStringLiteral("layers")).toArray().size(),
+                 20); // conv1, 18 convs (shortcut A), fc
+        qint64 weightBytes = 0;
+        for (const auto &layer : obj.value(QStringLiteral("layers")).toArray())
+            weightBytes += layer.toObject().value(QStringLiteral("weight_bytes")).toInteger();
+        QCOMPARE(weightBytes, obj.value(QStringLiteral("weight_bytes")).toInteger());
+        if (QStandardPaths::findExecutable(QStringLiteral("cc")).isEmpty() ||
+            QStandardPaths::findExecutable(QStringLiteral("make")).isEmpty())
+            QSKIP("needs make and cc to build the generated C");
+        const QString dir = m_tmp.path() + QStringLiteral("/deployed");
+        const auto r = runCli(
+            split(QStringLiteral("deploy --weights %1 --out %2 --verify synthetic --count 24 --format json")
+                      .arg(m_best, dir)));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const auto verify = parseObject(r.out).value(QStringLiteral("verify")).toObject();
+        QCOMPARE(verify.value(QStringLiteral("images")).toInt(), 24);
+        QVERIFY(verify.value(QStringLiteral("agreement")).toDouble() >= 95.0);
+        for (const char *name :
+             {"qs_model.h", "qs_model.c", "main.c", "Makefile", "qs_model_host", "plan.json"})
+            QVERIFY2(QFileInfo::exists(dir + QLatin1Char('/') + QLatin1String(name)), name);
+    }
+
     void benchTrainStep()
     {
         const auto r = runCli(split(QStringLiteral(
@@ -328,6 +360,23 @@ private Q_SLOTS:
         QTest::newRow("analyze non-existent weights")
             << QStringLiteral("analyze --weights /nonexistent/w.pt --scheme apot --bits 3") << -1
             << QStringLiteral("/nonexistent/w.pt");
+        QTest::newRow("deploy missing --weights")
+            << QStringLiteral("deploy --plan-only") << 2 << QStringLiteral("--weights");
+        QTest::newRow("deploy missing --out")
+            << QStringLiteral("deploy --weights BEST") << 2 << QStringLiteral("--out");
+        QTest::newRow("deploy --scheme lsq")
+            << QStringLiteral("deploy --weights BEST --plan-only --scheme lsq") << 2 << QStringLiteral("lsq");
+        QTest::newRow("deploy --wbits 9")
+            << QStringLiteral("deploy --weights BEST --plan-only --wbits 9") << 2 << QStringLiteral("9");
+        QTest::newRow("deploy --verify without files")
+            << QStringLiteral("deploy --weights BEST --plan-only --verify synthetic") << 2
+            << QStringLiteral("--plan-only");
+        QTest::newRow("deploy non-existent weights")
+            << QStringLiteral("deploy --weights /nonexistent/w.qsckpt --plan-only") << -1
+            << QStringLiteral("/nonexistent/w.qsckpt");
+        QTest::newRow("deploy undefined grid bits")
+            << QStringLiteral("deploy --weights BEST --plan-only --scheme apot --wbits 1") << -1
+            << QStringLiteral("1");
         QTest::newRow("bench without train-step")
             << QStringLiteral("bench --arch resnet20") << 2 << QStringLiteral("train-step");
         QTest::newRow("bench --arch resnet21")
