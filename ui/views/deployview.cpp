@@ -5,6 +5,7 @@
 #include "ui/plotting/figurewidget.h"
 #include "ui/views/backgroundjob.h"
 #include "ui/views/clipcontrol.h" // makeToolTipsRich
+#include "ui/views/deploy/deploytables.h"
 #include "ui/views/toollayout.h"
 
 #include <QComboBox>
@@ -17,7 +18,6 @@
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
-#include <QHeaderView>
 #include <QLabel>
 #include <QProgressBar>
 #include <QPushButton>
@@ -45,49 +45,6 @@ struct SchemeChoice
 };
 constexpr SchemeChoice kSchemes[] = {
     {"As trained", ""}, {"Uniform", "uniform"}, {"PoT", "pot"}, {"APoT", "apot"}};
-
-int64_t weightCount(const DeployLayer &layer)
-{
-    if (layer.weightShape.empty())
-        return 0;
-    int64_t n = 1;
-    for (int64_t d : layer.weightShape)
-        n *= d;
-    return n;
-}
-
-QString shapeText(const std::vector<int64_t> &shape)
-{
-    QStringList dims;
-    for (int64_t d : shape)
-        dims << QString::number(d);
-    return dims.join(QChar(0x00d7));
-}
-
-// A number with a typographic minus, as the products beside it.
-QString signedText(QString number)
-{
-    if (number.startsWith(QLatin1Char('-')))
-        number[0] = QChar(0x2212);
-    return number;
-}
-
-QTableWidgetItem *textItem(const QString &text, const QString &toolTip = {})
-{
-    auto *item = new QTableWidgetItem(text);
-    item->setFlags(Qt::ItemIsSelectable | Qt::ItemIsEnabled);
-    if (!toolTip.isEmpty())
-        item->setToolTip(toolTip);
-    return item;
-}
-
-QTableWidgetItem *numberItem(int64_t value, const QString &toolTip = {})
-{
-    QTableWidgetItem *item = textItem(countText(value), toolTip);
-    item->setData(DeployView::kValueRole, qlonglong(value));
-    item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    return item;
-}
 
 QSpinBox *bitsSpin(const QString &objectName, const QString &toolTip)
 {
@@ -202,45 +159,7 @@ DeployView::DeployView(QWidget *parent) : QWidget(parent)
     controlsLayout->addStretch(1);
 
     // Right: the per-layer table over the chart and the selected layer's levels.
-    m_table = new QTableWidget(0, ColumnCount);
-    m_table->setObjectName(QStringLiteral("deployLayerTable"));
-    m_table->setHorizontalHeaderLabels({QStringLiteral("Layer"), QStringLiteral("Kind"),
-                                        QStringLiteral("Arithmetic"), QStringLiteral("W bits"),
-                                        QStringLiteral("Weights"), QStringLiteral("Flash (B)"),
-                                        QStringLiteral("RAM (B)"), QStringLiteral("Multiplies"),
-                                        QStringLiteral("Shifts"), QStringLiteral("Adds")});
-    const QString headerTips[ColumnCount] = {
-        QStringLiteral("The layer's state_dict prefix, in forward order; the last row is the whole model."),
-        QStringLiteral("What the layer is in the C model."),
-        QStringLiteral(
-            "Shift-add: every weight level is a sum of at most 3 powers of two times one scale, so "
-            "a product is a few shifts and adds. Multiply: integer multiply-accumulate."),
-        QStringLiteral("Bits per stored weight code."),
-        QStringLiteral("Number of weights (the shape in the tooltip)."),
-        QStringLiteral("Flash bytes: packed weight codes plus the per-channel multipliers, offsets, "
-                       "thresholds and tables."),
-        QStringLiteral("RAM bytes of the layer's output buffer, inside the static arena. Total: the arena, "
-                       "the peak of the buffers alive at once (they are reused), not their sum."),
-        QStringLiteral("Integer multiplies per image (zero weights skipped), requantization included."),
-        QStringLiteral("Shifts per image."),
-        QStringLiteral("Adds per image.")};
-    for (int c = 0; c < ColumnCount; ++c)
-        m_table->horizontalHeaderItem(c)->setToolTip(headerTips[c]);
-    m_table->verticalHeader()->hide();
-    // Rows as tall as their text (more layers in view than the style's default; presentation mode's larger
-    // type gets taller rows).
-    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_table->setAlternatingRowColors(true);
-    // Every column as wide as its text (the table scrolls sideways when the page is narrower than that, as
-    // in presentation mode on a 720-pixel projector): no cell wraps or elides.
-    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_table->horizontalHeader()->setStretchLastSection(false); // a wide page leaves room, not a wide "Adds"
-    m_table->setWordWrap(false);
-    m_table->setTextElideMode(Qt::ElideNone);
-
+    m_table = createLayerTable();
     m_figure = new FigureWidget;
     m_figure->setObjectName(QStringLiteral("deployFigure"));
 
@@ -251,26 +170,7 @@ DeployView::DeployView(QWidget *parent) : QWidget(parent)
     m_levelsCaption->setObjectName(QStringLiteral("deployLevelsCaption"));
     m_levelsCaption->setWordWrap(true);
     m_levelsCaption->setTextFormat(Qt::RichText);
-    m_levels = new QTableWidget(0, LevelColumnCount);
-    m_levels->setObjectName(QStringLiteral("deployLevelsTable"));
-    m_levels->setHorizontalHeaderLabels(
-        {QStringLiteral("Level"), QStringLiteral("Integer"), QStringLiteral("a \u00b7 level in C")});
-    m_levels->horizontalHeaderItem(LevelColumn)
-        ->setToolTip(QStringLiteral("The weight level on the normalized grid (largest 1)."));
-    m_levels->horizontalHeaderItem(IntegerColumn)
-        ->setToolTip(QStringLiteral("The level times the layer's integer scale: level = integer \u00b7 s."));
-    m_levels->horizontalHeaderItem(ProductColumn)
-        ->setToolTip(
-            QStringLiteral("How the C computes the product with an input code a: shifted copies of a "
-                           "added (a<<k is a \u00b7 2^k), or one integer multiply."));
-    m_levels->verticalHeader()->hide();
-    m_levels->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_levels->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_levels->setSelectionMode(QAbstractItemView::NoSelection);
-    m_levels->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_levels->setWordWrap(false);
-    m_levels->setTextElideMode(Qt::ElideNone);
-    m_levels->horizontalHeader()->setStretchLastSection(true);
+    m_levels = createLevelsTable();
     levelsLayout->addWidget(m_levelsCaption);
     levelsLayout->addWidget(m_levels, 1);
 
@@ -463,8 +363,11 @@ void DeployView::showPlan(DeployPlan plan, const DeployOptions &options)
         notes << QStringLiteral("\u2022 ") + QString::fromStdString(note);
     m_notes->setText(notes.isEmpty() ? QStringLiteral("None: the C computes what the app evaluates.")
                                      : notes.join(QLatin1Char('\n')));
-    m_figure->setFigure(makeDeployFigure(*m_plan, m_modelPath));
-    fillLayerTable();
+    m_figure->setFigure(makeDeployFigure(*m_plan, QString::fromStdString(options.weights)));
+    {
+        const QSignalBlocker block(m_table); // one showLevels() once the table is filled
+        fillLayerTable(m_table, *m_plan);
+    }
     // The same layer as before, else the first whose levels are shifts and adds (what this page is about).
     if (previous.isEmpty() || !selectLayer(previous)) {
         int row = -1;
@@ -496,65 +399,6 @@ void DeployView::clearPlan()
     m_figure->setFigure(emptyDeployFigure());
 }
 
-void DeployView::fillLayerTable()
-{
-    const QSignalBlocker block(m_table); // one showLevels() after the table is filled
-    const auto &layers = m_plan->layers;
-    m_table->setRowCount(int(layers.size()) + 1);
-    int64_t totalWeights = 0;
-    for (size_t i = 0; i < layers.size(); ++i) {
-        const DeployLayer &l = layers[i];
-        const int r = int(i);
-        const int64_t weights = weightCount(l);
-        totalWeights += weights;
-        m_table->setItem(r, LayerColumn, textItem(QString::fromStdString(l.name)));
-        m_table->setItem(r, KindColumn,
-                         textItem(QString::fromStdString(l.kind),
-                                  l.actBits > 0
-                                      ? QStringLiteral("Reads %1-bit activation codes.").arg(l.actBits)
-                                      : QString()));
-        m_table->setItem(r, ArithmeticColumn, textItem(arithmeticText(l.arithmetic)));
-        m_table->setItem(r, WeightBitsColumn, numberItem(l.weightBits));
-        m_table->setItem(r, WeightsColumn,
-                         numberItem(weights, QStringLiteral("shape %1").arg(shapeText(l.weightShape))));
-        m_table->setItem(r, FlashColumn,
-                         numberItem(l.weightBytes + l.parameterBytes,
-                                    QStringLiteral("%1 B packed weights + %2 B parameters")
-                                        .arg(countText(l.weightBytes), countText(l.parameterBytes))));
-        m_table->setItem(r, RamColumn,
-                         numberItem(l.activationBytes,
-                                    QStringLiteral("%1 outputs per image").arg(countText(l.outputElements))));
-        m_table->setItem(r, MultipliesColumn, numberItem(l.multiplies));
-        m_table->setItem(r, ShiftsColumn, numberItem(l.shifts));
-        m_table->setItem(r, AddsColumn, numberItem(l.adds));
-    }
-    const int t = int(layers.size());
-    const DeployPlan &p = *m_plan;
-    m_table->setItem(t, LayerColumn, textItem(QStringLiteral("Total")));
-    m_table->setItem(
-        t, KindColumn,
-        textItem(
-            QStringLiteral("%1 layers").arg(layers.size()),
-            QStringLiteral("Input image: %1 B (uint8, outside the arena).").arg(countText(p.inputBytes))));
-    m_table->setItem(t, ArithmeticColumn, textItem(QString()));
-    m_table->setItem(t, WeightBitsColumn, textItem(QString()));
-    m_table->setItem(t, WeightsColumn, numberItem(totalWeights));
-    m_table->setItem(t, FlashColumn,
-                     numberItem(p.weightBytes + p.parameterBytes,
-                                QStringLiteral("%1 B packed weights + %2 B parameters")
-                                    .arg(countText(p.weightBytes), countText(p.parameterBytes))));
-    m_table->setItem(t, RamColumn,
-                     numberItem(p.arenaBytes, QStringLiteral("The static arena: the peak of the activation "
-                                                             "buffers alive at once, not their sum.")));
-    m_table->setItem(t, MultipliesColumn, numberItem(p.multiplies));
-    m_table->setItem(t, ShiftsColumn, numberItem(p.shifts));
-    m_table->setItem(t, AddsColumn, numberItem(p.adds));
-    QFont bold = m_table->font();
-    bold.setBold(true);
-    for (int c = 0; c < ColumnCount; ++c)
-        m_table->item(t, c)->setFont(bold);
-}
-
 QString DeployView::selectedLayer() const
 {
     const int row = m_table->currentRow();
@@ -578,46 +422,12 @@ bool DeployView::selectLayer(const QString &name)
 void DeployView::showLevels()
 {
     const int row = m_table->currentRow();
-    m_levels->setRowCount(0);
     if (!m_plan || row < 0 || row >= int(m_plan->layers.size())) {
+        m_levels->setRowCount(0);
         m_levelsCaption->setText(QStringLiteral("Select a layer to see its weight levels."));
         return;
     }
-    const DeployLayer &layer = m_plan->layers[size_t(row)];
-    const QString name = QStringLiteral("<b>%1</b>").arg(QString::fromStdString(layer.name).toHtmlEscaped());
-    if (layer.levels.empty()) {
-        m_levelsCaption->setText(
-            QStringLiteral("%1: %2, %3-bit weights multiplied as integers (no level grid).")
-                .arg(name, QString::fromStdString(layer.kind).toHtmlEscaped())
-                .arg(layer.weightBits));
-        return;
-    }
-    m_levelsCaption->setText(
-        layer.arithmetic == DeployArithmetic::ShiftAdd
-            ? QStringLiteral("%1: %2 levels, each an integer times the scale s; the C adds shifted copies of "
-                             "the input code a.")
-                  .arg(name)
-                  .arg(layer.levels.size())
-            : QStringLiteral("%1: %2 levels, each an integer times the scale s; the C multiplies.")
-                  .arg(name)
-                  .arg(layer.levels.size()));
-    m_levels->setRowCount(int(layer.levels.size()));
-    // Largest level first, as the grids are drawn elsewhere (top of the staircase).
-    for (size_t i = 0; i < layer.levels.size(); ++i) {
-        const DeployLevel &level = layer.levels[layer.levels.size() - 1 - i];
-        const QString product = levelProductText(level, layer.arithmetic);
-        const QString tip = levelEquationText(level) + QStringLiteral(" \u2192 ") + product;
-        const int r = int(i);
-        QTableWidgetItem *value = textItem(signedText(QString::number(level.level, 'g', 4)), tip);
-        value->setData(kValueRole, level.level);
-        value->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-        m_levels->setItem(r, LevelColumn, value);
-        QTableWidgetItem *integer = textItem(signedText(QString::number(level.integer)), tip);
-        integer->setData(kValueRole, qlonglong(level.integer));
-        integer->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-        m_levels->setItem(r, IntegerColumn, integer);
-        m_levels->setItem(r, ProductColumn, textItem(product, tip));
-    }
+    m_levelsCaption->setText(fillLevelsTable(m_levels, m_plan->layers[size_t(row)]));
 }
 
 void DeployView::setPlanStatus(const QString &text)
@@ -686,9 +496,8 @@ void DeployView::exportTo(const QString &directory)
     }
     const QString dir = QFileInfo(directory).absoluteFilePath();
     m_exportDir = dir;
-    m_exportStatus->setText(
-        QStringLiteral("Writing the C model into %1\u2026").arg(QDir::toNativeSeparators(dir)));
-    m_exportStatus->setText(breakableText(m_exportStatus->text()));
+    m_exportStatus->setText(breakableText(
+        QStringLiteral("Writing the C model into %1\u2026").arg(QDir::toNativeSeparators(dir))));
     m_exportStatus->show();
     m_exportJob->start(
         [this, o, dir](const BackgroundJob::Progress &progress) -> BackgroundJob::Finish {

@@ -134,7 +134,6 @@ private:
     void startPlan();
     void showPlan(DeployPlan plan, const DeployOptions &options);
     void clearPlan();
-    void fillLayerTable();
     void showLevels();
     void setPlanStatus(const QString &text); // hidden when empty
     void showError(const QString &message);
