@@ -1,6 +1,7 @@
 #include "ui/views/deploy/deploytables.h"
 
 #include "ui/figures/deployfigure.h"
+#include "ui/figures/levelsfigure.h" // richToolTip
 #include "ui/views/deployview.h"
 
 #include <QFont>
@@ -82,7 +83,7 @@ QTableWidget *createLayerTable()
         QStringLiteral("Shifts per image."),
         QStringLiteral("Adds per image.")};
     for (int c = 0; c < DeployView::ColumnCount; ++c)
-        table->horizontalHeaderItem(c)->setToolTip(headerTips[c]);
+        table->horizontalHeaderItem(c)->setToolTip(richToolTip(headerTips[c]));
     table->verticalHeader()->hide();
     // Rows as tall as their text (more layers in view than the style's default; presentation mode's larger
     // type gets taller rows).
@@ -107,13 +108,14 @@ QTableWidget *createLevelsTable()
     table->setHorizontalHeaderLabels(
         {QStringLiteral("Level"), QStringLiteral("Integer"), QStringLiteral("a \u00b7 level in C")});
     table->horizontalHeaderItem(DeployView::LevelColumn)
-        ->setToolTip(QStringLiteral("The weight level on the normalized grid (largest 1)."));
+        ->setToolTip(richToolTip(QStringLiteral("The weight level on the normalized grid (largest 1).")));
     table->horizontalHeaderItem(DeployView::IntegerColumn)
-        ->setToolTip(QStringLiteral("The level times the layer's integer scale: level = integer \u00b7 s."));
+        ->setToolTip(richToolTip(
+            QStringLiteral("The level times the layer's integer scale: level = integer \u00b7 s.")));
     table->horizontalHeaderItem(DeployView::ProductColumn)
-        ->setToolTip(
+        ->setToolTip(richToolTip(
             QStringLiteral("How the C computes the product with an input code a: shifted copies of a "
-                           "added (a<<k is a \u00b7 2^k), or one integer multiply."));
+                           "added (a<<k is a \u00b7 2^k), or one integer multiply.")));
     table->verticalHeader()->hide();
     table->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     table->setEditTriggers(QAbstractItemView::NoEditTriggers);
