@@ -4,6 +4,7 @@
 #include "ui/exportdialog.h"
 #include "ui/helppanel.h"
 #include "ui/presentation.h"
+#include "ui/views/deployview.h"
 #include "ui/views/levelsview.h"
 #include "ui/views/model/layertree.h"
 #include "ui/views/modelview.h"
@@ -36,7 +37,8 @@ namespace qs::ui {
 
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent), m_tabs(new QTabWidget(this)), m_levels(new LevelsView),
-      m_softRound(new SoftRoundView), m_model(new ModelView), m_train(new TrainView), m_runs(new RunsView)
+      m_softRound(new SoftRoundView), m_model(new ModelView), m_train(new TrainView), m_runs(new RunsView),
+      m_deploy(new DeployView)
 {
     setWindowTitle(QStringLiteral("QuantScope"));
     m_tabs->setObjectName(QStringLiteral("viewTabs"));
@@ -55,6 +57,11 @@ MainWindow::MainWindow(QWidget *parent)
                                          "\u03b4 charts; pause and resume (Ctrl+4)"));
     addPage(m_runs, QStringLiteral("Runs"), QStringLiteral("runs"));
     m_tabs->setTabToolTip(int(Tab::Runs), QStringLiteral("Open and compare run directories (Ctrl+5)"));
+    addPage(m_deploy, QStringLiteral("Deploy"), QStringLiteral("deploy"));
+    m_tabs->setTabToolTip(
+        int(Tab::Deploy),
+        QStringLiteral("A quantized model as integer-only shift-add C for a Cortex-M: flash, "
+                       "RAM and operations per layer, levels as shifts, export (Ctrl+6)"));
     m_presentation = new PresentationMode(this);
     connect(m_presentation, &PresentationMode::toggled, this, &MainWindow::onPresentationToggled);
     setCentralWidget(m_tabs);
@@ -62,6 +69,8 @@ MainWindow::MainWindow(QWidget *parent)
     createMenus();
     // Every model that opens, however it was opened, goes to File > Recent.
     connect(m_model, &ModelView::modelLoaded, this, &MainWindow::rememberRecent);
+    // The Deploy page plans whatever model the Model tab opens (it can also open one of its own).
+    connect(m_model, &ModelView::modelLoaded, m_deploy, &DeployView::setModel);
     statusBar()->showMessage(QStringLiteral("Hover a control for its formula; Ctrl+E exports the figure."));
     // The first launch's size, within the screen (a 1280x720 laptop or projector must see the buttons).
     QSize size(1280, 820);
@@ -115,6 +124,9 @@ void MainWindow::createMenus()
     QAction *runs = view->addAction(QStringLiteral("&Runs"));
     runs->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_5));
     connect(runs, &QAction::triggered, this, [this] { showTab(Tab::Runs); });
+    QAction *deploy = view->addAction(QStringLiteral("&Deploy"));
+    deploy->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_6));
+    connect(deploy, &QAction::triggered, this, [this] { showTab(Tab::Deploy); });
     view->addSeparator();
     m_presentationAction = view->addAction(QStringLiteral("&Presentation mode"));
     m_presentationAction->setObjectName(QStringLiteral("presentationAction"));
@@ -280,6 +292,8 @@ const FigureSpec &MainWindow::currentFigure() const
         return m_train->figure();
     case Tab::Runs:
         return m_runs->figure();
+    case Tab::Deploy:
+        return m_deploy->figure();
     case Tab::Levels:
         break;
     }
@@ -309,6 +323,7 @@ void MainWindow::saveSettings() const
     m_model->saveSettings(settings);
     m_train->saveSettings(settings);
     m_runs->saveSettings(settings);
+    m_deploy->saveSettings(settings);
 }
 
 void MainWindow::restoreSettings()
@@ -330,6 +345,7 @@ void MainWindow::restoreSettings()
     m_model->restoreSettings(settings);
     m_train->restoreSettings(settings);
     m_runs->restoreSettings(settings);
+    m_deploy->restoreSettings(settings); // after the Model tab's model came to it
 }
 
 namespace {
@@ -374,6 +390,11 @@ bool MainWindow::saveScreenshots(const QString &directory)
             ok = grab().save(QDir(directory).filePath(name)) && ok;
         }
     }
+    // The Deploy page plans the Model tab's model (or shows why it cannot) in the background first.
+    showTab(Tab::Deploy);
+    ok = m_deploy->waitUntilIdle(120000) && ok;
+    settle();
+    ok = grab().save(QDir(directory).filePath(QStringLiteral("deploy.png"))) && ok;
     m_tabs->setCurrentIndex(previous);
     return ok;
 }

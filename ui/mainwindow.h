@@ -17,6 +17,7 @@ class SoftRoundView;
 class ModelView;
 class TrainView;
 class RunsView;
+class DeployView;
 class HelpPanel;
 class PresentationMode;
 struct FigureSpec;
@@ -33,7 +34,8 @@ public:
         SoftRound = 1,
         Model = 2,
         Train = 3,
-        Runs = 4
+        Runs = 4,
+        Deploy = 5
     };
 
     explicit MainWindow(QWidget *parent = nullptr);
@@ -46,6 +48,7 @@ public:
     ModelView *modelView() const { return m_model; }
     TrainView *trainView() const { return m_train; }
     RunsView *runsView() const { return m_runs; }
+    DeployView *deployView() const { return m_deploy; }
     QTabWidget *tabs() const { return m_tabs; }
     void showTab(Tab tab);
     // Each tab's page is its "What am I looking at?" panel over the view.
@@ -71,8 +74,9 @@ public:
     void saveSettings() const;
     void restoreSettings();
 
-    // Renders each tab into DIR/levels.png, DIR/softround.png, DIR/train.png, DIR/runs.png and, when a model
-    // is open, DIR/model.png and DIR/model-sweep.png (docs and a visual check); false on failure.
+    // Renders each tab into DIR/levels.png, DIR/softround.png, DIR/train.png, DIR/runs.png, DIR/deploy.png
+    // and, when a model is open, DIR/model.png, DIR/model-sweep.png and DIR/model-activations.png (docs and a
+    // visual check); false on failure.
     bool saveScreenshots(const QString &directory);
 
 public Q_SLOTS:
@@ -98,6 +102,7 @@ private:
     ModelView *m_model = nullptr;
     TrainView *m_train = nullptr;
     RunsView *m_runs = nullptr;
+    DeployView *m_deploy = nullptr;
     QMenu *m_recentMenu = nullptr;
     QList<HelpPanel *> m_helpPanels; // by Tab
     PresentationMode *m_presentation = nullptr;

@@ -1,8 +1,8 @@
 // quantscope: the QuantScope desktop GUI.
 //   quantscope                     the window, with the last session's geometry, tab and choices
-//   quantscope --screenshot DIR    render each view to DIR/levels.png, DIR/softround.png, DIR/train.png and
-//                                  DIR/runs.png (and, with a model, DIR/model.png, DIR/model-sweep.png and
-//                                  DIR/model-activations.png), then exit
+//   quantscope --screenshot DIR    render each view to DIR/levels.png, DIR/softround.png, DIR/train.png,
+//                                  DIR/runs.png and DIR/deploy.png (and, with a model, DIR/model.png,
+//                                  DIR/model-sweep.png and DIR/model-activations.png), then exit
 //   quantscope FILE|DIR ...        open each: a checkpoint in the Model tab, a run directory in the Runs tab
 //   quantscope --model FILE        open FILE in the Model tab (a .qsckpt or a PyTorch state_dict)
 //   quantscope --run DIR           open the run directory DIR in the Runs tab (repeatable)

@@ -4,11 +4,13 @@
 // title, chart title or legend entry that Qt Charts elided ("…"), a label, button or tab whose text is cut,
 // and a chart whose plot area is too small to read. Also: the window opens within the screen.
 
+#include "core/train/trainer.h"
 #include "runfixtures.h"
 #include "sweepfixtures.h"
 #include "ui/mainwindow.h"
 #include "ui/plotting/figurewidget.h"
 #include "ui/presentation.h"
+#include "ui/views/deployview.h"
 #include "ui/views/levelsview.h"
 #include "ui/views/modelview.h"
 #include "ui/views/rundashboard.h"
@@ -323,6 +325,20 @@ private Q_SLOTS:
         diverged.epochs = 2;
         diverged.stepsPerEpoch = 20; // the fixture's loss stays positive up to step 150
         diverged.diverge = true;
+        // A quantized checkpoint for the Deploy tab: APoT W4A4 after two steps on generated images.
+        qs::TrainConfig config;
+        config.dataset = "synthetic:64";
+        config.method = "apot";
+        config.wbits = config.abits = 4;
+        config.epochs = 1;
+        config.batchSize = 32;
+        config.augment = false;
+        config.threads = 1; // a second intra-op thread spins on a shared 2-core machine
+        config.device = "cpu";
+        const QString deployRun = m_dir.filePath(QStringLiteral("runs/deploy-apot"));
+        QCOMPARE(qs::runTraining(config, deployRun.toStdString(), nullptr, {}).outcome,
+                 qs::TrainOutcome::Completed);
+        m_deployModel = deployRun + QStringLiteral("/last.qsckpt");
         m_runs << ste.write(m_dir.filePath(QStringLiteral("runs/apot-ste")))
                << ewgs.write(m_dir.filePath(QStringLiteral("runs/apot-ewgs")))
                << diverged.write(m_dir.filePath(QStringLiteral("runs/apot-ewgs-diverged")));
@@ -427,6 +443,12 @@ private:
             if (model.isEmpty())
                 QSKIP("the default model (resources/models/default.qsckpt) is not next to the build");
             QVERIFY(window.modelView()->openModel(model));
+            // The Deploy page plans in the background: its table is what must fit. The default model is full
+            // precision, which deploy refuses: the page plans an APoT W4A4 checkpoint of its own.
+            DeployView *deploy = window.deployView();
+            deploy->setModel(m_deployModel);
+            QVERIFY(deploy->waitUntilIdle(120000));
+            QVERIFY2(deploy->plan(), qPrintable(deploy->errorLabel()->toolTip()));
             for (const QString &run : m_runs)
                 QVERIFY(window.runsView()->addRun(run));
             QVERIFY(window.trainView()->dashboard()->addRun(m_runs[1]));
@@ -481,8 +503,8 @@ private:
         });
         problems.removeDuplicates();
         // Levels, Soft rounding, the Model's 4 pages (its empty page without a model), the Train dashboard's
-        // 4, the Runs dashboard's 5.
-        QVERIFY2(pages >= 2 + (withData ? 4 : 1) + 4 + 5, qPrintable(QString::number(pages)));
+        // 4, the Runs dashboard's 5, Deploy.
+        QVERIFY2(pages >= 2 + (withData ? 4 : 1) + 4 + 5 + 1, qPrintable(QString::number(pages)));
         QVERIFY(charts >= pages);
         for (const QString &line : problems)
             qWarning("%s", qPrintable(line));
@@ -491,7 +513,9 @@ private:
                                                     .arg(size.width())
                                                     .arg(size.height()) +
                                                 problems.mid(0, 60).join(QLatin1Char('\n'))));
-        // The Runs table (the last tab visited, still shown) has every open run in view.
+        // The Runs table has every open run in view.
+        window.showTab(MainWindow::Tab::Runs);
+        settle();
         QTableWidget *table = window.runsView()->table();
         QVERIFY(table->isVisible());
         QCOMPARE(table->rowCount(), withData ? int(m_runs.size()) : 0);
@@ -565,6 +589,7 @@ private:
 
     QTemporaryDir m_dir;
     QStringList m_runs;
+    QString m_deployModel; // APoT W4A4 for the Deploy tab
 };
 
 // A 1280x720 offscreen screen (the platform's default is 800x600), unless another platform was asked for.

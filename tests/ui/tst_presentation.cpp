@@ -68,7 +68,7 @@ private Q_SLOTS:
     void everyTabHasHelpForStudents()
     {
         MainWindow window;
-        QCOMPARE(window.tabs()->count(), 5);
+        QCOMPARE(window.tabs()->count(), 6);
         for (int i = 0; i < window.tabs()->count(); ++i) {
             HelpPanel *help = window.helpPanel(MainWindow::Tab(i));
             QVERIFY2(help, qPrintable(window.tabs()->tabText(i)));

@@ -542,7 +542,7 @@ private Q_SLOTS:
     void mainWindowTabs()
     {
         MainWindow window;
-        QCOMPARE(window.tabs()->count(), 5);
+        QCOMPARE(window.tabs()->count(), 6);
         QCOMPARE(window.tabs()->tabText(int(MainWindow::Tab::Train)), QStringLiteral("Train"));
         QCOMPARE(window.tabs()->tabText(int(MainWindow::Tab::Runs)), QStringLiteral("Runs"));
         for (QAction *action : window.findChildren<QAction *>())
@@ -554,6 +554,11 @@ private Q_SLOTS:
             if (action->shortcut() == QKeySequence(Qt::CTRL | Qt::Key_5))
                 action->trigger();
         QCOMPARE(window.tabs()->currentIndex(), int(MainWindow::Tab::Runs));
+        QCOMPARE(window.tabs()->tabText(int(MainWindow::Tab::Deploy)), QStringLiteral("Deploy"));
+        for (QAction *action : window.findChildren<QAction *>())
+            if (action->shortcut() == QKeySequence(Qt::CTRL | Qt::Key_6))
+                action->trigger();
+        QCOMPARE(window.tabs()->currentIndex(), int(MainWindow::Tab::Deploy));
     }
 
     void closingPausesTheRun()

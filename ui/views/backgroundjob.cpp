@@ -16,7 +16,8 @@ BackgroundJob::BackgroundJob(const QString &threadName, QPushButton *startButton
     : QObject(parent), m_startButton(startButton), m_cancelButton(cancelButton), m_progress(progress),
       m_thread(threadName)
 {
-    m_cancelButton->setEnabled(false);
+    if (m_cancelButton)
+        m_cancelButton->setEnabled(false);
     resetProgress();
 }
 
@@ -30,11 +31,15 @@ void BackgroundJob::start(std::function<Finish(const Progress &)> work,
 {
     cancel();
     m_running = true;
-    m_startButton->setEnabled(false);
-    m_cancelButton->setEnabled(true);
-    m_progress->setRange(0, kPermille);
-    m_progress->setValue(0);
-    m_progress->setFormat(QStringLiteral("%p%"));
+    if (m_startButton)
+        m_startButton->setEnabled(false);
+    if (m_cancelButton)
+        m_cancelButton->setEnabled(true);
+    if (m_progress) {
+        m_progress->setRange(0, kPermille);
+        m_progress->setValue(0);
+        m_progress->setFormat(QStringLiteral("%p%"));
+    }
     // What the job delivers reaches the GUI only while it is the current one (WorkerThread::Job::deliver).
     m_thread.run([this, work = std::move(work), failed = std::move(failed)](const WorkerThread::Job &job) {
         int lastPermille = -1;
@@ -42,7 +47,7 @@ void BackgroundJob::start(std::function<Finish(const Progress &)> work,
             if (job.cancelled())
                 return false;
             const int permille = total > 0 ? done * kPermille / total : kPermille;
-            if (permille != lastPermille) { // throttled at the source: at most 1000 updates
+            if (m_progress && permille != lastPermille) { // throttled at the source: at most 1000 updates
                 lastPermille = permille;
                 job.deliver([this, permille] { m_progress->setValue(permille); });
             }
@@ -58,15 +63,18 @@ void BackgroundJob::start(std::function<Finish(const Progress &)> work,
         job.deliver([this, finish = std::move(finish), failed, error] {
             setIdle();
             if (error) {
-                m_progress->setFormat(QStringLiteral("failed"));
+                if (m_progress)
+                    m_progress->setFormat(QStringLiteral("failed"));
                 failed(*error);
                 return;
             }
             if (!finish) {
-                m_progress->setFormat(QStringLiteral("cancelled at %p%"));
+                if (m_progress)
+                    m_progress->setFormat(QStringLiteral("cancelled at %p%"));
                 return;
             }
-            m_progress->setValue(kPermille);
+            if (m_progress)
+                m_progress->setValue(kPermille);
             finish();
         });
     });
@@ -78,12 +86,15 @@ bool BackgroundJob::cancel()
     if (!m_running)
         return false;
     setIdle();
-    m_progress->setFormat(QStringLiteral("cancelled at %p%"));
+    if (m_progress)
+        m_progress->setFormat(QStringLiteral("cancelled at %p%"));
     return true;
 }
 
 void BackgroundJob::resetProgress()
 {
+    if (!m_progress)
+        return;
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
     m_progress->setFormat(QStringLiteral("%p%"));
@@ -92,8 +103,10 @@ void BackgroundJob::resetProgress()
 void BackgroundJob::setIdle()
 {
     m_running = false;
-    m_startButton->setEnabled(true);
-    m_cancelButton->setEnabled(false);
+    if (m_startButton)
+        m_startButton->setEnabled(true);
+    if (m_cancelButton)
+        m_cancelButton->setEnabled(false);
 }
 
 } // namespace qs::ui

@@ -28,6 +28,8 @@ public:
     // What the work hands back to apply its result on the GUI thread.
     using Finish = std::function<void()>;
 
+    // Any of the buttons and the bar may be null: a job the view starts by itself (the Deploy page's plan,
+    // which follows every setting) has no Run button, and one that cannot report steps has no bar.
     BackgroundJob(const QString &threadName, QPushButton *startButton, QPushButton *cancelButton,
                   QProgressBar *progress, QObject *parent = nullptr);
     ~BackgroundJob() override; // cancels the running job and waits for the thread

@@ -28,25 +28,6 @@
 
 namespace qs::ui {
 
-namespace {
-// Word wrap breaks only at spaces: let a long path or key list break after its separators too.
-QString breakable(const QString &text)
-{
-    QString out;
-    out.reserve(text.size() + text.size() / 8);
-    int run = 0;
-    for (const QChar c : text) {
-        out += c;
-        run = c.isSpace() ? 0 : run + 1;
-        if (c == QLatin1Char('/') || c == QLatin1Char('\\') || c == QLatin1Char(',') || run >= 60) {
-            out += QChar(0x200B); // zero-width space: a break opportunity
-            run = 0;
-        }
-    }
-    return out;
-}
-} // namespace
-
 ModelView::ModelView(QWidget *parent) : QWidget(parent)
 {
     m_sidebar = new ModelSidebar;
@@ -182,7 +163,7 @@ bool ModelView::openModel(const QString &path)
     } catch (const std::exception &e) {
         QApplication::restoreOverrideCursor();
         const QString message = QString::fromStdString(e.what());
-        m_loadError->setText(breakable(QStringLiteral("Cannot open %1").arg(message)));
+        m_loadError->setText(breakableText(QStringLiteral("Cannot open %1").arg(message)));
         m_loadError->setToolTip(message);
         m_loadError->show();
         Q_EMIT loadFailed(message);

@@ -1,5 +1,6 @@
 #include "ui/views/toollayout.h"
 
+#include <QEvent>
 #include <QScrollBar>
 #include <QSplitter>
 #include <QString>
@@ -15,6 +16,14 @@ VerticalScrollArea::VerticalScrollArea(QWidget *widget, QWidget *parent) : QScro
     setWidgetResizable(true);
     setFrameShape(QFrame::NoFrame);
     setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    widget->installEventFilter(this);
+}
+
+bool VerticalScrollArea::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == widget() && event->type() == QEvent::LayoutRequest)
+        updateGeometry();
+    return QScrollArea::eventFilter(watched, event);
 }
 
 QSize VerticalScrollArea::minimumSizeHint() const
@@ -44,6 +53,22 @@ QSplitter *placeControlsBesideFigure(QWidget *view, QWidget *controls, QWidget *
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(splitter);
     return splitter;
+}
+
+QString breakableText(const QString &text)
+{
+    QString out;
+    out.reserve(text.size() + text.size() / 8);
+    int run = 0;
+    for (const QChar c : text) {
+        out += c;
+        run = c.isSpace() ? 0 : run + 1;
+        if (c == QLatin1Char('/') || c == QLatin1Char('\\') || c == QLatin1Char(',') || run >= 60) {
+            out += QChar(0x200B); // zero-width space: a break opportunity
+            run = 0;
+        }
+    }
+    return out;
 }
 
 } // namespace qs::ui

@@ -19,11 +19,20 @@ public:
     explicit VerticalScrollArea(QWidget *widget, QWidget *parent = nullptr);
     QSize minimumSizeHint() const override;
     QSize sizeHint() const override;
+
+protected:
+    // The widget's hints changed (presentation mode's larger type): so did this area's, and the splitter
+    // around it must hear of it (QScrollArea does not pass it on).
+    bool eventFilter(QObject *watched, QEvent *event) override;
 };
 
 // Fills `view` with a horizontal splitter holding `controls` and `figure` (the figure takes the extra width,
 // each scrolls vertically when the view is shorter than it) and returns the splitter, named `objectName`.
 QSplitter *placeControlsBesideFigure(QWidget *view, QWidget *controls, QWidget *figure,
                                      const QString &objectName, int controlsWidth);
+
+// Word wrap breaks only at spaces: `text` with a break opportunity (a zero-width space) after each path or
+// list separator and every 60 characters without a space, so a long path or key list wraps in a label.
+QString breakableText(const QString &text);
 
 } // namespace qs::ui
