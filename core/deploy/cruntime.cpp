@@ -75,18 +75,30 @@ static uint8_t qs_code(int64_t y, const int64_t *thr, int nthr)
     return (uint8_t)lo;
 }
 
+/* Stream values clipped to int32 since reset: non-zero means a value left the fixed-point range. */
+unsigned long qs_model_saturations;
+
 static int32_t qs_saturate(int64_t v)
 {
-    return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
+    if (v > INT32_MAX || v < INT32_MIN) {
+        ++qs_model_saturations;
+        return v > INT32_MAX ? INT32_MAX : INT32_MIN;
+    }
+    return (int32_t)v;
 }
 
-static void qs_store(const qs_out *o, int c, int h, int w, int out_h, int out_w, int64_t y)
+/* `full` is acc * k + bias, the output on the stream scale times 2^shift: level codes compare it with
+ * thresholds at that precision (the consumer's, scaled by the generator for this layer's shift); the stream
+ * keeps full >> shift. */
+static void qs_store(const qs_out *o, int c, int h, int w, int out_h, int out_w, int64_t full, int shift)
 {
     int idx = (c * out_h + h) * out_w + w;
+    int64_t y;
     if (o->mode == QS_OUT_CODES) {
-        o->codes[idx] = qs_code(y, o->thr, o->nthr);
+        o->codes[idx] = qs_code(full, o->thr, o->nthr);
         return;
     }
+    y = full >> shift; /* arithmetic shift: floor; the bias holds 2^(shift-1) to round */
     if (o->mode == QS_OUT_STREAM_ADD_RELU && o->res) {
         int rc = c - o->res_pad;
         if (rc >= 0 && rc < o->res_c)
@@ -97,10 +109,6 @@ static void qs_store(const qs_out *o, int c, int h, int w, int out_h, int out_w,
     o->stream[idx] = qs_saturate(y);
 }
 
-static int64_t qs_requant(int64_t acc, int32_t k, int64_t bias, int shift)
-{
-    return (acc * k + bias) >> shift; /* arithmetic shift: floor; bias holds 2^(shift-1) to round */
-}
 
 static void qs_codes(const int32_t *x, int n, const int64_t *thr, int nthr, uint8_t *out)
 {
@@ -194,7 +202,7 @@ static void qs_conv(const qs_qconv *L, const uint8_t *in, const qs_out *o, uint8
                     QS_WINDOW(int32_t, acc);
                 else
                     QS_WINDOW(int64_t, acc);
-                qs_store(o, co, oh, ow, L->out_h, L->out_w, qs_requant(acc, L->k_mul[co], L->bias[co], L->shift));
+                qs_store(o, co, oh, ow, L->out_h, L->out_w, acc * L->k_mul[co] + L->bias[co], L->shift);
             }
         }
     }
@@ -222,7 +230,7 @@ static void qs_edge(const qs_edge_conv *L, const int32_t *in, const qs_out *o)
                         }
                     }
                 }
-                qs_store(o, co, oh, ow, L->in_h, L->in_w, qs_requant(acc, L->k_mul[co], L->bias[co], L->shift));
+                qs_store(o, co, oh, ow, L->in_h, L->in_w, acc * L->k_mul[co] + L->bias[co], L->shift);
             }
         }
     }
@@ -313,6 +321,9 @@ int main(int argc, char **argv)
         ++done;
     }
     fclose(f);
+    if (qs_model_saturations)
+        fprintf(stderr, "qs_model: warning: %lu activations left the fixed-point range and were clipped\n",
+                qs_model_saturations);
 #ifdef QS_CORTEX_M
     /* Under QEMU's -icount shift=0 (make run-qemu) an instruction takes 1 ns and a SysTick tick 40 ns (25 MHz),
      * so instructions = 40 x ticks. */

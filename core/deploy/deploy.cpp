@@ -23,10 +23,11 @@ namespace qs {
 
 namespace {
 
-// Stream values are real * 2^20 in int32 (QS_MODEL_FRAC): steps of 1e-6, about float32's at the activations'
-// size (a coarser step moves values across a quantizer threshold: 2^-16 cost up to 1 % of a logit on W4A4),
-// and room up to +-2048, far above a trained CIFAR ResNet's activations; beyond it values saturate.
-constexpr int kFrac = 20;
+// Stream values are real * 2^22 in int32 (QS_MODEL_FRAC): steps of 2.4e-7, near float32's at the activations'
+// size (a coarser step moves values across a quantizer threshold, most on PoT grids whose lowest levels are
+// 2^-14 of the clip), and room up to +-512, far above a trained CIFAR ResNet's activations; beyond it values
+// saturate and the driver says so. Level codes computed from a conv's output compare at its full precision.
+constexpr int kFrac = 22;
 
 [[noreturn]] void fail(const std::string &line)
 {
@@ -133,9 +134,10 @@ BatchNormFold foldBatchNorm(const std::shared_ptr<torch::nn::Module> &module, co
 
 struct CodesInput // a quantized conv's input quantizer: stream -> level codes
 {
-    std::vector<int64_t> thresholds; // alpha * midpoints, on the stream scale
-    std::vector<int32_t> integers;   // code -> activation integer
-    double scale = 1;                // activation = alpha * integer / scale
+    std::vector<int64_t> thresholds;     // alpha * midpoints, on the stream scale
+    std::vector<double> exactThresholds; // the same before rounding
+    std::vector<int32_t> integers;       // code -> activation integer
+    double scale = 1;                    // activation = alpha * integer / scale
 };
 
 struct QConv
@@ -278,9 +280,11 @@ QConv quantConv(const std::string &name, QuantConv2dImpl &conv, Scheme scheme, b
     // Input activations: thresholds at alpha times the level midpoints; codes index the unsigned grid.
     const std::vector<double> actLevels = levelSet({scheme, q.abits, false});
     q.input.scale = integerScale(actLevels, name + " activations");
-    for (size_t i = 0; i + 1 < actLevels.size(); ++i)
-        q.input.thresholds.push_back(
-            std::llround(alphaA * 0.5 * (actLevels[i] + actLevels[i + 1]) * std::ldexp(1.0, kFrac)));
+    for (size_t i = 0; i + 1 < actLevels.size(); ++i) {
+        q.input.exactThresholds.push_back(alphaA * 0.5 * (actLevels[i] + actLevels[i + 1]) *
+                                          std::ldexp(1.0, kFrac));
+        q.input.thresholds.push_back(std::llround(q.input.exactThresholds.back()));
+    }
     for (double l : actLevels)
         q.input.integers.push_back(int32_t(std::llround(l * q.input.scale)));
 
@@ -490,9 +494,9 @@ CModel buildModel(const DeployOptions &o)
         maxScaled ? "First conv and classifier: the APoT reference's 8-bit max-scaled weights, exactly."
                   : "First conv and classifier were trained in float: deployed as 16-bit integers "
                     "(scale max|W| / 32767).");
-    plan.notes.push_back("Between layers: level codes (uint8) into quantized convs, int32 fixed point (20 "
-                         "fractional bits) on the "
-                         "residual stream; BatchNorm folded into per-channel 32-bit multipliers.");
+    plan.notes.push_back("Between layers: level codes (uint8) into quantized convs, int32 fixed point (22 "
+                         "fractional bits, up to +-512) on the residual stream; BatchNorm folded into "
+                         "per-channel 32-bit multipliers.");
     plan.notes.push_back(
         "An activation exactly on a midpoint between two levels goes to the lower level; the "
         "app's uniform grid rounds such ties to even.");
@@ -777,9 +781,23 @@ Emitted emitAndCount(CModel &c)
         run << "    qs_codes(" << X << ", " << inElements << ", qs_" << b.conv1.id << "_thr, "
             << b.conv1.input.thresholds.size() << ", c1);\n";
         run << "    memset(&o, 0, sizeof o);\n    o.mode = QS_OUT_CODES;\n    o.codes = c2;\n    o.thr = qs_"
-            << b.conv2.id << "_thr;\n    o.nthr = " << b.conv2.input.thresholds.size() << ";\n"
+            << b.conv1.id << "_out_thr;\n    o.nthr = " << b.conv2.input.thresholds.size() << ";\n"
             << "    qs_conv(&qs_" << b.conv1.id << ", c1, &o, filter);\n";
         addQConvLayer(b.conv1, "quantized conv", 1);
+        {
+            // conv2's thresholds on conv1's full-precision output (acc * k + bias, the stream scale times
+            // 2^shift, with the bias's rounding half): no rounding to the stream's step before the
+            // comparison.
+            const int shift = b.conv1.requant.shift;
+            std::vector<int64_t> full;
+            for (double t : b.conv2.input.exactThresholds) {
+                const double v = std::ldexp(t, shift) + (shift > 0 ? std::ldexp(1.0, shift - 1) : 0.0);
+                full.push_back(v >= std::ldexp(1.0, 62) ? std::numeric_limits<int64_t>::max()
+                                                        : std::llround(v));
+            }
+            emitArray(data, "int64_t", "qs_" + b.conv1.id + "_out_thr", full, "LL");
+            plan.layers.back().parameterBytes += int64_t(full.size()) * 8;
+        }
         mark();
         run << "    memset(&o, 0, sizeof o);\n    o.mode = QS_OUT_STREAM_ADD_RELU;\n    o.stream = " << Y
             << ";\n    o.res = " << residual << ";\n    o.res_c = " << resC << ";\n    o.res_h = " << resH
@@ -860,7 +878,10 @@ Emitted emitAndCount(CModel &c)
          "as a\n"
       << " * CIFAR-10 binary record after its label byte. logits: QS_MODEL_CLASSES values, or NULL.\n"
       << " * Returns the predicted class (the first of equal logits). Not reentrant: one static arena. */\n"
-      << "int qs_model_predict(const uint8_t *image, int64_t *logits);\n\n"
+      << "int qs_model_predict(const uint8_t *image, int64_t *logits);\n"
+      << "/* activations clipped to the fixed-point range since reset (0 unless the model's values exceed "
+         "it) */\n"
+      << "extern unsigned long qs_model_saturations;\n\n"
       << "#ifdef QS_PROFILE\n/* SysTick ticks spent in each layer since reset (a QS_PROFILE build, main.c "
          "prints them) */\n"
       << "extern unsigned long qs_profile[QS_MODEL_LAYERS];\nextern const char *const "
