@@ -613,7 +613,9 @@ std::vector<uint8_t> packCodes(const std::vector<int> &codes, int bits)
     return packed;
 }
 
-void emitQConv(std::ostringstream &out, const QConv &q)
+// `streamInput`: the conv quantizes its input from the residual stream with its own thresholds (a block's
+// conv1 and projection); a conv2's codes come from conv1's output with thresholds emitted there.
+void emitQConv(std::ostringstream &out, const QConv &q, bool streamInput)
 {
     const std::string p = "qs_" + q.id;
     out << "\n/* " << q.name << ": " << q.cout << "x" << q.cin << "x" << q.k << "x" << q.k << ", stride "
@@ -638,7 +640,8 @@ void emitQConv(std::ostringstream &out, const QConv &q)
         emitArray(out, "int32_t", p + "_mul", mul);
     }
     emitArray(out, "int32_t", p + "_act", q.input.integers);
-    emitArray(out, "int64_t", p + "_thr", q.input.thresholds, "LL");
+    if (streamInput)
+        emitArray(out, "int64_t", p + "_thr", q.input.thresholds, "LL");
     emitArray(out, "int32_t", p + "_k", q.requant.multiplier);
     emitArray(out, "int64_t", p + "_b", q.requant.bias, "LL");
     out << "static const qs_qconv " << p << " = {" << q.cin << ", " << q.cout << ", " << q.k << ", "
@@ -722,7 +725,8 @@ Emitted emitAndCount(CModel &c)
         mark();
     }
 
-    auto addQConvLayer = [&](const QConv &q, const std::string &kind, int64_t outBytesPerElement) {
+    auto addQConvLayer = [&](const QConv &q, const std::string &kind, int64_t outBytesPerElement,
+                             bool streamInput) {
         DeployLayer l;
         l.name = q.name;
         l.kind = kind;
@@ -733,8 +737,8 @@ Emitted emitAndCount(CModel &c)
         l.outputElements = q.cout * q.outH * q.outW;
         l.weightBytes = packedBytes(q.codes.size(), q.wbits);
         l.parameterBytes = int64_t(q.levels.size()) * (q.arithmetic == DeployArithmetic::ShiftAdd ? 5 : 4) +
-                           int64_t(q.input.integers.size()) * 4 + int64_t(q.input.thresholds.size()) * 8 +
-                           q.cout * 12;
+                           int64_t(q.input.integers.size()) * 4 +
+                           (streamInput ? int64_t(q.input.thresholds.size()) * 8 : 0) + q.cout * 12;
         l.activationBytes = l.outputElements * outBytesPerElement;
         const auto ops = qconvOps(q);
         l.multiplies = ops.multiplies;
@@ -742,7 +746,7 @@ Emitted emitAndCount(CModel &c)
         l.adds = ops.adds;
         l.levels = q.levels;
         plan.layers.push_back(l);
-        emitQConv(data, q);
+        emitQConv(data, q, streamInput);
         filter = std::max(filter, 7 * q.cin * q.k * q.k); // qs_conv's tap list: 4 + 1 + 1 + 1 bytes a tap
     };
 
@@ -769,7 +773,7 @@ Emitted emitAndCount(CModel &c)
                 << d.input.thresholds.size() << ", c1);\n";
             run << "    memset(&o, 0, sizeof o);\n    o.mode = QS_OUT_STREAM;\n    o.stream = " << Y << ";\n"
                 << "    qs_conv(&qs_" << d.id << ", c1, &o, filter);\n";
-            addQConvLayer(d, "projection shortcut", 4);
+            addQConvLayer(d, "projection shortcut", 4, true);
             mark();
             residual = Y;
             resC = d.cout;
@@ -783,7 +787,7 @@ Emitted emitAndCount(CModel &c)
         run << "    memset(&o, 0, sizeof o);\n    o.mode = QS_OUT_CODES;\n    o.codes = c2;\n    o.thr = qs_"
             << b.conv1.id << "_out_thr;\n    o.nthr = " << b.conv2.input.thresholds.size() << ";\n"
             << "    qs_conv(&qs_" << b.conv1.id << ", c1, &o, filter);\n";
-        addQConvLayer(b.conv1, "quantized conv", 1);
+        addQConvLayer(b.conv1, "quantized conv", 1, true);
         {
             // conv2's thresholds on conv1's full-precision output (acc * k + bias, the stream scale times
             // 2^shift, with the bias's rounding half): no rounding to the stream's step before the
@@ -804,7 +808,7 @@ Emitted emitAndCount(CModel &c)
             << ";\n    o.res_w = " << resW << ";\n    o.res_stride = " << resStride
             << ";\n    o.res_pad = " << resPad << ";\n    qs_conv(&qs_" << b.conv2.id
             << ", c2, &o, filter);\n";
-        addQConvLayer(b.conv2, "quantized conv + residual", 4);
+        addQConvLayer(b.conv2, "quantized conv + residual", 4, false);
         mark();
         cur = next;
     }

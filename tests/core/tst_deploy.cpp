@@ -220,6 +220,14 @@ private Q_SLOTS:
         const qs::DeployOptions options{path, "", 0, 0};
         const auto plan = qs::writeDeployment(options, out.toStdString());
         QCOMPARE(plan.zeroLevel, zeroLevel);
+        // Strict C99 without a warning: users compile it with their own flags.
+        const auto strict =
+            runLines(QStringLiteral("cc"),
+                     {QStringLiteral("-std=c99"), QStringLiteral("-pedantic"), QStringLiteral("-Wall"),
+                      QStringLiteral("-Wextra"), QStringLiteral("-Werror"), QStringLiteral("-fsyntax-only"),
+                      QStringLiteral("qs_model.c"), QStringLiteral("main.c")},
+                     out, 120000);
+        QVERIFY2(strict.isEmpty(), qPrintable(strict.join(QLatin1Char('\n'))));
         const auto reference = qs::deployReference(options, "synthetic:64", 64,
                                                    (out + QStringLiteral("/images.bin")).toStdString());
         QCOMPARE(int(reference.labels.size()), 64);
