@@ -377,6 +377,24 @@ private Q_SLOTS:
         QTest::newRow("deploy undefined grid bits")
             << QStringLiteral("deploy --weights BEST --plan-only --scheme apot --wbits 1") << -1
             << QStringLiteral("1");
+        QTest::newRow("ptq missing --weights")
+            << QStringLiteral("ptq --data synthetic") + out << 2 << QStringLiteral("--weights");
+        QTest::newRow("ptq missing --out")
+            << QStringLiteral("ptq --weights BEST") << 2 << QStringLiteral("--out");
+        QTest::newRow("ptq --method gptq")
+            << QStringLiteral("ptq --weights BEST --method gptq") + out << 2 << QStringLiteral("gptq");
+        QTest::newRow("ptq --wbits 9")
+            << QStringLiteral("ptq --weights BEST --wbits 9") + out << 2 << QStringLiteral("9");
+        QTest::newRow("ptq --abits 1")
+            << QStringLiteral("ptq --weights BEST --abits 1") + out << 2 << QStringLiteral("abits");
+        QTest::newRow("ptq --fisher")
+            << QStringLiteral("ptq --weights BEST --fisher") + out << 2 << QStringLiteral("fisher");
+        QTest::newRow("ptq non-existent weights")
+            << QStringLiteral("ptq --weights /nonexistent/w.qsckpt --data synthetic") + out << -1
+            << QStringLiteral("/nonexistent/w.qsckpt");
+        QTest::newRow("ptq bad data spec")
+            << QStringLiteral("ptq --weights BEST --data imagenet:/x --iters 1") + out << 2
+            << QStringLiteral("imagenet");
         QTest::newRow("bench without train-step")
             << QStringLiteral("bench --arch resnet20") << 2 << QStringLiteral("train-step");
         QTest::newRow("bench --arch resnet21")
