@@ -588,24 +588,25 @@ ReconstructionResult runReconstruction(const ReconstructionRequest &request,
 
 std::string reconstructionJson(const ReconstructionRequest &r, const ReconstructionResult &result)
 {
-    Json settings = {{"weights", r.weights},
-                     {"data", r.data},
-                     {"method", r.method},
-                     {"scheme", r.scheme},
-                     {"wbits", r.wbits},
-                     {"abits", r.abits},
-                     {"iters", r.iters},
-                     {"calib_images", r.calibImages},
-                     {"batch", r.batch},
-                     {"lambda", r.lambda},
-                     {"seed", r.seed},
-                     {"loss", "mse (lp, p = 2)"},
-                     {"first_layer", "8-bit per-channel uniform, nearest, not reconstructed"},
-                     {"last_layer", "8-bit per-channel uniform weights, reconstructed as a layer"},
-                     {"activations", r.abits == 0
-                                         ? "float"
-                                         : "uniform unsigned, mse init on 64 calibration images "
-                                           "(no activation learning stage); first block input 8-bit"}};
+    Json settings = {
+        {"weights", r.weights},
+        {"data", r.data},
+        {"method", r.method},
+        {"scheme", r.scheme},
+        {"wbits", r.wbits},
+        {"abits", r.abits},
+        {"iters", r.iters},
+        {"calib_images", r.calibImages},
+        {"batch", r.batch},
+        {"lambda", r.lambda},
+        {"seed", r.seed},
+        {"loss", "mse (lp, p = 2)"},
+        {"first_layer", "8-bit per-channel uniform, nearest, not reconstructed"},
+        {"last_layer", r.method == "nearest" ? "8-bit per-channel uniform, nearest"
+                                             : "8-bit per-channel uniform weights, reconstructed as a layer"},
+        {"activations", r.abits == 0 ? "float"
+                                     : "uniform unsigned, mse init on 64 calibration images "
+                                       "(no activation learning stage); first block input 8-bit"}};
     Json units = Json::array();
     for (const auto &u : result.units) {
         Json history = Json::array();
