@@ -62,11 +62,18 @@ int runPtqCommand(const std::vector<std::string> &args, std::ostream &out)
         throw UsageError(*why);
 
     ProgressBar bar;
+    int announced = -1;
     auto onProgress = [&](const ReconstructionProgress &p) {
         if (g_stopRequested.load())
             return false;
         const std::string label =
             "unit " + std::to_string(p.unitIndex + 1) + "/" + std::to_string(p.unitCount) + " " + p.unit;
+        if (p.iteration < p.iterations && announced != p.unitIndex) {
+            // Logs see each unit start too (the bar is drawn on terminals only).
+            announced = p.unitIndex;
+            bar.finishLine();
+            std::cerr << label << ": " << p.iterations << " iterations\n";
+        }
         if (p.iteration < p.iterations) {
             bar.update(label, long(p.iteration), long(p.iterations),
                        "loss " + formatNumber(std::round(p.loss * 1e4) / 1e4));

@@ -581,12 +581,12 @@ ReconstructionResult runReconstruction(const ReconstructionRequest &request,
         }
         result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
         result.sidecar = request.out + ".ptq.json";
-        writeFileAtomically(result.sidecar, reconstructionJson(request, result) + "\n");
+        writeFileAtomically(result.sidecar, reconstructionJson(request, result, 2) + "\n");
         return result;
     });
 }
 
-std::string reconstructionJson(const ReconstructionRequest &r, const ReconstructionResult &result)
+std::string reconstructionJson(const ReconstructionRequest &r, const ReconstructionResult &result, int indent)
 {
     Json settings = {
         {"weights", r.weights},
@@ -634,7 +634,7 @@ std::string reconstructionJson(const ReconstructionRequest &r, const Reconstruct
                 {"top1_after", result.top1After ? Json(*result.top1After) : Json(nullptr)},
                 {"units", units},
                 {"layers", layers}};
-    return jsonText(out, 2);
+    return jsonText(out, indent);
 }
 
 } // namespace qs

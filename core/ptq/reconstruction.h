@@ -82,7 +82,8 @@ using ReconstructionCallback = std::function<bool(const ReconstructionProgress &
 ReconstructionResult runReconstruction(const ReconstructionRequest &request,
                                        const ReconstructionCallback &progress = {});
 
-// The sidecar's JSON text for a result (also what `quantscope-cli ptq --format json` prints).
-std::string reconstructionJson(const ReconstructionRequest &request, const ReconstructionResult &result);
+// The sidecar's JSON text for a result; indent -1: one line (what `quantscope-cli ptq --format json` prints).
+std::string reconstructionJson(const ReconstructionRequest &request, const ReconstructionResult &result,
+                               int indent = -1);
 
 } // namespace qs
