@@ -29,6 +29,7 @@ int runExportCommand(const std::vector<std::string> &args, std::ostream &out);
 int runCompareCommand(const std::vector<std::string> &args, std::ostream &out);
 int runSweepCommand(const std::vector<std::string> &args, std::ostream &out);
 int runDeployCommand(const std::vector<std::string> &args, std::ostream &out);
+int runPtqCommand(const std::vector<std::string> &args, std::ostream &out);
 // One run of a sweep (what each Slurm array task and each local job runs): SWEEPDIR INDEX [--threads T].
 int runSweepTaskCommand(const std::vector<std::string> &args, std::ostream &out);
 

@@ -65,6 +65,13 @@ commands:
           the quantized ResNet as integer-only C99 (shift-add products on PoT/APoT grids): DIR/qs_model.{h,c},
           a driver and a Makefile (make -C DIR host | cortex-m | run-qemu); prints flash, RAM and operations
           per layer; --verify builds the host program and compares its classes with the app's on N test images
+  ptq     --weights FILE --out FILE.qsckpt [--data SPEC] [--method nearest|adaround|brecq]
+          [--scheme uniform|pot|apot] [--wbits B] [--abits B] [--iters N] [--calib N] [--batch N]
+          [--lambda L] [--seed S] [--test-images N] [--threads T] [--format text|json]
+          post-training quantization: BatchNorm folded, per-channel weight grids, rounding learned by
+          AdaRound (layer by layer) or BRECQ (block by block; defaults as released: 20000 iterations, 1024
+          calibration images); writes a checkpoint `eval` runs and FILE.qsckpt.ptq.json; Ctrl-C writes
+          nothing (exit 130)
   bench   train-step --arch resnet20 --quant METHOD --bits B [--ewgs] --batch N --steps K [--threads T]
   bench   ewgs-update --arch resnet20 --quant METHOD --bits B --batch N [--batches 3] [--threads T]
           [--estimator exact|fast] [--exact-mode per-tensor|joint] [--stop abs|reference] [--max-iter 50] [--tol 1e-3]
@@ -109,6 +116,8 @@ int main(int argc, char **argv)
             return qs::cli::runSweepCommand(args, std::cout);
         if (command == "deploy")
             return qs::cli::runDeployCommand(args, std::cout);
+        if (command == "ptq")
+            return qs::cli::runPtqCommand(args, std::cout);
         if (command == "sweep-task")
             return qs::cli::runSweepTaskCommand(args, std::cout);
         throw qs::cli::UsageError("unknown command '" + command + "' (try quantscope-cli --help)");

@@ -7,6 +7,8 @@
 
 #include <torch/torch.h>
 
+#include <csignal>
+
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -119,6 +121,53 @@ private Q_SLOTS:
         // The top-1 accuracy is a whole number of images.
         const double hits = top1 * images / 100.0;
         QVERIFY(std::abs(hits - std::round(hits)) < 1e-6);
+    }
+
+    // ptq writes a checkpoint that eval reads back to the same top-1, with its sidecar.
+    void ptqWritesWhatEvalReads()
+    {
+        const QString out = m_tmp.filePath(QStringLiteral("ptq.qsckpt"));
+        const auto r =
+            runCli(split(QStringLiteral("ptq --weights %1 --data synthetic --method brecq --wbits 3 "
+                                        "--abits 4 --iters 20 --calib 64 --test-images 256 "
+                                        "--threads 1 --format json --out %2")
+                             .arg(m_best, out)));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const auto obj = parseObject(r.out);
+        QCOMPARE(obj.value(QStringLiteral("test_images")).toInt(), 256);
+        QVERIFY(obj.value(QStringLiteral("units")).toArray().size() > 1);
+        QVERIFY(QFile::exists(out + QStringLiteral(".ptq.json")));
+        QVERIFY(r.err.contains("unit 1/")); // a line per unit
+        const auto eval = runCli(
+            split(QStringLiteral("eval --weights %1 --data synthetic --format json --threads 1").arg(out)));
+        QVERIFY2(eval.exitCode == 0, eval.err.constData());
+        QCOMPARE(parseObject(eval.out).value(QStringLiteral("top1")).toDouble(),
+                 obj.value(QStringLiteral("top1_after")).toDouble());
+    }
+
+    // SIGTERM (as Ctrl-C) stops ptq with exit 130 and nothing written.
+    void ptqStopsWritingNothing()
+    {
+        const QString out = m_tmp.filePath(QStringLiteral("stopped.qsckpt"));
+        QProcess process;
+        process.start(
+            QStringLiteral(QUANTSCOPE_CLI_PATH),
+            split(QStringLiteral("ptq --weights %1 --data synthetic --iters 100000 --calib 64 --threads 1 "
+                                 "--out %2")
+                      .arg(m_best, out)));
+        QVERIFY(process.waitForStarted());
+        // The first unit's start line (after 50 iterations): the handlers are installed.
+        process.setReadChannel(QProcess::StandardError);
+        QByteArray err;
+        while (!err.contains("unit 1/") && process.waitForReadyRead(60000))
+            err += process.readAllStandardError();
+        QVERIFY2(err.contains("unit 1/"), err.constData());
+        ::kill(pid_t(process.processId()), SIGTERM);
+        QVERIFY(process.waitForFinished(120000));
+        QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(process.exitCode(), 130);
+        QVERIFY(!QFile::exists(out));
+        QVERIFY(!QFile::exists(out + QStringLiteral(".ptq.json")));
     }
 
     void analyzeCountsEveryWeight()
@@ -377,6 +426,24 @@ private Q_SLOTS:
         QTest::newRow("deploy undefined grid bits")
             << QStringLiteral("deploy --weights BEST --plan-only --scheme apot --wbits 1") << -1
             << QStringLiteral("1");
+        QTest::newRow("ptq missing --weights")
+            << QStringLiteral("ptq --data synthetic") + out << 2 << QStringLiteral("--weights");
+        QTest::newRow("ptq missing --out")
+            << QStringLiteral("ptq --weights BEST") << 2 << QStringLiteral("--out");
+        QTest::newRow("ptq --method gptq")
+            << QStringLiteral("ptq --weights BEST --method gptq") + out << 2 << QStringLiteral("gptq");
+        QTest::newRow("ptq --wbits 9")
+            << QStringLiteral("ptq --weights BEST --wbits 9") + out << 2 << QStringLiteral("9");
+        QTest::newRow("ptq --abits 1")
+            << QStringLiteral("ptq --weights BEST --abits 1") + out << 2 << QStringLiteral("abits");
+        QTest::newRow("ptq --fisher")
+            << QStringLiteral("ptq --weights BEST --fisher") + out << 2 << QStringLiteral("fisher");
+        QTest::newRow("ptq non-existent weights")
+            << QStringLiteral("ptq --weights /nonexistent/w.qsckpt --data synthetic") + out << -1
+            << QStringLiteral("/nonexistent/w.qsckpt");
+        QTest::newRow("ptq bad data spec")
+            << QStringLiteral("ptq --weights BEST --data imagenet:/x --iters 1") + out << 2
+            << QStringLiteral("imagenet");
         QTest::newRow("bench without train-step")
             << QStringLiteral("bench --arch resnet20") << 2 << QStringLiteral("train-step");
         QTest::newRow("bench --arch resnet21")
