@@ -1,6 +1,5 @@
 #include "core/deploy/deploy.h"
 
-#include "core/analysis/trainedas.h"
 #include "core/deploy/cruntime.h"
 #include "core/error.h"
 #include "core/io/atomicfile.h"
@@ -11,7 +10,6 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <bitset>
 #include <cmath>
 #include <filesystem>
 #include <iomanip>
