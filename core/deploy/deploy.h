@@ -79,8 +79,9 @@ struct DeployPlan
 // (a method other than uniform/pot/apot, bits the grid does not define, a model that is not a CIFAR ResNet).
 DeployPlan planDeployment(const DeployOptions &options);
 
-// planDeployment, then writes DIR/qs_model.h, qs_model.c, main_host.c, main_cortexm.c, startup_cortexm.c,
-// cortexm.ld, Makefile and README.md (each through a temporary name, synced and renamed), creating DIR.
+// planDeployment, then writes DIR/qs_model.h, qs_model.c, main.c (the driver, host and Cortex-M),
+// startup_cortexm.c, cortexm.ld, Makefile, README.md and plan.json (each through a temporary name, synced and
+// renamed), creating DIR.
 // `progress(done, total)` reports files written. Throws qs::Error with one line.
 DeployPlan writeDeployment(const DeployOptions &options, const std::string &dir,
                            const std::function<void(int done, int total)> &progress = {});
