@@ -3,6 +3,7 @@
 #include "core/deploy/cruntime.h"
 #include "core/error.h"
 #include "core/io/atomicfile.h"
+#include "core/sweep/sweepplan.h"
 #include "core/torchedge.h"
 #include "core/train/evaluation.h"
 
@@ -312,7 +313,8 @@ std::string displayScheme(Scheme s)
     return s == Scheme::Uniform ? "Uniform" : s == Scheme::PoT ? "PoT" : "APoT";
 }
 
-CModel buildModel(const DeployOptions &o)
+// The evaluation of the model deploy writes: the checkpoint on the CPU, with the options' grid and bits.
+EvalRequest evalRequestFor(const DeployOptions &o)
 {
     EvalRequest req;
     req.weights = o.weights;
@@ -328,7 +330,12 @@ CModel buildModel(const DeployOptions &o)
                                     std::to_string(o.wbits) + "A" + std::to_string(o.abits));
     req.wbits = o.wbits;
     req.abits = o.abits;
-    auto m = prepareModel(req);
+    return req;
+}
+
+CModel buildModel(const DeployOptions &o)
+{
+    auto m = prepareModel(evalRequestFor(o));
     const MethodInfo &method = quantMethod(m.config.method);
     if (!method.gridScheme || method.name != schemeName(*method.gridScheme))
         fail(o.weights + ": deploy writes uniform, PoT and APoT models; this one is " +
@@ -967,20 +974,9 @@ DeployReference deployReference(const DeployOptions &options, const std::string 
     return atCoreEdge(options.weights, [&] {
         if (count < 1)
             throw std::invalid_argument("deploy: the number of images to check must be at least 1");
-        EvalRequest req;
-        req.weights = options.weights;
+        EvalRequest req = evalRequestFor(options);
         req.data = dataSpec;
-        req.device = "cpu";
         req.batch = 200;
-        if (!options.scheme.empty()) {
-            const auto scheme = parseScheme(options.scheme);
-            if (!scheme)
-                throw std::invalid_argument("--scheme must be uniform, pot or apot, not '" + options.scheme +
-                                            "'");
-            req.quant = schemeName(*scheme);
-        }
-        req.wbits = options.wbits;
-        req.abits = options.abits;
         auto p = prepareEvaluation(req);
         const int64_t n = std::min<int64_t>(count, p.test.images.size(0));
         p.model->eval();
@@ -1013,16 +1009,6 @@ DeployReference deployReference(const DeployOptions &options, const std::string 
         return ref;
     });
 }
-
-namespace {
-std::string shellQuote(const std::string &s)
-{
-    std::string q = "'";
-    for (char ch : s)
-        q += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-    return q + "'";
-}
-} // namespace
 
 DeployCheck checkDeployment(const std::string &dir, const DeployReference &reference)
 {

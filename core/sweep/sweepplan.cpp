@@ -230,8 +230,6 @@ std::string arrayRanges(const std::vector<int> &indices)
     return out;
 }
 
-namespace {
-// TEXT single-quoted for bash.
 std::string shellQuote(const std::string &text)
 {
     std::string out = "'";
@@ -239,7 +237,6 @@ std::string shellQuote(const std::string &text)
         out += c == '\'' ? std::string("'\\''") : std::string(1, c);
     return out + "'";
 }
-} // namespace
 
 std::string slurmScript(const std::string &sweepDir, const std::vector<int> &indices,
                         const SlurmOptions &options)

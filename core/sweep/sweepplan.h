@@ -64,4 +64,7 @@ std::string slurmScript(const std::string &sweepDir, const std::vector<int> &ind
 // "0-3,5,7-9" for sorted indices.
 std::string arrayRanges(const std::vector<int> &indices);
 
+// TEXT single-quoted for a POSIX shell (the Slurm script, deploy's make and driver commands).
+std::string shellQuote(const std::string &text);
+
 } // namespace qs
